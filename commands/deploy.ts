@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { defineCommand } from '../src/core/command-spec.ts';
+import { deployRef, flag, name, reason } from './fields.ts';
+
+/** `web@sha256:…` and `web:v1.4.2` typed as one word name both the app and what to deploy. */
+function splitAppRef(word: string, slot: string): Record<string, string> | undefined {
+  if (slot !== 'app') return undefined;
+  const at = word.indexOf('@');
+  if (at > 0) return { app: word.slice(0, at), ref: word.slice(at) };
+  const colon = word.indexOf(':');
+  if (colon > 0 && !/[/.]/.test(word.slice(0, colon))) return { app: word.slice(0, colon), ref: word.slice(colon + 1) };
+  return undefined;
+}
+
+export const deploy = defineCommand({
+  verb: 'deploy',
+  summary: "Roll an app out to a new version in an environment (every cluster of it unless cluster= narrows it).",
+  usage: 'deploy <app> <tag | @digest | full image> to <env> [cluster=<name>] [--reason "<why>"] [--dry-run]',
+  examples: [
+    '/deploy web v1.4.2 to prod',
+    '/deploy web image=registry.example.com/web:1.4.2 env=prod --reason "hotfix for login"',
+    '/deploy web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef to staging',
+  ],
+  kind: 'job',
+  produces: 'job deploy',
+  positional: [{ key: 'app' }, { key: 'ref' }],
+  keywords: { to: 'env', in: 'env', on: 'cluster' },
+  aliases: { image: 'ref', tag: 'ref', version: 'ref', environment: 'env', 'dry-run': 'dryrun', dry_run: 'dryrun' },
+  flags: ['dryrun'],
+  splitWord: splitAppRef,
+  args: z.object({
+    app: name,
+    ref: deployRef,
+    env: name,
+    cluster: name.optional(),
+    reason: reason.optional(),
+    dryrun: flag.optional(),
+  }),
+  argHelp: {
+    app: { expect: 'an app name such as web' },
+    ref: { expect: 'a version such as v1.4.2, a digest @sha256:…, or a full image reference' },
+    env: { expect: 'an environment such as prod' },
+    cluster: { expect: 'one cluster of that environment, such as gz-prod' },
+    reason: { expect: 'a reason in quotes' },
+    dryrun: { expect: 'a flag: show the plan without running it' },
+  },
+});

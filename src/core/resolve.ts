@@ -1,0 +1,294 @@
+import type { Command } from '../../commands/index.ts';
+import type { Config } from '../config/schema.ts';
+import { chatError, type ChatError } from './errors.ts';
+import { parseImageRef, repositoryOf } from './image-ref.ts';
+import { err, ok, type Result } from './result.ts';
+import { closest } from './suggest.ts';
+import { appRunsIn, regions, targetsFor, type Target } from './targets.ts';
+
+/**
+ * Gives a parsed command its meaning against the config, when the request is made: which
+ * app, environment, clusters and namespaces; the full image; the batches of an upgrade.
+ * Names that don't exist are errors here, each with its own code and close matches.
+ */
+export interface Plan {
+  readonly verb: Command['verb'];
+  readonly env: string | undefined;
+  readonly apps: readonly string[];
+  /** Every workload the request changes (empty for queries and settings). */
+  readonly targets: readonly Target[];
+  readonly image?: string;
+  readonly replicas?: number;
+  /** Rollback target as typed: a revision number or a tag; undefined = the previous revision. */
+  readonly rollbackTo?: string;
+  readonly batches?: readonly (readonly Target[])[];
+  readonly gate?: 'manual' | 'auto';
+  readonly concurrency?: number;
+  readonly reason?: string;
+  readonly dryRun: boolean;
+}
+
+type R<T> = Result<T, ChatError>;
+
+function checkEnv(config: Config, env: string): R<string> {
+  if (Object.hasOwn(config.environments, env)) return ok(env);
+  const known = Object.keys(config.environments);
+  return err(chatError('E_UNKNOWN_ENV', `There is no environment "${env}".`, { expected: `one of: ${known.join(', ')}`, suggestions: closest(env, known) }));
+}
+
+function checkApp(config: Config, app: string, env: string | undefined): R<string> {
+  if (!Object.hasOwn(config.apps, app)) {
+    const known = Object.keys(config.apps);
+    return err(chatError('E_UNKNOWN_APP', `There is no app "${app}".`, { expected: `one of: ${known.join(', ')}`, suggestions: closest(app, known) }));
+  }
+  if (env !== undefined && !appRunsIn(config, app, env)) {
+    return err(chatError('E_APP_NOT_IN_ENV', `${app} does not run in ${env}.`, { expected: `one of its environments: ${(config.apps[app]?.envs ?? []).join(', ')}` }));
+  }
+  return ok(app);
+}
+
+function checkCluster(config: Config, env: string, cluster: string | undefined): R<string | undefined> {
+  if (cluster === undefined) return ok(undefined);
+  if (!Object.hasOwn(config.clusters, cluster)) {
+    const known = Object.keys(config.clusters);
+    return err(chatError('E_UNKNOWN_CLUSTER', `There is no cluster "${cluster}".`, { expected: `one of: ${known.join(', ')}`, suggestions: closest(cluster, known) }));
+  }
+  const inEnv = config.environments[env]?.clusters ?? [];
+  if (!inEnv.includes(cluster)) {
+    return err(chatError('E_CLUSTER_NOT_IN_ENV', `Cluster ${cluster} is not part of ${env}.`, { expected: `one of ${env}'s clusters: ${inEnv.join(', ')}` }));
+  }
+  return ok(cluster);
+}
+
+function registryAllowed(config: Config, env: string, repository: string): boolean {
+  const allowed = config.environments[env]?.registries ?? [];
+  return allowed.some((r) => repository === r || repository.startsWith(`${r}/`));
+}
+
+/**
+ * The full image a deploy means. A tag or digest belongs to the app's own repository; a full
+ * reference must come from a registry allowed in the environment and name the app's
+ * repository path (a mirror registry with the same path is fine).
+ */
+export function deployImage(config: Config, app: string, env: string, ref: string): R<string> {
+  const repo = config.apps[app]?.image ?? '';
+  let image: string;
+  let repository: string;
+  if (ref.startsWith('@')) {
+    image = `${repo}${ref}`;
+    repository = repo;
+  } else if (!/[/:@]/.test(ref)) {
+    image = `${repo}:${ref}`;
+    repository = repo;
+  } else {
+    const parsed = parseImageRef(ref);
+    const own = parseImageRef(repo);
+    if (!parsed.ok) return err(chatError('E_INVALID_IMAGE', `"${ref}" is not a valid image reference: ${parsed.problem}.`));
+    repository = repositoryOf(parsed.value);
+    if (own.ok && parsed.value.path !== own.value.path) {
+      return err(
+        chatError('E_IMAGE_REPO_MISMATCH', `${app} runs images from ${repo}, not ${repository}.`, {
+          expected: `a tag of ${repo}, or the same repository path on an allowed registry`,
+          example: `/deploy ${app} v1.4.2 to ${env}`,
+        }),
+      );
+    }
+    image = ref;
+  }
+  if (!registryAllowed(config, env, repository)) {
+    return err(
+      chatError('E_REGISTRY_NOT_ALLOWED', `${env} may not pull from ${repository}.`, {
+        expected: `an image from ${(config.environments[env]?.registries ?? []).join(', ')}`,
+      }),
+    );
+  }
+  return ok(image);
+}
+
+function workloadPlan(config: Config, appName: string, envName: string, cluster: string | undefined): R<{ env: string; app: string; targets: Target[] }> {
+  const env = checkEnv(config, envName);
+  if (!env.ok) return env;
+  const app = checkApp(config, appName, envName);
+  if (!app.ok) return app;
+  const c = checkCluster(config, envName, cluster);
+  if (!c.ok) return c;
+  return ok({ env: envName, app: appName, targets: targetsFor(config, appName, envName, c.value) });
+}
+
+/** Orders workloads the same way every time: region, cluster, app. */
+function byPlace(a: Target, b: Target): number {
+  return a.region.localeCompare(b.region) || a.cluster.localeCompare(b.cluster) || a.app.localeCompare(b.app);
+}
+
+export function planBatches(config: Config, targets: readonly Target[], groups: readonly (readonly string[])[]): R<Target[][]> {
+  const sorted = [...targets].sort(byPlace);
+  if (groups.every((g) => g.length === 1 && (g[0] ?? '').endsWith('%'))) {
+    // Cumulative shares of the selected workloads, rounded up; a share that adds nobody is skipped.
+    const out: Target[][] = [];
+    let from = 0;
+    for (const g of groups) {
+      const to = Math.ceil((Number((g[0] ?? '0%').slice(0, -1)) * sorted.length) / 100);
+      if (to > from) out.push(sorted.slice(from, to));
+      from = Math.max(from, to);
+    }
+    return ok(out);
+  }
+  const names = new Set([...regions(config), ...Object.keys(config.clusters), ...targets.map((t) => t.app)]);
+  const placed = new Map<Target, number>();
+  const out: Target[][] = [];
+  for (const [i, g] of groups.entries()) {
+    for (const n of g) {
+      if (!names.has(n)) {
+        return err(chatError('E_UNKNOWN_BATCH', `Batch ${i + 1} names "${n}", which is no region, cluster or selected app.`, { suggestions: closest(n, [...names]) }));
+      }
+    }
+    const batch = sorted.filter((t) => g.includes(t.region) || g.includes(t.cluster) || g.includes(t.app));
+    if (batch.length === 0) return err(chatError('E_EMPTY_BATCH', `Batch ${i + 1} (${g.join('+')}) contains none of the selected workloads.`));
+    for (const t of batch) {
+      const before = placed.get(t);
+      if (before !== undefined) {
+        return err(chatError('E_BAD_BATCHES', `${t.app} on ${t.cluster} is in batch ${before + 1} and in batch ${i + 1}.`));
+      }
+      placed.set(t, i);
+    }
+    out.push(batch);
+  }
+  const left = sorted.filter((t) => !placed.has(t));
+  if (left.length > 0) {
+    return err(
+      chatError('E_UNBATCHED', `${left.map((t) => `${t.app} on ${t.cluster}`).join(', ')} ${left.length === 1 ? 'is' : 'are'} in no batch.`, {
+        expected: 'batches that together cover every cluster of the environment',
+      }),
+    );
+  }
+  return ok(out);
+}
+
+export function resolve(config: Config, command: Command): R<Plan> {
+  const base = { targets: [] as Target[], dryRun: false };
+  switch (command.verb) {
+    case 'deploy': {
+      const a = command.args;
+      const w = workloadPlan(config, a.app, a.env, a.cluster);
+      if (!w.ok) return w;
+      const image = deployImage(config, a.app, a.env, a.ref);
+      if (!image.ok) return image;
+      return ok({ verb: 'deploy', env: a.env, apps: [a.app], targets: w.value.targets, image: image.value, ...opt(a.reason), dryRun: a.dryrun === true });
+    }
+    case 'scale': {
+      const a = command.args;
+      const w = workloadPlan(config, a.app, a.env, a.cluster);
+      if (!w.ok) return w;
+      const max = config.apps[a.app]?.maxReplicas ?? 0;
+      if (a.replicas > max) {
+        return err(chatError('E_REPLICAS_RANGE', `${a.app} may run 0 to ${max} replicas; ${a.replicas} is outside that.`, { expected: `a count from 0 to ${max}` }));
+      }
+      return ok({ verb: 'scale', env: a.env, apps: [a.app], targets: w.value.targets, replicas: a.replicas, ...opt(a.reason), dryRun: a.dryrun === true });
+    }
+    case 'rollback': {
+      const a = command.args;
+      const w = workloadPlan(config, a.app, a.env, a.cluster);
+      if (!w.ok) return w;
+      return ok({
+        verb: 'rollback',
+        env: a.env,
+        apps: [a.app],
+        targets: w.value.targets,
+        ...(a.target === undefined ? {} : { rollbackTo: a.target }),
+        ...opt(a.reason),
+        dryRun: a.dryrun === true,
+      });
+    }
+    case 'restart': {
+      const a = command.args;
+      const w = workloadPlan(config, a.app, a.env, a.cluster);
+      if (!w.ok) return w;
+      return ok({ verb: 'restart', env: a.env, apps: [a.app], targets: w.value.targets, ...opt(a.reason), dryRun: a.dryrun === true });
+    }
+    case 'upgrade': {
+      const a = command.args;
+      const env = checkEnv(config, a.env);
+      if (!env.ok) return env;
+      const apps = a.apps.includes('*') ? Object.keys(config.apps).filter((x) => appRunsIn(config, x, a.env)) : a.apps;
+      for (const app of apps) {
+        const c = checkApp(config, app, a.env);
+        if (!c.ok) return c;
+      }
+      const parsed = parseImageRef(a.image);
+      if (parsed.ok && !registryAllowed(config, a.env, repositoryOf(parsed.value))) {
+        return err(chatError('E_REGISTRY_NOT_ALLOWED', `${a.env} may not pull from ${repositoryOf(parsed.value)}.`, { expected: `an image from ${(config.environments[a.env]?.registries ?? []).join(', ')}` }));
+      }
+      const targets = apps.flatMap((app) => targetsFor(config, app, a.env));
+      const batches = planBatches(config, targets, a.batches);
+      if (!batches.ok) return batches;
+      return ok({
+        verb: 'upgrade',
+        env: a.env,
+        apps,
+        targets: batches.value.flat(),
+        image: a.image,
+        batches: batches.value,
+        gate: a.gate,
+        ...(a.concurrency === undefined ? {} : { concurrency: a.concurrency }),
+        ...opt(a.reason),
+        dryRun: a.dryrun === true,
+      });
+    }
+    case 'status':
+    case 'history':
+    case 'audit':
+    case 'revisions':
+    case 'diagnose':
+    case 'jobs':
+    case 'subscribe':
+    case 'unsubscribe': {
+      const a = command.args as { app?: string; apps?: string[]; env?: string };
+      if (a.env !== undefined) {
+        const e = checkEnv(config, a.env);
+        if (!e.ok) return e;
+      }
+      const apps = a.apps ?? (a.app === undefined ? [] : [a.app]);
+      for (const app of apps) {
+        const c = checkApp(config, app, a.env);
+        if (!c.ok) return c;
+      }
+      return ok({ ...base, verb: command.verb, env: a.env, apps });
+    }
+    case 'lock':
+    case 'unlock': {
+      const a = command.args;
+      if (a.env === undefined) {
+        if (Object.hasOwn(config.apps, a.target) && !Object.hasOwn(config.environments, a.target)) {
+          return err(chatError('E_NEEDS_ENV', `Say which environment to ${command.verb} ${a.target} in.`, { example: `/${command.verb} ${a.target} in prod` }));
+        }
+        const e = checkEnv(config, a.target);
+        if (!e.ok) return e;
+        return ok({ ...base, verb: command.verb, env: a.target, apps: [] });
+      }
+      const e = checkEnv(config, a.env);
+      if (!e.ok) return e;
+      const c = checkApp(config, a.target, a.env);
+      if (!c.ok) return c;
+      return ok({ ...base, verb: command.verb, env: a.env, apps: [a.target] });
+    }
+    case 'freeze': {
+      const e = checkEnv(config, command.args.env);
+      if (!e.ok) return e;
+      return ok({ ...base, verb: 'freeze', env: command.args.env, apps: [] });
+    }
+    case 'silence': {
+      const a = command.args;
+      if (a.env !== undefined) {
+        const e = checkEnv(config, a.env);
+        if (!e.ok) return e;
+      }
+      return ok({ ...base, verb: 'silence', env: a.env, apps: a.app === undefined ? [] : [a.app] });
+    }
+    default:
+      return ok({ ...base, verb: command.verb, env: undefined, apps: [] });
+  }
+}
+
+function opt(reason: string | undefined): { reason?: string } {
+  return reason === undefined ? {} : { reason };
+}
