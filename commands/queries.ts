@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineCommand } from '../src/core/command-spec.ts';
 import { count, id, name } from './fields.ts';
 
-const appEnv = {
+const h = {
   app: { expect: 'an app name such as web' },
   env: { expect: 'an environment such as prod' },
   cluster: { expect: 'a cluster name' },
@@ -20,7 +20,7 @@ export const status = defineCommand({
   keywords: { in: 'env', on: 'cluster' },
   aliases: { environment: 'env' },
   args: z.object({ app: name.optional(), env: name.optional(), cluster: name.optional() }),
-  argHelp: appEnv,
+  argHelp: { app: h.app, env: h.env, cluster: h.cluster },
 });
 
 export const history = defineCommand({
@@ -34,7 +34,7 @@ export const history = defineCommand({
   keywords: { in: 'env' },
   aliases: { environment: 'env' },
   args: z.object({ app: name.optional(), env: name.optional(), limit: count(500).optional() }),
-  argHelp: appEnv,
+  argHelp: { app: h.app, env: h.env, limit: h.limit },
 });
 
 export const revisions = defineCommand({
@@ -48,7 +48,7 @@ export const revisions = defineCommand({
   keywords: { in: 'env', on: 'cluster' },
   aliases: { environment: 'env' },
   args: z.object({ app: name, env: name, cluster: name.optional() }),
-  argHelp: appEnv,
+  argHelp: { app: h.app, env: h.env, cluster: h.cluster },
 });
 
 export const diagnose = defineCommand({
@@ -62,7 +62,7 @@ export const diagnose = defineCommand({
   keywords: { in: 'env', on: 'cluster' },
   aliases: { environment: 'env' },
   args: z.object({ app: name, env: name, cluster: name.optional() }),
-  argHelp: appEnv,
+  argHelp: { app: h.app, env: h.env, cluster: h.cluster },
 });
 
 export const audit = defineCommand({
@@ -76,7 +76,7 @@ export const audit = defineCommand({
   keywords: { in: 'env' },
   aliases: { environment: 'env', person: 'by' },
   args: z.object({ app: name.optional(), env: name.optional(), by: name.optional(), op: id.optional(), limit: count(500).optional() }),
-  argHelp: { ...appEnv, by: { expect: 'a person as named in the config' }, op: { expect: 'an operation id' } },
+  argHelp: { app: h.app, env: h.env, limit: h.limit, by: { expect: 'a person as named in the config' }, op: { expect: 'an operation id' } },
 });
 
 export const jobs = defineCommand({
@@ -90,5 +90,5 @@ export const jobs = defineCommand({
   keywords: { in: 'env' },
   aliases: { environment: 'env' },
   args: z.object({ state: z.enum(['running', 'waiting', 'paused', 'all']).optional(), env: name.optional() }),
-  argHelp: { state: { expect: 'running, waiting, paused or all' }, env: appEnv.env },
+  argHelp: { state: { expect: 'running, waiting, paused or all' }, env: h.env },
 });

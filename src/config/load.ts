@@ -61,7 +61,9 @@ export function validateConfig(doc: unknown, env: Readonly<Record<string, string
   const problems: Problem[] = [];
   const substituted = substituteEnv(doc, env, [], problems);
   const parsed = configSchema.safeParse(substituted);
-  if (!parsed.success) problems.push(...issueProblems(parsed.error.issues));
+  // A variable that is not set is reported once, not again as the empty value it left.
+  const envPaths = new Set(problems.map((p) => p.path));
+  if (!parsed.success) problems.push(...issueProblems(parsed.error.issues).filter((p) => !envPaths.has(p.path)));
   problems.push(...checkReferences(substituted));
   if (problems.length > 0 || !parsed.success) return err(dedupe(problems));
   return ok(parsed.data);

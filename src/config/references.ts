@@ -1,3 +1,4 @@
+import { closest } from '../core/suggest.ts';
 import { POLICY_VERBS } from './schema.ts';
 
 /**
@@ -30,7 +31,9 @@ export function checkReferences(doc: unknown): Problem[] {
 
   const unknown = (kind: string, value: string, known: Set<string>): string => {
     const names = [...known];
-    return `unknown ${kind} "${value}"${names.length > 0 ? ` (known: ${names.slice(0, 12).join(', ')})` : ''}`;
+    const near = closest(value, names);
+    if (near.length > 0) return `unknown ${kind} "${value}" (did you mean ${near.join(' or ')}?)`;
+    return `unknown ${kind} "${value}"${names.length > 0 ? ` (known: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''})` : ''}`;
   };
   const checkNames = (path: string, v: unknown, kind: string, known: Set<string>, allowStar: boolean): void => {
     list(v).forEach((x, i) => {

@@ -223,7 +223,7 @@ export function renderCanonical(spec: AnySpec, args: Readonly<Record<string, unk
       parts.push(`--${key}`);
       continue;
     }
-    parts.push(`${key}=${quoteIfNeeded(formatValue(v))}`);
+    parts.push(`${key}=${quoteIfNeeded(formatValue(v), Array.isArray(v))}`);
   }
   return parts.join(' ');
 }

@@ -65,6 +65,12 @@ function registryAllowed(config: Config, env: string, repository: string): boole
   return allowed.some((r) => repository === r || repository.startsWith(`${r}/`));
 }
 
+function registryError(config: Config, env: string, repository: string): ChatError {
+  return chatError('E_REGISTRY_NOT_ALLOWED', `${env} may not pull from ${repository}.`, {
+    expected: `an image from ${(config.environments[env]?.registries ?? []).join(', ')}`,
+  });
+}
+
 /**
  * The full image a deploy means. A tag or digest belongs to the app's own repository; a full
  * reference must come from a registry allowed in the environment and name the app's
@@ -85,6 +91,7 @@ export function deployImage(config: Config, app: string, env: string, ref: strin
     const own = parseImageRef(repo);
     if (!parsed.ok) return err(chatError('E_INVALID_IMAGE', `"${ref}" is not a valid image reference: ${parsed.problem}.`));
     repository = repositoryOf(parsed.value);
+    if (!registryAllowed(config, env, repository)) return err(registryError(config, env, repository));
     if (own.ok && parsed.value.path !== own.value.path) {
       return err(
         chatError('E_IMAGE_REPO_MISMATCH', `${app} runs images from ${repo}, not ${repository}.`, {
@@ -95,13 +102,7 @@ export function deployImage(config: Config, app: string, env: string, ref: strin
     }
     image = ref;
   }
-  if (!registryAllowed(config, env, repository)) {
-    return err(
-      chatError('E_REGISTRY_NOT_ALLOWED', `${env} may not pull from ${repository}.`, {
-        expected: `an image from ${(config.environments[env]?.registries ?? []).join(', ')}`,
-      }),
-    );
-  }
+  if (!registryAllowed(config, env, repository)) return err(registryError(config, env, repository));
   return ok(image);
 }
 
@@ -215,9 +216,7 @@ export function resolve(config: Config, command: Command): R<Plan> {
         if (!c.ok) return c;
       }
       const parsed = parseImageRef(a.image);
-      if (parsed.ok && !registryAllowed(config, a.env, repositoryOf(parsed.value))) {
-        return err(chatError('E_REGISTRY_NOT_ALLOWED', `${a.env} may not pull from ${repositoryOf(parsed.value)}.`, { expected: `an image from ${(config.environments[a.env]?.registries ?? []).join(', ')}` }));
-      }
+      if (parsed.ok && !registryAllowed(config, a.env, repositoryOf(parsed.value))) return err(registryError(config, a.env, repositoryOf(parsed.value)));
       const targets = apps.flatMap((app) => targetsFor(config, app, a.env));
       const batches = planBatches(config, targets, a.batches);
       if (!batches.ok) return batches;

@@ -73,8 +73,12 @@ export function tokenize(input: string): Result<Token[], ChatError> {
   return ok(tokens);
 }
 
-/** Quotes a value so that tokenize() gives it back unchanged. */
-export function quoteIfNeeded(value: string): string {
-  if (value !== '' && /^[^\s"'\\=]+$/.test(value)) return value;
+/**
+ * Quotes a value so that normalizing and tokenizing give it back unchanged. Plain values stay
+ * bare; commas are bare only in lists, where they separate items.
+ */
+export function quoteIfNeeded(value: string, isList = false): string {
+  const safe = isList ? /^[A-Za-z0-9_.:/@%+,-]+$/ : /^[A-Za-z0-9_.:/@%+-]+$/;
+  if (safe.test(value) && !value.endsWith('.')) return value;
   return '"' + value.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfigText } from '../../../src/config/load.ts';
+import { defaultConfigPath } from '../../../src/config/paths.ts';
+
+const fixture = (name: string) => new URL(`../../fixtures/${name}`, import.meta.url).pathname;
+
+describe('config', () => {
+  it('loads the shipped example with no problems', () => {
+    const r = loadConfig(defaultConfigPath(), {});
+    expect(r.ok ? 'ok' : r.error).toBe('ok');
+  });
+
+  it('loads the policy fixture', () => {
+    const r = loadConfig(fixture('policy-config.yaml'), {});
+    expect(r.ok ? 'ok' : r.error).toBe('ok');
+  });
+
+  it('reports every mistake at once, each with its path', () => {
+    const r = loadConfig(fixture('broken-config.yaml'), { SLACK_BOT_TOKEN: 'xoxb-1' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const lines = r.error.map((p) => `${p.path}: ${p.message}`);
+    const expected = [
+      'environments.prod.clusters[1]: unknown cluster "nj-prod"',
+      'groups.sre[1]: unknown person "mallory"',
+      'access[0].who[0]: unknown group "ops"',
+      'access[0].verbs[1]: unknown verb "deplyo"',
+      'access[1].envs[0]: unknown environment "production"',
+      'apps.web.image: ',
+      'apps.api.maxReplicas: ',
+      'clusters.gz-prod.region: ',
+      'slack.signingSecret: environment variable SLACK_SIGNING_SECRET is not set',
+      'freezes[0].timezone: not an IANA time zone',
+      'links.trace: unknown placeholder {trace}',
+      'people.bob.slack: "U0ALICE01" is already alice\'s slack id',
+      'environments.prod.colour: unknown setting',
+    ];
+    for (const e of expected) expect(lines.some((l) => l.startsWith(e) || l.includes(e)), `missing: ${e}\n got:\n${lines.join('\n')}`).toBe(true);
+    expect(lines.length).toBeGreaterThanOrEqual(expected.length);
+  });
+
+  it('never echoes a secret value in a problem', () => {
+    const text = readFileSync(fixture('broken-config.yaml'), 'utf8').replace('${SLACK_BOT_TOKEN}', '${SLACK_BOT_TOKEN}');
+    const r = parseConfigText(text, { SLACK_BOT_TOKEN: 'not-a-bot-token-s3cr3t', SLACK_SIGNING_SECRET: 'sig-s3cr3t' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      const all = JSON.stringify(r.error);
+      expect(all).toContain('slack.botToken');
+      expect(all).not.toContain('s3cr3t');
+    }
+  });
+
+  it.each([
+    ['${A}', { A: 'x' }, 'x'],
+    ['${A:-fallback}', {}, 'fallback'],
+    ['${A:-fallback}', { A: 'set' }, 'set'],
+    ['redis://${HOST:-127.0.0.1}:${PORT}', { PORT: '6380' }, 'redis://127.0.0.1:6380'],
+  ])('substitutes %s', (template, env, expected) => {
+    const base = readFileSync(fixture('policy-config.yaml'), 'utf8');
+    const r = parseConfigText(`${base}\nredis: { url: "${template.startsWith('redis') ? template : `redis://${template}`}" }\n`, env);
+    expect(r.ok ? r.value.redis?.url : r.error).toBe(expected.startsWith('redis') ? expected : `redis://${expected}`);
+  });
+
+  it('reports YAML syntax errors with a line number', () => {
+    const r = parseConfigText('people:\n  alice: {name: [unclosed\n', {});
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error[0]?.path).toMatch(/^line \d+/);
+  });
+
+  it('reports a missing file plainly', () => {
+    const r = loadConfig('/nonexistent/chatops.yaml', {});
+    expect(r.ok ? null : r.error).toEqual([{ path: '/nonexistent/chatops.yaml', message: 'no such file' }]);
+  });
+});

@@ -1,0 +1,94 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../../../commands/index.ts';
+import { loadConfig } from '../../../src/config/load.ts';
+import type { Config } from '../../../src/config/schema.ts';
+import { parseCommand } from '../../../src/core/parse.ts';
+import { resolve, type Plan } from '../../../src/core/resolve.ts';
+
+let config: Config;
+beforeAll(() => {
+  const r = loadConfig(new URL('../../fixtures/policy-config.yaml', import.meta.url).pathname, {});
+  if (!r.ok) throw new Error(JSON.stringify(r.error));
+  config = r.value;
+});
+
+function plan(line: string): Plan | string {
+  const p = parseCommand(line, commands);
+  if (!p.ok) throw new Error(`test line does not parse: ${line}: ${p.error.message}`);
+  const r = resolve(config, p.value);
+  return r.ok ? r.value : r.error.code;
+}
+
+describe('resolve', () => {
+  it.each([
+    ['/deploy web v1.4.2 to prod', 'registry.example.com/web:v1.4.2', ['gz-prod', 'hk-prod', 'nj-prod', 'tj-prod']],
+    ['/deploy web v1.4.2 to prod cluster=nj-prod', 'registry.example.com/web:v1.4.2', ['nj-prod']],
+    [`/deploy web@sha256:${'b'.repeat(64)} to prod`, `registry.example.com/web@sha256:${'b'.repeat(64)}`, ['gz-prod', 'hk-prod', 'nj-prod', 'tj-prod']],
+    ['/deploy web image=registry.example.com/web:2 env=prod', 'registry.example.com/web:2', ['gz-prod', 'hk-prod', 'nj-prod', 'tj-prod']],
+    ['/deploy web image=mirror.example.cn/library/web:2 env=prod', undefined, undefined],
+  ])('%s', (line, image, clusters) => {
+    const p = plan(line);
+    if (image === undefined) {
+      expect(p).toBe('E_IMAGE_REPO_MISMATCH');
+      return;
+    }
+    expect(typeof p === 'string' ? p : { image: p.image, clusters: p.targets.map((t) => t.cluster).sort() }).toEqual({ image, clusters });
+  });
+
+  it('fills the namespace pattern per app and env', () => {
+    const p = plan('/scale api 3 in staging');
+    expect(typeof p === 'string' ? p : p.targets.map((t) => [t.cluster, t.namespace, t.kind, t.workload])).toEqual([['gz-staging', 'api-staging', 'Deployment', 'api']]);
+  });
+
+  it.each([
+    ['/deploy wbe v1 to prod', 'E_UNKNOWN_APP'],
+    ['/deploy web v1 to production', 'E_UNKNOWN_ENV'],
+    ['/deploy web v1 to prod cluster=sh-prod', 'E_UNKNOWN_CLUSTER'],
+    ['/deploy web v1 to prod cluster=gz-staging', 'E_CLUSTER_NOT_IN_ENV'],
+    ['/deploy legacy v1 to prod', 'E_APP_NOT_IN_ENV'],
+    ['/deploy web image=docker.io/library/web:1 env=prod', 'E_REGISTRY_NOT_ALLOWED'],
+    ['/deploy web image=registry.example.com/api:1 env=prod', 'E_IMAGE_REPO_MISMATCH'],
+    ['/scale api 11 in prod', 'E_REPLICAS_RANGE'],
+    ['/upgrade registry.example.com/base:2 apps=web,api env=prod batches=gz,nj', 'E_UNBATCHED'],
+    ['/upgrade registry.example.com/base:2 apps=web env=prod batches=gz,sh,nj,tj,hk', 'E_UNKNOWN_BATCH'],
+    ['/upgrade registry.example.com/base:2 apps=web env=prod batches=gz+web,nj', 'E_BAD_BATCHES'],
+    ['/upgrade evil.example.com/base:2 apps=web env=prod batches=100%', 'E_REGISTRY_NOT_ALLOWED'],
+    ['/lock web', 'E_NEEDS_ENV'],
+    ['/lock prdo', 'E_UNKNOWN_ENV'],
+  ])('%s → %s', (line, code) => {
+    expect(plan(line)).toBe(code);
+  });
+
+  it('suggests the name that was meant', () => {
+    const p = parseCommand('/deploy wbe v1 to prod', commands);
+    const r = p.ok ? resolve(config, p.value) : undefined;
+    expect(r?.ok === false ? r.error.suggestions : r).toEqual(['web']);
+  });
+
+  it('batches by region, in the order given', () => {
+    const p = plan('/upgrade registry.example.com/base:2 apps=web,api env=prod batches=gz,nj,tj,hk');
+    expect(typeof p === 'string' ? p : p.batches?.map((b) => b.map((t) => `${t.app}@${t.cluster}`))).toEqual([
+      ['api@gz-prod', 'web@gz-prod'],
+      ['api@nj-prod', 'web@nj-prod'],
+      ['api@tj-prod', 'web@tj-prod'],
+      ['api@hk-prod', 'web@hk-prod'],
+    ]);
+  });
+
+  it('batches by app groups', () => {
+    const p = plan('/upgrade registry.example.com/base:2 apps=web,api,worker env=prod batches=worker,web+api');
+    expect(typeof p === 'string' ? p : p.batches?.map((b) => b.length)).toEqual([4, 8]);
+  });
+
+  it.each([
+    // 3 apps × 4 clusters = 12 workloads; cumulative shares rounded up.
+    ['10%,50%,100%', [2, 4, 6]],
+    ['1%,2%,100%', [1, 11]], // 2% adds nobody after 1%: skipped
+    ['100%', [12]],
+    ['34%,67%,100%', [5, 4, 3]],
+  ])('percentages %s give batch sizes %j', (batches, sizes) => {
+    const p = plan(`/upgrade registry.example.com/base:2 apps=web,api,worker env=prod batches=${batches}`);
+    expect(typeof p === 'string' ? p : p.batches?.map((b) => b.length)).toEqual(sizes);
+    if (typeof p !== 'string') expect(p.targets).toHaveLength(12);
+  });
+});
