@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The README's test command (npm test). On a fresh machine it installs and starts what the
+# tests need and stops what it started:
+#   - dependencies (npm ci) when node_modules is missing
+#   - Redis (Debian's redis-server, installed when missing) on a free loopback port
+#   - the local Kubernetes control planes, built from Go modules when not cached
+#     (test/integration/global-setup.ts runs scripts/cluster/up.sh)
+# then typechecks, lints and runs the unit and integration tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+if [[ ! -x node_modules/.bin/node ]]; then npm ci --no-audit --no-fund; fi
+export PATH="$root/node_modules/.bin:$PATH"   # the project's Node 24, not the machine's
+
+redis_dir="$root/.data/test-redis"
+REDIS_URL=$(bash scripts/services/redis.sh start "$redis_dir")
+export REDIS_URL
+trap 'bash scripts/services/redis.sh stop "$redis_dir"' EXIT
+
+echo "== typecheck"; tsc -p tsconfig.json
+echo "== lint"; eslint .
+echo "== unit tests"; vitest run --project unit
+echo "== integration tests (real Redis at $REDIS_URL, real control planes)"; vitest run --project integration
