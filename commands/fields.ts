@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration, parseDuration } from '../src/core/duration.ts';
+import { parseDuration, type Duration } from '../src/core/duration.ts';
 import { digestProblem, parseImageRef, TAG } from '../src/core/image-ref.ts';
 
 /**

@@ -13,7 +13,7 @@ export interface NormalizeOptions {
 const SLACK_MARKUP = /<([^<>]*)>/g;
 const DOUBLE_QUOTES = /[\u201C\u201D\u201E\u201F\u2033\u301D\u301E\u301F\uFF02\u300C\u300D\u300E\u300F\u00AB\u00BB]/g;
 const SINGLE_QUOTES = /[\u2018\u2019\u201A\u201B\u2032\u0060\u00B4]/g;
-const ZERO_WIDTH = /[\u200B\u200C\u200D\u2060\uFEFF\u00AD]/g;
+const ZERO_WIDTH = /\u200B|\u200C|\u200D|\u2060|\uFEFF|\u00AD/g;
 // NFKC folds most full-width forms; these CJK marks have no compatibility mapping.
 const CJK_PUNCT: Readonly<Record<string, string>> = { '\u3001': ',', '\u3002': '.', '\uFF61': '.', '\uFF64': ',' };
 const DASH_FLAG = /(^|\s)[\u2012\u2013\u2014\u2015\u2212\uFE58\uFE63\uFF0D]{1,2}(?=[A-Za-z])/g;

@@ -11,7 +11,7 @@ export const MAX_COMMAND_LENGTH = 2000;
 /** The umbrella verb: `/ops deploy web ...` means `/deploy web ...`. */
 export const UMBRELLA = 'ops';
 
-export interface ParseOptions extends NormalizeOptions {}
+export type ParseOptions = NormalizeOptions;
 
 /**
  * Chat text to a validated command, or a usage error with a stable code. Never throws for

@@ -82,7 +82,7 @@ function checkTotal(line: string): void {
 function roundTrips(line: string): void {
   const r = parseCommand(line, commands);
   if (!r.ok) return;
-  const canonical = renderCanonical(commands[r.value.verb], r.value.args as Record<string, unknown>);
+  const canonical = renderCanonical(commands[r.value.verb], r.value.args);
   const again = parseCommand(canonical, commands);
   expect(again.ok, `canonical form "${canonical}" of "${line}" did not parse`).toBe(true);
   if (again.ok) expect(plain(again.value)).toEqual(plain(r.value));
@@ -105,8 +105,11 @@ const fancyArb = (line: string): fc.Arbitrary<string> =>
     .map((o) => {
       let s = line;
       if (o.smartQuotes) {
-        let open = true;
-        s = s.replace(/"/g, () => ((open = !open) ? '”' : '“'));
+        let opening = false;
+        s = s.replace(/"/g, () => {
+          opening = !opening;
+          return opening ? '“' : '”';
+        });
       }
       if (o.fullWidthEq) s = s.replace(/=/g, '＝');
       if (o.fullWidthComma) s = s.replace(/,(?![^"“”]*["”])/g, '，');
