@@ -4,6 +4,7 @@ import { renderText } from '../chat/cli/render-text.ts';
 import { formatProblems, loadConfig } from '../config/load.ts';
 import { defaultConfigPath } from '../config/paths.ts';
 import { handleText } from '../core/handle.ts';
+import { applyBotRbac, rbacYaml } from './rbac-command.ts';
 
 /**
  * The `chatops` command line: the same grammar, policy and messages as chat. Outside local
@@ -75,6 +76,36 @@ configCmd
     process.stdout.write(
       `${file}: OK (${c.mode} mode; ${Object.keys(c.people).length} people, ${Object.keys(c.clusters).length} clusters, ${Object.keys(c.environments).length} environments, ${Object.keys(c.apps).length} apps, ${c.access.length} access rules)\n`,
     );
+  });
+
+program
+  .command('rbac')
+  .description("Print (or apply) the bot's least-privilege Roles and RoleBindings, generated from the config")
+  .option('-c, --config <file>', 'config file (default: $CHATOPS_CONFIG, else the embedded local defaults)')
+  .option('--cluster <name>', 'only this cluster')
+  .option('--apply', 'create or update them, with an admin identity')
+  .option('--admin-kubeconfig <file>', "kubeconfig holding the admin contexts (default: each cluster's own)")
+  .option('--admin-context <pattern>', 'admin context per cluster; {context} and {cluster} are filled in', '{context}-admin')
+  .option('--create-namespaces', 'also create missing namespaces (local clusters and tests)')
+  .action(async (opts: { config?: string; cluster?: string; apply?: boolean; adminKubeconfig?: string; adminContext: string; createNamespaces?: boolean }) => {
+    const file = opts.config ?? process.env['CHATOPS_CONFIG'] ?? defaultConfigPath();
+    const loaded = loadConfig(file);
+    if (!loaded.ok) {
+      process.stderr.write(`Config ${file} has problems:\n${formatProblems(loaded.error)}\n`);
+      process.exitCode = EXIT.config;
+      return;
+    }
+    if (opts.cluster !== undefined && !Object.hasOwn(loaded.value.clusters, opts.cluster)) {
+      process.stderr.write(`--cluster ${opts.cluster}: no such cluster (known: ${Object.keys(loaded.value.clusters).join(', ')}).\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    if (opts.apply !== true) {
+      process.stdout.write(rbacYaml(loaded.value, opts.cluster));
+      return;
+    }
+    const ok = await applyBotRbac(loaded.value, { ...opts, apply: true }, (l) => process.stdout.write(l + '\n'));
+    process.exitCode = ok ? EXIT.ok : EXIT.denied;
   });
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,67 @@
+import type { Config } from '../config/schema.ts';
+import { clientsFor, clientsForConfig, type ClusterAccess, type KubeClients } from './clients.ts';
+import { diagnose, type DiagnoseOptions, type Diagnosis } from './diagnose.ts';
+import { history } from './history.ts';
+import {
+  setImageWithPartition,
+  setPartition,
+  type PartitionOptions,
+  type PartitionedImageInput,
+  type PartitionedImageResult,
+  type SetPartitionInput,
+  type SetPartitionResult,
+} from './partition.ts';
+import type { RevisionInfo } from './revisions.ts';
+import { restart, type RestartInput, type RestartOptions, type RestartResult } from './restart.ts';
+import { rollback, type RollbackInput, type RollbackOptions, type RollbackResult } from './rollback.ts';
+import { followRollout, type FollowOptions, type RolloutResult } from './rollout.ts';
+import { scale, type ScaleInput, type ScaleOptions, type ScaleResult } from './scale.ts';
+import { setImage, type SetImageInput, type SetImageOptions, type SetImageResult } from './set-image.ts';
+import { workloadStatus, type WorkloadStatus } from './status.ts';
+import type { WorkloadRef } from './workload.ts';
+
+/**
+ * Everything the jobs do to one cluster, behind one object. Every method throws KubeError
+ * (kind + retryable + a chat-safe sentence) and nothing else the caller needs to know about.
+ */
+export interface ClusterGateway {
+  readonly cluster: string;
+  readonly region: string;
+  setImage(input: SetImageInput, options?: SetImageOptions): Promise<SetImageResult>;
+  followRollout(ref: WorkloadRef, options: FollowOptions): Promise<RolloutResult>;
+  scale(input: ScaleInput, options?: ScaleOptions): Promise<ScaleResult>;
+  rollback(input: RollbackInput, options?: RollbackOptions): Promise<RollbackResult>;
+  restart(input: RestartInput, options?: RestartOptions): Promise<RestartResult>;
+  setImageWithPartition(input: PartitionedImageInput, options?: PartitionOptions): Promise<PartitionedImageResult>;
+  setPartition(input: SetPartitionInput, options?: PartitionOptions): Promise<SetPartitionResult>;
+  status(ref: WorkloadRef): Promise<WorkloadStatus>;
+  diagnose(ref: WorkloadRef, options?: DiagnoseOptions): Promise<Diagnosis>;
+  history(ref: WorkloadRef): Promise<RevisionInfo[]>;
+}
+
+export function gatewayForClients(c: KubeClients): ClusterGateway {
+  return {
+    cluster: c.cluster,
+    region: c.region,
+    setImage: (input, options) => setImage(c, input, options),
+    followRollout: (ref, options) => followRollout(c, ref, options),
+    scale: (input, options) => scale(c, input, options),
+    rollback: (input, options) => rollback(c, input, options),
+    restart: (input, options) => restart(c, input, options),
+    setImageWithPartition: (input, options) => setImageWithPartition(c, input, options),
+    setPartition: (input, options) => setPartition(c, input, options),
+    status: (ref) => workloadStatus(c, ref),
+    diagnose: (ref, options) => diagnose(c, ref, options),
+    history: (ref) => history(c, ref),
+  };
+}
+
+/** The gateway to a cluster named in the config (clients are built once and cached). */
+export function gatewayFor(config: Config, cluster: string): ClusterGateway {
+  return gatewayForClients(clientsForConfig(config, cluster));
+}
+
+/** The gateway to a cluster given directly (kubeconfig + context, or in-cluster). */
+export function gatewayForAccess(cluster: string, region: string, access: ClusterAccess): ClusterGateway {
+  return gatewayForClients(clientsFor(cluster, region, access));
+}

@@ -1,0 +1,186 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeClients } from './clients.ts';
+import { diagnose, type Diagnosis } from './diagnose.ts';
+import { KubeError } from './errors.ts';
+import { workloadStatus, type WorkloadCondition, type WorkloadStatus } from './status.ts';
+import type { WorkloadRef } from './workload.ts';
+
+/**
+ * Follows a rollout by polling the workload (simpler than a watch, and every state reported is
+ * one the apiserver returned) until it is complete, has failed (a Deployment past its
+ * progressDeadlineSeconds: Progressing=False, ProgressDeadlineExceeded), or runs out of time.
+ * On failure or timeout the result carries a diagnosis: pod reasons and Warning events.
+ */
+export interface RolloutProgress {
+  readonly observedGeneration: number;
+  readonly generation: number;
+  /** Desired replicas. */
+  readonly replicas: number;
+  /** Pods that exist, old and new. */
+  readonly current: number;
+  readonly updated: number;
+  readonly ready: number;
+  readonly available: number;
+  readonly unavailable: number;
+  readonly conditions: readonly WorkloadCondition[];
+  /** StatefulSets only. */
+  readonly currentRevision?: string | undefined;
+  readonly updateRevision?: string | undefined;
+  readonly partition?: number | undefined;
+}
+
+export type RolloutPhase = 'progressing' | 'complete' | 'failed';
+
+export interface RolloutState {
+  readonly phase: RolloutPhase;
+  /** ProgressDeadlineExceeded when failed. */
+  readonly reason: string | undefined;
+  /** A sentence for chat ("2 of 3 new pods updated"). */
+  readonly message: string;
+}
+
+export interface FollowOptions {
+  readonly timeoutMs: number;
+  /** Poll interval; default 300 ms. */
+  readonly intervalMs?: number | undefined;
+  /** Called with each state that differs from the previous one. Errors in it are not caught. */
+  readonly onProgress?: ((p: RolloutProgress) => void | Promise<void>) | undefined;
+  /** Wait at least for the controller to observe this generation (from the write's result). */
+  readonly minGeneration?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Whether to attach a diagnosis on failure or timeout; default true. */
+  readonly diagnose?: boolean | undefined;
+  readonly now?: (() => number) | undefined;
+}
+
+export interface RolloutResult {
+  readonly outcome: 'complete' | 'failed' | 'timeout' | 'cancelled';
+  readonly reason: string | undefined;
+  readonly message: string;
+  readonly last: RolloutProgress;
+  /** How many distinct states were reported through onProgress. */
+  readonly updates: number;
+  readonly elapsedMs: number;
+  readonly diagnosis: Diagnosis | undefined;
+}
+
+export function progressOf(s: WorkloadStatus): RolloutProgress {
+  const base = {
+    observedGeneration: s.observedGeneration,
+    generation: s.generation,
+    replicas: s.replicas.desired,
+    current: s.replicas.current,
+    updated: s.replicas.updated,
+    ready: s.replicas.ready,
+    available: s.replicas.available,
+    unavailable: s.replicas.unavailable,
+    conditions: s.conditions,
+  };
+  if (s.ref.kind === 'Deployment') return base;
+  return { ...base, currentRevision: s.currentRevision, updateRevision: s.updateRevision, partition: s.partition };
+}
+
+/** Where a rollout stands, the way `kubectl rollout status` decides it. Pure. */
+export function rolloutState(s: WorkloadStatus, minGeneration = 0): RolloutState {
+  const r = s.replicas;
+  if (s.observedGeneration < Math.max(s.generation, minGeneration)) return { phase: 'progressing', reason: undefined, message: 'waiting for the controller to pick up the change' };
+  if (s.ref.kind === 'Deployment') {
+    const progressing = s.conditions.find((c) => c.type === 'Progressing');
+    if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
+      const detail = progressing.message === undefined ? '' : ` (${progressing.message})`;
+      return { phase: 'failed', reason: 'ProgressDeadlineExceeded', message: `the rollout made no progress within its progress deadline${detail}` };
+    }
+    if (s.paused) return { phase: 'progressing', reason: undefined, message: 'the deployment is paused' };
+    if (r.updated < r.desired) return { phase: 'progressing', reason: undefined, message: `${r.updated} of ${r.desired} new pods updated` };
+    if (r.current > r.updated) return { phase: 'progressing', reason: undefined, message: `${r.current - r.updated} old pods pending termination` };
+    if (r.current > r.desired) return { phase: 'progressing', reason: undefined, message: `${r.current - r.desired} extra pods pending termination` };
+    if (r.available < r.updated) return { phase: 'progressing', reason: undefined, message: `${r.available} of ${r.updated} updated pods available` };
+    return { phase: 'complete', reason: undefined, message: `${r.updated} of ${r.desired} pods updated and available` };
+  }
+  if (s.strategy !== 'RollingUpdate') return { phase: 'complete', reason: undefined, message: `the ${s.strategy} strategy updates pods only when they are deleted` };
+  if (r.ready < r.desired) return { phase: 'progressing', reason: undefined, message: `${r.ready} of ${r.desired} pods ready` };
+  if (r.current > r.desired) return { phase: 'progressing', reason: undefined, message: `${r.current - r.desired} extra pods pending termination` };
+  if (s.partition !== undefined && s.partition > 0) {
+    const want = Math.max(0, r.desired - s.partition);
+    if (r.updated < want) return { phase: 'progressing', reason: undefined, message: `${r.updated} of ${want} pods above the partition updated` };
+    return { phase: 'complete', reason: undefined, message: `${r.updated} pods with ordinal >= ${s.partition} updated` };
+  }
+  if (s.updateRevision !== s.currentRevision) return { phase: 'progressing', reason: undefined, message: `${r.updated} of ${r.desired} pods updated` };
+  if (r.available < r.desired) return { phase: 'progressing', reason: undefined, message: `${r.available} of ${r.desired} pods available` };
+  return { phase: 'complete', reason: undefined, message: `${r.desired} pods updated and ready` };
+}
+
+/** The key used to tell states apart (conditions without their timestamps). */
+function progressKey(p: RolloutProgress): string {
+  return JSON.stringify(p);
+}
+
+export async function followRollout(c: KubeClients, ref: WorkloadRef, options: FollowOptions): Promise<RolloutResult> {
+  const now = options.now ?? Date.now;
+  const interval = options.intervalMs ?? 300;
+  const started = now();
+  let lastKey = '';
+  let updates = 0;
+  let last: RolloutProgress | undefined;
+  const finish = async (outcome: RolloutResult['outcome'], state: { reason: string | undefined; message: string }): Promise<RolloutResult> => {
+    const wantDiagnosis = (options.diagnose ?? true) && (outcome === 'failed' || outcome === 'timeout');
+    let diagnosis: Diagnosis | undefined;
+    if (wantDiagnosis) {
+      try {
+        diagnosis = await diagnose(c, ref);
+      } catch {
+        // A diagnosis is a courtesy: the outcome stands without it.
+        diagnosis = undefined;
+      }
+    }
+    return {
+      outcome,
+      reason: state.reason,
+      message: state.message,
+      last: last ?? emptyProgress(),
+      updates,
+      elapsedMs: now() - started,
+      diagnosis,
+    };
+  };
+
+  for (;;) {
+    if (options.signal?.aborted === true) return finish('cancelled', { reason: 'Cancelled', message: 'stopped following the rollout' });
+    let status: WorkloadStatus | undefined;
+    try {
+      status = await workloadStatus(c, ref);
+    } catch (e) {
+      // A blip while reading is not the rollout failing: keep polling until the deadline.
+      if (!(e instanceof KubeError) || !e.retryable) throw e;
+    }
+    if (status !== undefined) {
+      const p = progressOf(status);
+      const key = progressKey(p);
+      last = p;
+      if (key !== lastKey) {
+        lastKey = key;
+        updates++;
+        await options.onProgress?.(p);
+      }
+      const state = rolloutState(status, options.minGeneration);
+      if (state.phase === 'complete') return finish('complete', state);
+      if (state.phase === 'failed') return finish('failed', state);
+    }
+    if (now() - started >= options.timeoutMs) {
+      const state = status === undefined ? undefined : rolloutState(status, options.minGeneration);
+      return finish('timeout', {
+        reason: 'Timeout',
+        message: `the rollout did not finish within ${Math.round(options.timeoutMs / 1000)} s${state === undefined ? '' : ` (${state.message})`}`,
+      });
+    }
+    try {
+      await sleep(interval, undefined, options.signal === undefined ? undefined : { signal: options.signal });
+    } catch {
+      return finish('cancelled', { reason: 'Cancelled', message: 'stopped following the rollout' });
+    }
+  }
+}
+
+function emptyProgress(): RolloutProgress {
+  return { observedGeneration: 0, generation: 0, replicas: 0, current: 0, updated: 0, ready: 0, available: 0, unavailable: 0, conditions: [] };
+}

@@ -1,0 +1,91 @@
+import { parseImageRef } from '../core/image-ref.ts';
+import { CHANGE_CAUSE } from './annotations.ts';
+import type { KubeClients } from './clients.ts';
+import { KubeError } from './errors.ts';
+import { selectContainers, type ContainerImage } from './images.ts';
+import { DEFAULT_CONFLICT_ATTEMPTS, StaleRequest, retryOnConflict } from './retry.ts';
+import { containersOf, describeWorkload, generationOf, patchWorkload, readWorkload, resourceVersionOf, type Workload, type WorkloadRef } from './workload.ts';
+
+/**
+ * Sets the image of one named container, or of every container running an image from the same
+ * repository, on a Deployment or StatefulSet. The write is conditional twice over: on the
+ * resourceVersion read (a concurrent write is a 409, re-read and re-checked), and, when the
+ * caller says what it expects to replace, on that image (a stale request is refused, never
+ * applied a second time).
+ */
+export interface SetImageInput extends WorkloadRef {
+  /** The full new image reference (repository with :tag and/or @digest). */
+  readonly image: string;
+  /** The container to change; undefined means every container of the image's repository. */
+  readonly container?: string | undefined;
+  /** The image the selected containers must run now; anything else makes the request stale. */
+  readonly expectedFrom?: string | undefined;
+  /** Written to the `kubernetes.io/change-cause` annotation (shown in history). */
+  readonly changeCause?: string | undefined;
+}
+
+export interface SetImageOptions {
+  readonly maxAttempts?: number | undefined;
+  readonly fieldManager?: string | undefined;
+}
+
+export interface ImageChange {
+  readonly container: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface SetImageResult {
+  readonly cluster: string;
+  readonly ref: WorkloadRef;
+  /** False when every selected container already ran the image (a replay): nothing was written. */
+  readonly changed: boolean;
+  readonly containers: readonly ImageChange[];
+  /** metadata.generation after the write: wait for status.observedGeneration to reach it. */
+  readonly generation: number;
+  readonly resourceVersion: string;
+}
+
+export async function setImage(c: KubeClients, input: SetImageInput, options: SetImageOptions = {}): Promise<SetImageResult> {
+  const parsed = parseImageRef(input.image);
+  if (!parsed.ok) throw new KubeError('invalid', `"${input.image}" is not a valid image reference: ${parsed.problem}`);
+  const ref: WorkloadRef = { namespace: input.namespace, kind: input.kind, name: input.name };
+
+  return retryOnConflict(options.maxAttempts ?? DEFAULT_CONFLICT_ATTEMPTS, async () => {
+    const w = await readWorkload(c, ref);
+    const selected = selectOrFail(c, ref, w, input);
+    const toChange = selected.filter((s) => s.image !== input.image);
+    const result = (after: Workload, changed: boolean): SetImageResult => ({
+      cluster: c.cluster,
+      ref,
+      changed,
+      containers: selected.map((s) => ({ container: s.name, from: s.image, to: input.image })),
+      generation: generationOf(after),
+      resourceVersion: resourceVersionOf(after),
+    });
+    if (toChange.length === 0) return result(w, false);
+    if (input.expectedFrom !== undefined) {
+      const stale = toChange.filter((s) => s.image !== input.expectedFrom);
+      if (stale.length > 0) {
+        const now = stale.map((s) => `${s.name} runs ${s.image}`).join(', ');
+        throw new StaleRequest(`${describeWorkload(c, ref)} changed since the request was made: ${now}, not ${input.expectedFrom}; nothing was changed (conflict)`);
+      }
+    }
+    const metadata: Record<string, unknown> = { resourceVersion: resourceVersionOf(w) };
+    if (input.changeCause !== undefined) metadata['annotations'] = { [CHANGE_CAUSE]: input.changeCause };
+    const after = await patchWorkload(
+      c,
+      ref,
+      'strategic',
+      { metadata, spec: { template: { spec: { containers: toChange.map((s) => ({ name: s.name, image: input.image })) } } } },
+      { fieldManager: options.fieldManager },
+    );
+    return result(after, true);
+  });
+}
+
+function selectOrFail(c: KubeClients, ref: WorkloadRef, w: Workload, input: SetImageInput): readonly ContainerImage[] {
+  const s = selectContainers(containersOf(w), input.image, input.container);
+  if (!s.ok) throw new KubeError('invalid', `${describeWorkload(c, ref)}: ${s.problem}`);
+  return s.containers;
+}

@@ -1,0 +1,97 @@
+import { REVISION_ANNOTATION } from './annotations.ts';
+import type { KubeClients } from './clients.ts';
+import type { ContainerImage } from './images.ts';
+import { containersOf, generationOf, readWorkload, type Workload, type WorkloadRef } from './workload.ts';
+
+/** A workload's state as shown in chat and followed during a rollout. */
+export interface WorkloadCondition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason: string | undefined;
+  readonly message: string | undefined;
+}
+
+export interface ReplicaCounts {
+  /** spec.replicas */
+  readonly desired: number;
+  /** Pods that exist, old and new (status.replicas). */
+  readonly current: number;
+  readonly updated: number;
+  readonly ready: number;
+  readonly available: number;
+  readonly unavailable: number;
+}
+
+export interface WorkloadStatus {
+  readonly cluster: string;
+  readonly ref: WorkloadRef;
+  readonly containers: readonly ContainerImage[];
+  readonly generation: number;
+  readonly observedGeneration: number;
+  readonly replicas: ReplicaCounts;
+  readonly conditions: readonly WorkloadCondition[];
+  /** Deployments: the `deployment.kubernetes.io/revision` annotation. */
+  readonly revision: number | undefined;
+  /** StatefulSets: the ControllerRevisions the pods run and are being moved to. */
+  readonly currentRevision: string | undefined;
+  readonly updateRevision: string | undefined;
+  readonly partition: number | undefined;
+  /** "RollingUpdate", "Recreate" (Deployment) or "OnDelete" (StatefulSet). */
+  readonly strategy: string;
+  readonly paused: boolean;
+}
+
+/** Reads the status out of a workload object. Pure. */
+export function statusFromWorkload(cluster: string, w: Workload): WorkloadStatus {
+  const meta = w.object.metadata;
+  const ref: WorkloadRef = { namespace: meta?.namespace ?? '', kind: w.kind, name: meta?.name ?? '' };
+  const conditions = (w.object.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }));
+  const common = { cluster, ref, containers: containersOf(w), generation: generationOf(w), observedGeneration: w.object.status?.observedGeneration ?? 0, conditions };
+  if (w.kind === 'Deployment') {
+    const s = w.object.status;
+    const desired = w.object.spec?.replicas ?? 1;
+    const available = s?.availableReplicas ?? 0;
+    const rev = Number(meta?.annotations?.[REVISION_ANNOTATION]);
+    return {
+      ...common,
+      replicas: {
+        desired,
+        current: s?.replicas ?? 0,
+        updated: s?.updatedReplicas ?? 0,
+        ready: s?.readyReplicas ?? 0,
+        available,
+        unavailable: s?.unavailableReplicas ?? Math.max(0, desired - available),
+      },
+      revision: Number.isInteger(rev) && rev > 0 ? rev : undefined,
+      currentRevision: undefined,
+      updateRevision: undefined,
+      partition: undefined,
+      strategy: w.object.spec?.strategy?.type ?? 'RollingUpdate',
+      paused: w.object.spec?.paused ?? false,
+    };
+  }
+  const s = w.object.status;
+  const desired = w.object.spec?.replicas ?? 1;
+  const available = s?.availableReplicas ?? 0;
+  return {
+    ...common,
+    replicas: {
+      desired,
+      current: s?.replicas ?? 0,
+      updated: s?.updatedReplicas ?? 0,
+      ready: s?.readyReplicas ?? 0,
+      available,
+      unavailable: Math.max(0, desired - available),
+    },
+    revision: undefined,
+    currentRevision: s?.currentRevision,
+    updateRevision: s?.updateRevision,
+    partition: w.object.spec?.updateStrategy?.rollingUpdate?.partition,
+    strategy: w.object.spec?.updateStrategy?.type ?? 'RollingUpdate',
+    paused: false,
+  };
+}
+
+export async function workloadStatus(c: KubeClients, ref: WorkloadRef): Promise<WorkloadStatus> {
+  return statusFromWorkload(c.cluster, await readWorkload(c, ref));
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { applyRbac } from '../../../src/kube/rbac-apply.ts';
+import { BOT_RULES, botRbac } from '../../../src/kube/rbac.ts';
+import { adminClients, botClients } from '../support/cluster.ts';
+import { auditMark, writesSince } from '../support/audit.ts';
+import { testNamespace } from '../support/namespace.ts';
+import { createDeployment } from '../support/workloads.ts';
+import { kubeCall } from '../../../src/kube/errors.ts';
+
+describe('the generated RBAC, applied with the admin context', () => {
+  it('is idempotent: a second apply writes nothing; a drifted Role is put back', async () => {
+    const ns = await testNamespace();
+    expect(ns.rbac?.[0]).toEqual({
+      cluster: 'gz',
+      created: [`Namespace ${ns.name}`, `Role ${ns.name}/chatops-bot`, `RoleBinding ${ns.name}/chatops-bot`],
+      updated: [],
+      unchanged: [],
+    });
+    const admin = adminClients();
+    const [plan] = botRbac(ns.config);
+    if (plan === undefined) throw new Error('no RBAC plan for gz');
+
+    const mark = auditMark();
+    const again = await applyRbac(admin, plan, { createNamespaces: true });
+    expect(again.created).toEqual([]);
+    expect(again.updated).toEqual([]);
+    expect(again.unchanged).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(writesSince(mark, { user: 'admin', namespace: ns.name })).toEqual([]);
+
+    await admin.rbac.patchNamespacedRole({ name: 'chatops-bot', namespace: ns.name, body: [{ op: 'remove', path: '/rules/0' }] });
+    const repaired = await applyRbac(admin, plan);
+    expect(repaired.updated).toEqual([`Role ${ns.name}/chatops-bot`]);
+    const role = await admin.rbac.readNamespacedRole({ name: 'chatops-bot', namespace: ns.name });
+    expect(role.rules?.map((r) => [r.apiGroups, r.resources, r.verbs])).toEqual(BOT_RULES.map((r) => [r.apiGroups, r.resources, r.verbs]));
+  });
+
+  it('lets the bot do only what it needs: no secrets, no create or delete, nothing cluster-wide', async () => {
+    const ns = await testNamespace();
+    const admin = adminClients();
+    await createDeployment(admin, ns.name, 'web', { replicas: 1 });
+    const bot = botClients();
+    const call = <T>(verb: string, resource: string, fn: () => Promise<T>) => kubeCall({ cluster: 'gz', verb, resource, namespace: ns.name }, fn);
+
+    await expect(call('list', 'deployments', () => bot.apps.listNamespacedDeployment({ namespace: ns.name }))).resolves.toMatchObject({ items: [expect.anything()] });
+    await expect(call('list', 'pods', () => bot.core.listNamespacedPod({ namespace: ns.name }))).resolves.toBeDefined();
+    await expect(call('list', 'secrets', () => bot.core.listNamespacedSecret({ namespace: ns.name }))).rejects.toMatchObject({ kind: 'forbidden' });
+    await expect(call('delete', 'deployments', () => bot.apps.deleteNamespacedDeployment({ name: 'web', namespace: ns.name }))).rejects.toMatchObject({ kind: 'forbidden' });
+    await expect(
+      call('create', 'deployments', () =>
+        bot.apps.createNamespacedDeployment({
+          namespace: ns.name,
+          body: { metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'x' } }, template: { metadata: { labels: { a: 'x' } }, spec: { containers: [{ name: 'x', image: 'x' }] } } } },
+        }),
+      ),
+    ).rejects.toMatchObject({ kind: 'forbidden' });
+    await expect(kubeCall({ cluster: 'gz', verb: 'list', resource: 'namespaces' }, () => bot.core.listNamespace())).rejects.toMatchObject({
+      kind: 'forbidden',
+      message: 'The bot may not list namespaces on cluster gz (forbidden)',
+    });
+    await expect(call('list', 'deployments', () => bot.apps.listDeploymentForAllNamespaces())).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+});
