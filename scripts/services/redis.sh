@@ -35,7 +35,8 @@ case "$cmd" in
     ensure_installed
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
     redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --appendonly yes --appendfsync everysec \
-      --save "" --protected-mode yes --daemonize no --logfile "$dir/redis.log" &
+      --save "" --protected-mode yes --daemonize no --logfile "$dir/redis.log" </dev/null >/dev/null 2>&1 &
+    # (no inherited stdout: callers read this script's output with $(…), which would wait for it)
     echo $! > "$pidfile"
     url="redis://127.0.0.1:$port"
     echo "$url" > "$urlfile"
