@@ -52,6 +52,11 @@ program
       return;
     }
     const outcome = handleText(words.join(' '), { config, actor, now: new Date(), locks: [], freezes: [] });
+    if (outcome.kind === 'approval') {
+      process.stdout.write(`/${outcome.command.verb} needs the job engine (Redis), which this run has none of: nothing was done.\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
     process.stdout.write(renderText(outcome.message) + '\n');
     if (outcome.kind === 'decided' && outcome.decision.kind !== 'deny') {
       process.stdout.write('\nNothing was executed: the job engine is not built yet, so the CLI only shows what chat would show.\n');

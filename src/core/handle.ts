@@ -15,6 +15,8 @@ import { resolve, type Plan } from './resolve.ts';
 export type Outcome =
   | { readonly kind: 'error'; readonly error: ChatError; readonly message: Message }
   | { readonly kind: 'answer'; readonly command: Command; readonly message: Message }
+  /** approve / reject / cancel: decided by the approval itself, not by access rules. */
+  | { readonly kind: 'approval'; readonly command: Extract<Command, { verb: 'approve' | 'reject' | 'cancel' }> }
   | { readonly kind: 'decided'; readonly command: Command; readonly plan: Plan; readonly decision: Decision; readonly message: Message };
 
 export interface HandleContext {
@@ -40,6 +42,7 @@ export function handleText(text: string, ctx: HandleContext): Outcome {
       message: whoamiMessage(who, who === undefined ? [] : groupsOf(ctx.config, who), who === undefined ? [] : accessOf(ctx.config, who)),
     };
   }
+  if (command.verb === 'approve' || command.verb === 'reject' || command.verb === 'cancel') return { kind: 'approval', command };
   const resolved = resolve(ctx.config, command);
   if (!resolved.ok) return { kind: 'error', error: resolved.error, message: usageErrorMessage(resolved.error) };
   const plan = resolved.value;

@@ -41,6 +41,11 @@ export async function runRepl(config: Config, input: NodeJS.ReadableStream, outp
       continue;
     }
     const outcome = handleText(line, { config, actor, now: now(), locks: [], freezes: [] });
+    if (outcome.kind === 'approval') {
+      say(`/${outcome.command.verb} needs the job engine, which is not running here: nothing was done.\n`);
+      prompt();
+      continue;
+    }
     say(renderText(outcome.message));
     if (outcome.kind === 'decided' && outcome.decision.kind !== 'deny') say('(not executed: the job engine is not built yet)');
     say('');

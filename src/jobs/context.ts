@@ -1,0 +1,68 @@
+import type { ClusterGateway } from '../kube/gateway.ts';
+import type { JobKind, JobPayload, SpecOf, Workload } from './spec.ts';
+
+/**
+ * What a processor gets: the payload, a way to reach each cluster, and the side channels
+ * (progress for chat, the audit log, the per-workload lease). Processors own retries of their
+ * own steps and must be safe to run again from the start after a crash: every write is
+ * conditional on the bound "from" state and a target already reached counts as done.
+ */
+export interface ProgressEvent {
+  readonly opId: string;
+  readonly step: string;
+  readonly cluster?: string;
+  readonly workload?: string;
+  readonly percent: number;
+  readonly message: string;
+}
+
+export interface TargetResult {
+  readonly cluster: string;
+  readonly workload: string;
+  readonly outcome: 'done' | 'unchanged' | 'failed' | 'blocked' | 'rolled_back';
+  readonly message: string;
+}
+
+export interface JobResult {
+  readonly outcome: 'succeeded' | 'failed' | 'blocked';
+  readonly summary: string;
+  readonly targets: readonly TargetResult[];
+}
+
+export interface JobContext {
+  readonly payload: JobPayload;
+  readonly gatewayFor: (cluster: string) => ClusterGateway;
+  readonly progress: (event: Omit<ProgressEvent, 'opId'>) => Promise<void>;
+  readonly audit: (kind: 'step' | 'rolled_back', summary: string, detail: Record<string, unknown>, target?: Workload) => Promise<void>;
+  /** Runs `fn` holding the workload's lease: one mutating operation per workload at a time. */
+  readonly withLease: <T>(workload: Workload, fn: () => Promise<T>) => Promise<T>;
+  readonly rolloutTimeoutMs: number;
+  readonly signal: AbortSignal;
+}
+
+export type Processor<K extends JobKind> = (spec: SpecOf<K>, ctx: JobContext) => Promise<JobResult>;
+
+export function describeTarget(w: Workload): string {
+  return `${w.app} on ${w.cluster} (${w.namespace}/${w.name})`;
+}
+
+export function refOf(w: Workload): { namespace: string; name: string; kind: Workload['kind'] } {
+  return { namespace: w.namespace, name: w.name, kind: w.kind };
+}
+
+/** Runs per-target work for every target, in parallel, and sums it up. */
+export async function forEachTarget<T extends { workload: Workload }>(targets: readonly T[], fn: (t: T, index: number) => Promise<TargetResult>): Promise<TargetResult[]> {
+  return Promise.all(targets.map((t, i) => fn(t, i)));
+}
+
+export function summarize(verb: string, results: readonly TargetResult[]): JobResult {
+  const bad = results.filter((r) => r.outcome === 'failed' || r.outcome === 'rolled_back');
+  const blocked = results.filter((r) => r.outcome === 'blocked');
+  const outcome = blocked.length > 0 && bad.length === 0 ? 'blocked' : bad.length > 0 ? 'failed' : 'succeeded';
+  const done = results.filter((r) => r.outcome === 'done' || r.outcome === 'unchanged').length;
+  const summary =
+    outcome === 'succeeded'
+      ? `${verb} finished on ${done} of ${results.length} workload(s)`
+      : `${verb} ${outcome} on ${bad.length + blocked.length} of ${results.length} workload(s): ${[...bad, ...blocked].map((r) => `${r.cluster}: ${r.message}`).join('; ')}`;
+  return { outcome, summary, targets: results };
+}

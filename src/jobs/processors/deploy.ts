@@ -1,0 +1,55 @@
+import { KubeError } from '../../kube/errors.ts';
+import { StaleRequest } from '../../kube/retry.ts';
+import { describeTarget, forEachTarget, refOf, summarize, type Processor, type TargetResult } from '../context.ts';
+
+/**
+ * Sets the new image on every bound workload and follows each rollout to the end. A workload
+ * no longer running the image it ran when the request was made is left alone (blocked: someone
+ * else changed it); one already running the new image counts as done. A failed rollout is
+ * rolled back to the bound "from" revision when the environment asks for it.
+ */
+export const deploy: Processor<'deploy'> = async (spec, ctx) => {
+  const results = await forEachTarget(spec.targets, (t) =>
+    ctx.withLease(t.workload, async (): Promise<TargetResult> => {
+      const w = t.workload;
+      const gw = ctx.gatewayFor(w.cluster);
+      const base = { cluster: w.cluster, workload: `${w.namespace}/${w.name}` };
+      let generation: number;
+      try {
+        const r = await gw.setImage({ ...refOf(w), image: spec.image, container: w.container, expectedFrom: t.fromImage, changeCause: `chatops ${ctx.payload.opId}: deploy ${spec.image} (by ${ctx.payload.requestedBy})` });
+        generation = r.generation;
+        await ctx.audit('step', `${r.changed ? 'set' : 'found'} ${spec.image} on ${describeTarget(w)}`, { changed: r.changed, containers: r.containers }, w);
+      } catch (e) {
+        if (e instanceof StaleRequest) return { ...base, outcome: 'blocked', message: e.message };
+        throw e;
+      }
+      await ctx.progress({ step: 'rollout', cluster: w.cluster, workload: w.name, percent: 0, message: `rolling out on ${w.cluster}` });
+      const rollout = await gw.followRollout(refOf(w), {
+        timeoutMs: ctx.rolloutTimeoutMs,
+        minGeneration: generation,
+        signal: ctx.signal,
+        onProgress: (p) =>
+          ctx.progress({
+            step: 'rollout',
+            cluster: w.cluster,
+            workload: w.name,
+            percent: p.replicas === 0 ? 100 : Math.round((100 * Math.min(p.updated, p.available)) / p.replicas),
+            message: `${p.updated}/${p.replicas} updated, ${p.available} available`,
+          }),
+      });
+      if (rollout.outcome === 'complete') return { ...base, outcome: 'done', message: `${spec.image} is live` };
+      const reasons = rollout.diagnosis?.podReasons ?? [];
+      const why = `${rollout.message}${reasons.length === 0 ? '' : ` (pods: ${reasons.join(', ')})`}`;
+      if (!spec.autoRollback) return { ...base, outcome: 'failed', message: why };
+      try {
+        const rb = await gw.rollback({ ...refOf(w), target: { kind: 'revision', revision: t.fromRevision }, changeCause: `chatops ${ctx.payload.opId}: automatic rollback after a failed deploy` });
+        await ctx.audit('rolled_back', `rolled ${describeTarget(w)} back to revision ${t.fromRevision} after: ${why}`, { from: rb.from.revision, to: rb.to.revision }, w);
+        return { ...base, outcome: 'rolled_back', message: `${why}; rolled back to ${t.fromImage}` };
+      } catch (e) {
+        const msg = e instanceof KubeError ? e.message : 'the automatic rollback failed';
+        return { ...base, outcome: 'failed', message: `${why}; ${msg}` };
+      }
+    }),
+  );
+  return summarize('deploy', results);
+};

@@ -1,0 +1,9 @@
+import type { Processor } from '../context.ts';
+import type { JobKind } from '../spec.ts';
+import { deploy } from './deploy.ts';
+import { restart } from './restart.ts';
+import { rollback } from './rollback.ts';
+import { scale } from './scale.ts';
+
+/** One processor per job kind; a kind without one is a compile error. */
+export const processors = { deploy, scale, rollback, restart } satisfies { [K in JobKind]: Processor<K> };

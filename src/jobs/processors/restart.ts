@@ -1,0 +1,18 @@
+import { describeTarget, forEachTarget, refOf, summarize, type Processor, type TargetResult } from '../context.ts';
+
+/** A rolling restart keyed by the operation's token: a replay finds the token set and writes nothing. */
+export const restart: Processor<'restart'> = async (spec, ctx) => {
+  const results = await forEachTarget(spec.targets, (t) =>
+    ctx.withLease(t.workload, async (): Promise<TargetResult> => {
+      const w = t.workload;
+      const gw = ctx.gatewayFor(w.cluster);
+      const base = { cluster: w.cluster, workload: `${w.namespace}/${w.name}` };
+      const r = await gw.restart({ ...refOf(w), token: spec.token });
+      await ctx.audit('step', `${r.changed ? 'restarted' : 'found restarted'} ${describeTarget(w)}`, { token: spec.token, changed: r.changed }, w);
+      const rollout = await gw.followRollout(refOf(w), { timeoutMs: ctx.rolloutTimeoutMs, minGeneration: r.generation, signal: ctx.signal });
+      if (rollout.outcome !== 'complete') return { ...base, outcome: 'failed', message: rollout.message };
+      return { ...base, outcome: r.changed ? 'done' : 'unchanged', message: 'restarted' };
+    }),
+  );
+  return summarize('restart', results);
+};

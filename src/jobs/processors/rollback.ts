@@ -1,0 +1,36 @@
+import { StaleRequest } from '../../kube/retry.ts';
+import { describeTarget, forEachTarget, refOf, summarize, type Processor, type TargetResult } from '../context.ts';
+
+/**
+ * Rolls each workload back to the revision bound when the request was made, conditional on the
+ * revision it ran then. After the rollback that revision comes back under a new number, so a
+ * replay finds the workload already running the target image and writes nothing.
+ */
+export const rollback: Processor<'rollback'> = async (spec, ctx) => {
+  const results = await forEachTarget(spec.targets, (t) =>
+    ctx.withLease(t.workload, async (): Promise<TargetResult> => {
+      const w = t.workload;
+      const gw = ctx.gatewayFor(w.cluster);
+      const base = { cluster: w.cluster, workload: `${w.namespace}/${w.name}` };
+      if (t.fromRevision === t.toRevision) return { ...base, outcome: 'unchanged', message: `already at revision ${t.toRevision}` };
+      const status = await gw.status(refOf(w));
+      const running = status.containers.find((c) => w.container === undefined || c.name === w.container)?.image;
+      if (status.revision !== t.fromRevision) {
+        // Already rolled back by an earlier run of this job: the target template is live.
+        if (running === t.toImage) return { ...base, outcome: 'unchanged', message: `already runs ${t.toImage}` };
+        return { ...base, outcome: 'blocked', message: `${describeTarget(w)} is at revision ${status.revision ?? '?'} now, not ${t.fromRevision} as when asked; nothing was changed` };
+      }
+      try {
+        const r = await gw.rollback({ ...refOf(w), target: { kind: 'revision', revision: t.toRevision }, expectedRevision: t.fromRevision, changeCause: `chatops ${ctx.payload.opId}: rollback to revision ${t.toRevision} (by ${ctx.payload.requestedBy})` });
+        await ctx.audit('step', `rolled ${describeTarget(w)} back from revision ${r.from.revision} to ${r.to.revision}`, { from: r.from.revision, to: r.to.revision, changed: r.changed }, w);
+        const rollout = await gw.followRollout(refOf(w), { timeoutMs: ctx.rolloutTimeoutMs, minGeneration: r.generation, signal: ctx.signal });
+        if (rollout.outcome !== 'complete') return { ...base, outcome: 'failed', message: rollout.message };
+        return { ...base, outcome: 'done', message: `back on revision ${t.toRevision} (${t.toImage})` };
+      } catch (e) {
+        if (e instanceof StaleRequest) return { ...base, outcome: 'blocked', message: e.message };
+        throw e;
+      }
+    }),
+  );
+  return summarize('rollback', results);
+};

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * What a job does, fully bound when the request is made: every workload it touches and the
+ * state it expects to find there ("from"), so that an approval covers exactly this change and
+ * a replay or a late run can tell "already done" from "changed by someone else".
+ */
+export const workloadSchema = z.object({
+  cluster: z.string(),
+  region: z.string(),
+  namespace: z.string(),
+  kind: z.enum(['Deployment', 'StatefulSet']),
+  name: z.string(),
+  app: z.string(),
+  env: z.string(),
+  /** The container to change; absent: every container of the image's repository. */
+  container: z.string().optional(),
+});
+export type Workload = z.infer<typeof workloadSchema>;
+
+const deployTarget = z.object({ workload: workloadSchema, fromImage: z.string(), fromRevision: z.number().int().nonnegative() });
+const scaleTarget = z.object({ workload: workloadSchema, fromReplicas: z.number().int().nonnegative() });
+const rollbackTarget = z.object({
+  workload: workloadSchema,
+  fromRevision: z.number().int().positive(),
+  toRevision: z.number().int().positive(),
+  fromImage: z.string(),
+  toImage: z.string(),
+});
+const restartTarget = z.object({ workload: workloadSchema });
+
+export const deploySpec = z.object({ kind: z.literal('deploy'), env: z.string(), app: z.string(), image: z.string(), autoRollback: z.boolean(), targets: z.array(deployTarget).min(1) });
+export const scaleSpec = z.object({ kind: z.literal('scale'), env: z.string(), app: z.string(), replicas: z.number().int().nonnegative(), targets: z.array(scaleTarget).min(1) });
+export const rollbackSpec = z.object({ kind: z.literal('rollback'), env: z.string(), app: z.string(), targets: z.array(rollbackTarget).min(1) });
+export const restartSpec = z.object({ kind: z.literal('restart'), env: z.string(), app: z.string(), token: z.string(), targets: z.array(restartTarget).min(1) });
+
+export const jobSpec = z.discriminatedUnion('kind', [deploySpec, scaleSpec, rollbackSpec, restartSpec]);
+export type JobSpec = z.infer<typeof jobSpec>;
+export type JobKind = JobSpec['kind'];
+export type SpecOf<K extends JobKind> = Extract<JobSpec, { kind: K }>;
+
+/** The queue payload: the bound spec plus who asked, who approved, and the ids tying it together. */
+export const jobPayload = z.object({
+  opId: z.string(),
+  spec: jobSpec,
+  requestedBy: z.string(),
+  approvedBy: z.array(z.string()),
+  approvalId: z.string().optional(),
+  reason: z.string().optional(),
+  traceId: z.string(),
+  requestedAt: z.string(),
+});
+export type JobPayload = z.infer<typeof jobPayload>;
+
+/** JSON with object keys sorted, so equal specs always hash the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The digest an approval is bound to: the exact change, nothing about who or when. */
+export function specDigest(spec: JobSpec): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+}
+
+/** Short, stable, unguessable-enough ids derived from a key (a delivery id, an approval id). */
+export function idFrom(prefix: string, key: string): string {
+  return `${prefix}-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+}

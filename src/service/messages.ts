@@ -1,0 +1,50 @@
+import { describeOutcome, type ApprovalState, type ApprovalOutcome } from '../core/approval.ts';
+import { message, type Message, type MessageStatus } from '../core/message.ts';
+import type { OpRecord, OpStatus } from '../jobs/operations.ts';
+
+/** Messages about operations and approvals, in the neutral model every surface renders. */
+const STATUS: Readonly<Record<OpStatus, MessageStatus>> = {
+  awaiting_approval: 'needs_approval',
+  queued: 'pending',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  blocked: 'denied',
+  rejected: 'denied',
+  expired: 'denied',
+  cancelled: 'info',
+};
+
+export function opMessage(op: OpRecord, extra: { text?: string; links?: Message['links'] } = {}): Message {
+  const lines = (op.result?.targets ?? []).map((t) => `${t.cluster} ${t.workload}: ${t.outcome}: ${t.message}`);
+  return message(`${op.kind} ${op.app} in ${op.env}: ${op.status.replace('_', ' ')}`, STATUS[op.status], {
+    text: extra.text ?? op.summary,
+    fields: [
+      { label: 'Operation', value: op.id },
+      { label: 'Requested by', value: op.requestedBy },
+      ...(op.approvedBy.length > 0 ? [{ label: 'Approved by', value: op.approvedBy.join(', ') }] : []),
+    ],
+    sections: lines.length > 0 ? [{ heading: 'Workloads', lines }] : [],
+    links: extra.links ?? [],
+    context: [`trace ${op.traceId}`],
+    thread: { key: op.id, update: true },
+  });
+}
+
+export function approvalRequestMessage(base: Message, approval: ApprovalState, opId: string): Message {
+  return {
+    ...base,
+    buttons: [
+      { label: 'Approve', action: 'approve', value: approval.id, style: 'primary' },
+      { label: 'Reject', action: 'reject', value: approval.id, style: 'danger' },
+    ],
+    context: [...base.context, `request ${approval.id}`, `operation ${opId}`, `expires ${approval.expiresAt.toISOString()}`],
+    thread: { key: opId, update: false },
+  };
+}
+
+export function approvalOutcomeMessage(outcome: ApprovalOutcome, state: ApprovalState, actor: string): Message {
+  const status: MessageStatus =
+    outcome.kind === 'approved' ? 'succeeded' : outcome.kind === 'recorded' || outcome.kind === 'already_counted' ? 'needs_approval' : outcome.kind === 'rejected' || outcome.kind === 'cancelled' ? 'info' : 'denied';
+  return message(`Request ${state.id}`, status, { text: describeOutcome(outcome, state, actor), fields: [], context: [`by ${actor}`] });
+}

@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { openApproval } from '../core/approval.ts';
+import { handleText } from '../core/handle.ts';
+import { message, type Message } from '../core/message.ts';
+import type { ParseOptions } from '../core/parse.ts';
+import { BindError, bindSpec } from '../jobs/bind.ts';
+import { claim, dedupeKey } from '../jobs/dedupe.ts';
+import type { OpRecord } from '../jobs/operations.ts';
+import { enqueue } from '../jobs/queue.ts';
+import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts';
+import { KubeError } from '../kube/errors.ts';
+import { approvalOutcomeMessage, approvalRequestMessage, opMessage } from './messages.ts';
+import type { Services } from './services.ts';
+
+/**
+ * The request side, shared by every surface: a line of chat (or CLI) from a known person with
+ * the platform's delivery id becomes a queued operation, a pending approval, a refusal, or an
+ * answer. Deliveries repeat (Slack, Lark and queues all deliver at least once): the delivery id
+ * maps to one operation for 48 hours, the approval id to one job, so a repeat never runs twice.
+ */
+export interface Inbound {
+  readonly text: string;
+  /** The person as named in config, or undefined for an unknown chat user. */
+  readonly actor: string | undefined;
+  /** The platform's id for this delivery (Slack envelope id, Lark event id, a CLI nonce). */
+  readonly deliveryId: string;
+  readonly parse?: ParseOptions;
+}
+
+export interface Reply {
+  readonly message: Message;
+  readonly opId?: string;
+  readonly approvalId?: string;
+  /** Whether this delivery was seen before (nothing new was done). */
+  readonly repeat?: boolean;
+}
+
+const JOB_VERBS = new Set(['deploy', 'scale', 'rollback', 'restart']);
+
+export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
+  const now = s.clock();
+  const { locks, freezes } = await s.policyState(now);
+  const outcome = handleText(inbound.text, { config: s.config, actor: inbound.actor, now, locks, freezes, ...(inbound.parse === undefined ? {} : { parse: inbound.parse }) });
+  if (outcome.kind === 'error' || outcome.kind === 'answer') return { message: outcome.message };
+  if (outcome.kind === 'approval') {
+    const c = outcome.command;
+    const id = c.verb === 'cancel' ? c.args.id : c.args.request;
+    return decideApproval(s, id, c.verb, inbound.actor, c.args.reason);
+  }
+  const { command, plan, decision } = outcome;
+  if (decision.kind === 'deny' || !JOB_VERBS.has(command.verb)) {
+    if (decision.kind !== 'deny' && !JOB_VERBS.has(command.verb)) {
+      return { message: message(`/${command.verb} is not available yet`, 'info', { text: `The job engine runs deploy, scale, rollback and restart so far; /${command.verb} is parsed and checked but not carried out yet.` }) };
+    }
+    return { message: outcome.message };
+  }
+  if (plan.dryRun) return { message: { ...outcome.message, context: [...outcome.message.context, 'dry run: nothing was queued'] } };
+  const actor = inbound.actor ?? '';
+
+  const opId = idFrom('op', inbound.deliveryId);
+  const first = await claim(s.redis, s.prefix, `delivery:${inbound.deliveryId}`, opId);
+  if (!first.first) {
+    const op = await s.ops.get(first.value);
+    return { message: op === undefined ? message('Already received', 'info', { text: `This request was already received as ${first.value}.` }) : opMessage(op, { text: `Already received: ${op.summary}` }), opId: first.value, repeat: true };
+  }
+
+  let payload: JobPayload;
+  try {
+    const spec = await bindSpec(s.config, plan, s.gatewayFor, opId);
+    payload = jobPayload.parse({ opId, spec, requestedBy: actor, approvedBy: [], traceId: randomBytes(16).toString('hex'), requestedAt: now.toISOString(), ...(plan.reason === undefined ? {} : { reason: plan.reason }) });
+  } catch (e) {
+    // Nothing was created; let the same delivery be tried again once the cause is fixed.
+    await s.redis.del(dedupeKey(s.prefix, `delivery:${inbound.deliveryId}`));
+    if (e instanceof BindError || e instanceof KubeError) {
+      return { message: message("I couldn't prepare that", 'error', { text: e.message, context: ['nothing was changed'] }) };
+    }
+    throw e;
+  }
+  const base: OpRecord = {
+    id: opId,
+    kind: payload.spec.kind,
+    status: 'queued',
+    env: payload.spec.env,
+    app: payload.spec.app,
+    requestedBy: actor,
+    approvedBy: [],
+    summary: `${payload.spec.kind} of ${payload.spec.app} in ${payload.spec.env} requested by ${actor}`,
+    traceId: payload.traceId,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+
+  if (decision.kind === 'approval') {
+    const approvalId = idFrom('apr', opId);
+    const opened = openApproval({ id: approvalId, requester: actor, approvers: decision.approvers, required: decision.count, digest: specDigest(payload.spec), now, expiresInSeconds: decision.expiresIn.seconds });
+    if (!opened.ok) return { message: message("I couldn't open an approval", 'error', { text: opened.error }) };
+    await s.redis.set(pendingKey(s, approvalId), JSON.stringify({ ...payload, approvalId }), 'EX', decision.expiresIn.seconds + 7 * 24 * 3600);
+    const { approval } = await s.approvals.create(opened.value);
+    await s.ops.create({ ...base, status: 'awaiting_approval', approvalId });
+    await s.audit.append({ at: now, kind: 'requested', actor, opId, approvalId, app: payload.spec.app, env: payload.spec.env, summary: `${base.summary}; waiting for ${decision.count} approval(s) from ${decision.from.join(', ')}`, detail: { digest: approval.digest, spec: payload.spec }, traceId: payload.traceId }, { dedupeKey: `${opId}:requested` });
+    return { message: approvalRequestMessage(outcome.message, approval, opId), opId, approvalId };
+  }
+
+  await s.ops.create(base);
+  await s.audit.append({ at: now, kind: 'requested', actor, opId, app: payload.spec.app, env: payload.spec.env, summary: base.summary, detail: { spec: payload.spec }, traceId: payload.traceId }, { dedupeKey: `${opId}:requested` });
+  await enqueue(s.queue, payload);
+  const op = (await s.ops.get(opId)) ?? base;
+  return { message: opMessage(op, { text: `Queued: ${base.summary}.` }), opId };
+}
+
+function pendingKey(s: Services, approvalId: string): string {
+  return `${s.prefix}pending:${approvalId}`;
+}
+
+/** Approve / reject / cancel (buttons or typed). An approval that completes queues the job once. */
+export async function decideApproval(s: Services, id: string, kind: 'approve' | 'reject' | 'cancel', actor: string | undefined, reason?: string): Promise<Reply> {
+  const now = s.clock();
+  if (actor === undefined) return { message: message('Not allowed', 'denied', { text: "I don't know who you are, so you can't decide on requests." }) };
+  const r = await s.approvals.decide(id, { kind, actor, now, ...(reason === undefined ? {} : { reason }) });
+  if (r.state === undefined) return { message: message('No such request', 'error', { text: `There is no pending request ${id}.` }) };
+  const state = r.state;
+  const raw = await s.redis.get(pendingKey(s, id));
+  const pending = raw === null ? undefined : jobPayload.parse(JSON.parse(raw));
+  const opId = pending?.opId;
+  const reply = (extra: Partial<Reply> = {}): Reply => ({ message: approvalOutcomeMessage(r.outcome, state, actor), approvalId: id, ...(opId === undefined ? {} : { opId }), ...extra });
+  const audit = (k: 'approved' | 'rejected' | 'cancelled' | 'expired', summary: string) =>
+    s.audit.append({ at: now, kind: k, actor, opId, approvalId: id, app: pending?.spec.app, env: pending?.spec.env, summary, detail: { outcome: r.outcome.kind }, traceId: pending?.traceId }, { dedupeKey: `${id}:${k}:${actor}` });
+
+  switch (r.outcome.kind) {
+    case 'approved': {
+      if (pending === undefined || opId === undefined) return reply();
+      // The approval is bound to the exact change; a stored payload that differs is not run.
+      if (specDigest(pending.spec) !== state.digest) return { message: message('Not run', 'denied', { text: 'The stored change does not match what was approved; nothing was queued.' }) };
+      const approvedBy = state.approvals.map((a) => a.person);
+      await audit('approved', `approved by ${approvedBy.join(', ')}`);
+      await s.ops.update(opId, { status: 'queued', approvedBy }, now);
+      await enqueue(s.queue, { ...pending, approvedBy });
+      return reply();
+    }
+    case 'recorded':
+      await audit('approved', `approval by ${actor} recorded`);
+      return reply();
+    case 'rejected':
+    case 'cancelled':
+    case 'expired':
+      await audit(r.outcome.kind, `${r.outcome.kind} by ${actor}`);
+      if (opId !== undefined) await s.ops.update(opId, { status: r.outcome.kind, summary: `${r.outcome.kind} by ${actor}` }, now);
+      return reply();
+    default:
+      return reply();
+  }
+}

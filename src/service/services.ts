@@ -1,0 +1,111 @@
+import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createApprovalStore, type ApprovalStore } from '../approvals/store.ts';
+import { createAuditLog, type AuditLog } from '../audit/log.ts';
+import type { Config } from '../config/schema.ts';
+import type { GatewayFor } from '../jobs/bind.ts';
+import { leaseKey, createLeases, type Leases } from '../jobs/leases.ts';
+import { Operations } from '../jobs/operations.ts';
+import { createQueue } from '../jobs/queue.ts';
+import type { Workload } from '../jobs/spec.ts';
+import { startWorker, type AuditInput, type WorkerDeps } from '../jobs/worker.ts';
+import { gatewayFor as defaultGatewayFor } from '../kube/gateway.ts';
+import { createFreezes, type Freezes } from '../state/freezes.ts';
+import { createLocks, type Locks } from '../state/locks.ts';
+import type { AdhocFreeze, Lock } from '../core/policy.ts';
+
+/**
+ * Everything the request side and the worker share, built once from the config and a Redis
+ * URL. Tests build it with their own key prefix so that runs never see each other's state.
+ */
+export interface Services {
+  readonly config: Config;
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly clock: () => Date;
+  readonly ops: Operations;
+  readonly queue: Queue;
+  readonly approvals: ApprovalStore;
+  readonly audit: AuditLog;
+  readonly locks: Locks;
+  readonly freezes: Freezes;
+  readonly leases: Leases;
+  readonly gatewayFor: GatewayFor;
+  policyState(now: Date): Promise<{ locks: Lock[]; freezes: AdhocFreeze[] }>;
+  close(): Promise<void>;
+}
+
+export interface ServicesOptions {
+  readonly redisUrl: string;
+  readonly prefix?: string;
+  readonly clock?: () => Date;
+  readonly gatewayFor?: GatewayFor;
+}
+
+export function createServices(config: Config, options: ServicesOptions): Services {
+  // BullMQ's blocking connections need maxRetriesPerRequest: null; one client serves all here.
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  const prefix = options.prefix ?? 'chatops:';
+  const clock = options.clock ?? (() => new Date());
+  const approvals = createApprovalStore(redis, prefix, { clock });
+  const locks = createLocks(redis, prefix);
+  const freezes = createFreezes(redis, prefix);
+  const queue = createQueue(redis, prefix);
+  return {
+    config,
+    redis,
+    prefix,
+    clock,
+    ops: new Operations(redis, prefix),
+    queue,
+    approvals,
+    audit: createAuditLog(redis, prefix),
+    locks,
+    freezes,
+    leases: createLeases(redis, prefix),
+    gatewayFor: options.gatewayFor ?? ((cluster) => defaultGatewayFor(config, cluster)),
+    async policyState(now) {
+      const [l, f] = await Promise.all([locks.active(now), freezes.active(now)]);
+      return { locks: l, freezes: f };
+    },
+    async close() {
+      await queue.close();
+      await approvals.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** How long a workload lease lives without renewal: a crashed worker's lease lapses by then. */
+export const LEASE_TTL_MS = 15_000;
+
+export class LeaseBusy extends Error {
+  override readonly name = 'LeaseBusy';
+}
+
+export function workerDeps(s: Services, extra: Partial<Pick<WorkerDeps, 'rolloutTimeoutMs' | 'concurrency' | 'lockDurationMs'>> = {}): WorkerDeps {
+  return {
+    config: s.config,
+    connection: s.redis,
+    prefix: s.prefix,
+    ops: s.ops,
+    gatewayFor: s.gatewayFor,
+    clock: s.clock,
+    policyState: (now) => s.policyState(now),
+    audit: async (e: AuditInput) => {
+      const { dedupeKey, ...entry } = e;
+      await s.audit.append({ ...entry, at: s.clock() }, dedupeKey === undefined ? {} : { dedupeKey });
+    },
+    withLease: async <T>(w: Workload, owner: string, fn: () => Promise<T>): Promise<T> => {
+      const r = await s.leases.hold(leaseKey(w), owner, LEASE_TTL_MS, () => fn());
+      // Busy is transient: the job retries with backoff until the other operation lets go.
+      if (!r.acquired) throw new LeaseBusy(`${w.app} on ${w.cluster} is being changed by ${r.holder}; waiting for it to finish`);
+      return r.value;
+    },
+    ...extra,
+  };
+}
+
+export function runWorker(s: Services, extra: Parameters<typeof workerDeps>[1] = {}) {
+  return startWorker(workerDeps(s, extra));
+}
