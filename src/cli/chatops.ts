@@ -1,17 +1,27 @@
 #!/usr/bin/env node
 import { Command as Cli } from 'commander';
-import { renderText } from '../chat/cli/render-text.ts';
 import { formatProblems, loadConfig } from '../config/load.ts';
 import { defaultConfigPath } from '../config/paths.ts';
-import { handleText } from '../core/handle.ts';
 import { applyBotRbac, rbacYaml } from './rbac-command.ts';
+import { runCommand } from './run-command.ts';
+import { actorFrom, CliError, configFrom, EXIT, redisUrlFrom } from './setup.ts';
+import { workerCommand } from './worker-command.ts';
 
 /**
  * The `chatops` command line: the same grammar, policy and messages as chat. Outside local
  * mode it always acts as the configured operator, so nobody can use it to approve their own
  * request by claiming to be someone else.
  */
-const EXIT = { ok: 0, denied: 1, usage: 2, config: 78 } as const;
+/** Runs a command body, turning a CliError into its message and exit code. */
+async function guarded(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    process.stderr.write(e.message + '\n');
+    process.exitCode = e.exitCode;
+  }
+}
 
 const program = new Cli('chatops').description('Chat-ops bot for Kubernetes: the command line').showHelpAfterError();
 
@@ -21,47 +31,28 @@ program
   .argument('<text...>', 'the command, as typed in chat')
   .option('--as <person>', 'act as this person (local mode only)')
   .option('-c, --config <file>', 'config file (default: $CHATOPS_CONFIG, else the embedded local defaults)')
-  .action((words: string[], opts: { as?: string; config?: string }) => {
-    const file = opts.config ?? process.env['CHATOPS_CONFIG'] ?? defaultConfigPath();
-    const loaded = loadConfig(file);
-    if (!loaded.ok) {
-      process.stderr.write(`Config ${file} has problems:\n${formatProblems(loaded.error)}\n`);
-      process.exitCode = EXIT.config;
-      return;
-    }
-    const config = loaded.value;
-    let actor = config.operator;
-    if (opts.as !== undefined) {
-      if (config.mode !== 'local' && opts.as !== config.operator) {
-        process.stderr.write(
-          `--as is only allowed in local mode. This config is in ${config.mode} mode, so the CLI acts as its operator (${config.operator ?? 'not set'}).\n`,
-        );
-        process.exitCode = EXIT.usage;
-        return;
-      }
-      if (!Object.hasOwn(config.people, opts.as)) {
-        process.stderr.write(`--as ${opts.as}: no such person in the config (known: ${Object.keys(config.people).join(', ')}).\n`);
-        process.exitCode = EXIT.usage;
-        return;
-      }
-      actor = opts.as;
-    }
-    if (actor === undefined) {
-      process.stderr.write('Say who you are with --as <person> (local mode), or set "operator" in the config.\n');
-      process.exitCode = EXIT.usage;
-      return;
-    }
-    const outcome = handleText(words.join(' '), { config, actor, now: new Date(), locks: [], freezes: [] });
-    if (outcome.kind === 'approval') {
-      process.stdout.write(`/${outcome.command.verb} needs the job engine (Redis), which this run has none of: nothing was done.\n`);
-      process.exitCode = EXIT.usage;
-      return;
-    }
-    process.stdout.write(renderText(outcome.message) + '\n');
-    if (outcome.kind === 'decided' && outcome.decision.kind !== 'deny') {
-      process.stdout.write('\nNothing was executed: the job engine is not built yet, so the CLI only shows what chat would show.\n');
-    }
-    process.exitCode = outcome.kind === 'error' ? EXIT.usage : outcome.kind === 'decided' && outcome.decision.kind === 'deny' ? EXIT.denied : EXIT.ok;
+  .option('--wait', 'follow the operation until it ends')
+  .option('--delivery <id>', 'a delivery id: the same id twice is one request')
+  .action(async (words: string[], opts: { as?: string; config?: string; wait?: boolean; delivery?: string }) => {
+    await guarded(async () => {
+      const { config } = configFrom(opts.config);
+      const actor = actorFrom(config, opts.as);
+      process.exitCode = await runCommand(config, actor, words.join(' '), { ...(opts.wait === true ? { wait: true } : {}), ...(opts.delivery === undefined ? {} : { delivery: opts.delivery }) }, (l) => process.stdout.write(l + '\n'));
+    });
+  });
+
+program
+  .command('worker')
+  .description('Run queued operations (needs REDIS_URL or redis.url in the config)')
+  .option('-c, --config <file>', 'config file (default: $CHATOPS_CONFIG, else the embedded local defaults)')
+  .option('--concurrency <n>', 'operations at once', (v) => Number.parseInt(v, 10))
+  .action(async (opts: { config?: string; concurrency?: number }) => {
+    await guarded(async () => {
+      const { config } = configFrom(opts.config);
+      const url = redisUrlFrom(config);
+      if (url === undefined) throw new CliError('The worker needs Redis: set REDIS_URL or redis.url in the config.', EXIT.usage);
+      await workerCommand(config, url, opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }, (l) => process.stdout.write(`[worker] ${l}\n`));
+    });
   });
 
 const configCmd = program.command('config').description('Work with the config file');

@@ -27,7 +27,7 @@ describe('chatops CLI', () => {
     expect(r.out).toContain('Approval needed: Deploy web in prod');
     expect(r.out).toContain('Who may approve: bob, carol');
     expect(r.out).toContain('registry.example.com/web:v1.4.2');
-    expect(r.out).toContain('Nothing was executed');
+    expect(r.out).toContain('Preview only: no Redis is configured');
   });
 
   it('explains a usage error and exits 2', async () => {

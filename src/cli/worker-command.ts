@@ -1,0 +1,24 @@
+import type { Config } from '../config/schema.ts';
+import { createServices, runWorker } from '../service/services.ts';
+import { prefixFromEnv } from './setup.ts';
+
+/**
+ * `chatops worker`: runs queued operations until SIGTERM or SIGINT, then lets the current
+ * steps finish (BullMQ's close waits for active jobs) so nothing is left half written; a
+ * worker killed outright has its jobs picked up by another one (stalled-job detection).
+ */
+export async function workerCommand(config: Config, redisUrl: string, opts: { concurrency?: number }, log: (s: string) => void): Promise<void> {
+  const s = createServices(config, { redisUrl, ...prefixFromEnv() });
+  const worker = runWorker(s, opts.concurrency === undefined ? {} : { concurrency: opts.concurrency });
+  worker.on('completed', (job) => log(`done ${job.id ?? '?'}`));
+  worker.on('failed', (job, err) => log(`failed ${job?.id ?? '?'}: ${err.message}`));
+  log(`worker running (pid ${process.pid}); Ctrl-C stops it after the current steps`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  log('stopping: finishing the current steps');
+  await worker.close();
+  await s.close();
+}
