@@ -9,6 +9,7 @@ import type { OpRecord } from '../jobs/operations.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts';
 import { KubeError } from '../kube/errors.ts';
+import { answer } from './answers.ts';
 import { approvalOutcomeMessage, approvalRequestMessage, opMessage } from './messages.ts';
 import type { Services } from './services.ts';
 
@@ -48,11 +49,12 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
     return decideApproval(s, id, c.verb, inbound.actor, c.args.reason);
   }
   const { command, plan, decision } = outcome;
-  if (decision.kind === 'deny' || !JOB_VERBS.has(command.verb)) {
-    if (decision.kind !== 'deny' && !JOB_VERBS.has(command.verb)) {
-      return { message: message(`/${command.verb} is not available yet`, 'info', { text: `The job engine runs deploy, scale, rollback and restart so far; /${command.verb} is parsed and checked but not carried out yet.` }) };
-    }
-    return { message: outcome.message };
+  if (decision.kind === 'deny') return { message: outcome.message };
+  if (!JOB_VERBS.has(command.verb)) {
+    // Queries and settings change no workload, so an approval rule is not asked for them.
+    const answered = await answer(s, command, plan, inbound.actor ?? '');
+    if (answered !== undefined) return { message: answered };
+    return { message: message(`/${command.verb} is not available yet`, 'info', { text: `/${command.verb} is parsed and checked, but not carried out yet.` }) };
   }
   if (plan.dryRun) return { message: { ...outcome.message, context: [...outcome.message.context, 'dry run: nothing was queued'] } };
   const actor = inbound.actor ?? '';

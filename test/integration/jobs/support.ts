@@ -25,6 +25,8 @@ export function jobsConfig(namespace: string, clusterNames: readonly string[], a
       { name: 'sre', who: ['group:sre'], verbs: ['deploy', 'rollback', 'scale', 'restart'], envs: ['test'] },
       { name: 'devs', who: ['group:devs'], verbs: ['deploy', 'scale', 'restart'], envs: ['test'], approval: { count: approvals, from: ['group:sre'], expires: '30m' } },
       { name: 'devs-rollback', who: ['group:devs'], verbs: ['rollback'], envs: ['test'] },
+      { name: 'reads', who: ['*'], verbs: ['status', 'history', 'revisions', 'diagnose', 'audit', 'jobs'], envs: ['*'] },
+      { name: 'settings', who: ['group:sre'], verbs: ['lock', 'unlock', 'freeze'], envs: ['test'] },
     ],
     kubernetes: { identity: { kind: 'User', name: BOT_USER } },
   };
