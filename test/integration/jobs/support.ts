@@ -13,13 +13,13 @@ import { waitFor } from '../support/workloads.ts';
  * clusters; alice and dave are devs (prod-like rule: one approval from sre), bob and carol are
  * sre (may deploy and roll back without approval).
  */
-export function jobsConfig(namespace: string, clusterNames: readonly string[], approvals = 1): Config {
+export function jobsConfig(namespace: string, clusterNames: readonly string[], approvals = 1, options: { autoRollback?: boolean } = {}): Config {
   const doc = {
     mode: 'local',
     people: { alice: {}, bob: {}, carol: {}, dave: {}, erin: {} },
     groups: { devs: ['alice', 'dave'], sre: ['bob', 'carol', 'erin'] },
     clusters: Object.fromEntries(clusterNames.map((c) => [c, { region: cluster(c).region, kubeconfig: cluster(c).kubeconfig, context: cluster(c).botContext }])),
-    environments: { test: { clusters: [...clusterNames], namespace, registries: ['registry.example.com'] } },
+    environments: { test: { clusters: [...clusterNames], namespace, registries: ['registry.example.com'], autoRollback: options.autoRollback === true } },
     apps: { web: { image: 'registry.example.com/team/web', container: 'web', maxReplicas: 10 } },
     access: [
       { name: 'sre', who: ['group:sre'], verbs: ['deploy', 'rollback', 'scale', 'restart'], envs: ['test'] },
