@@ -424,6 +424,11 @@ if [[ -x "$node_bin" ]]; then
       --config deploy/config.example.yaml --apply --create-namespaces >"$STATE_DIR/rbac-apply.log" 2>&1) \
     || { echo "[cluster] applying the bot's RBAC failed; see $STATE_DIR/rbac-apply.log" >&2; exit 1; }
   log "bot RBAC for the embedded config applied ($(grep -c '' "$STATE_DIR/rbac-apply.log") lines in rbac-apply.log)"
+  # …and its apps as sample workloads, so there is something to deploy when trying the bot.
+  (cd "$REPO_ROOT" && CHATOPS_KUBECONFIG="$STATE_DIR/kubeconfig.yaml" "$node_bin" src/cli/chatops.ts samples \
+      --config deploy/config.example.yaml >"$STATE_DIR/samples.log" 2>&1) \
+    || { echo "[cluster] creating the sample workloads failed; see $STATE_DIR/samples.log" >&2; exit 1; }
+  log "sample workloads: $(tr '\n' ' ' < "$STATE_DIR/samples.log")"
 fi
 ctxs=""; for c in "${CLUSTERS[@]}"; do ctxs+="$c $c-admin "; done
 log "ready in $(elapsed) (started: ${to_start[*]}); kubeconfig $STATE_DIR/kubeconfig.yaml, contexts: ${ctxs% }"

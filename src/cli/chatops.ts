@@ -4,6 +4,7 @@ import { formatProblems, loadConfig } from '../config/load.ts';
 import { defaultConfigPath } from '../config/paths.ts';
 import { applyBotRbac, rbacYaml } from './rbac-command.ts';
 import { runCommand } from './run-command.ts';
+import { createSamples } from './samples-command.ts';
 import { actorFrom, CliError, configFrom, EXIT, redisUrlFrom } from './setup.ts';
 import { workerCommand } from './worker-command.ts';
 
@@ -102,6 +103,19 @@ program
     }
     const ok = await applyBotRbac(loaded.value, { ...opts, apply: true }, (l) => process.stdout.write(l + '\n'));
     process.exitCode = ok ? EXIT.ok : EXIT.denied;
+  });
+
+program
+  .command('samples')
+  .description("Create the config's apps as sample workloads on local clusters (admin context; only what is missing)")
+  .option('-c, --config <file>', 'config file (default: $CHATOPS_CONFIG, else the embedded local defaults)')
+  .option('--admin-context <pattern>', 'admin context per cluster; {context} and {cluster} are filled in', '{context}-admin')
+  .action(async (opts: { config?: string; adminContext: string }) => {
+    await guarded(async () => {
+      const { config } = configFrom(opts.config);
+      const ok = await createSamples(config, opts.adminContext, (l) => process.stdout.write(l + '\n'));
+      process.exitCode = ok ? EXIT.ok : EXIT.failed;
+    });
   });
 
 await program.parseAsync(process.argv);
