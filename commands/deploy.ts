@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/core/command-spec.ts';
-import { deployRef, flag, name, reason } from './fields.ts';
+import { deployRef, name, workloadTail, workloadTailHelp } from './fields.ts';
 
 /** `web@sha256:…` and `web:v1.4.2` typed as one word name both the app and what to deploy. */
 function splitAppRef(word: string, slot: string): Record<string, string> | undefined {
@@ -31,17 +31,11 @@ export const deploy = defineCommand({
   args: z.object({
     app: name,
     ref: deployRef,
-    env: name,
-    cluster: name.optional(),
-    reason: reason.optional(),
-    dryrun: flag.optional(),
+    ...workloadTail,
   }),
   argHelp: {
     app: { expect: 'an app name such as web' },
     ref: { expect: 'a version such as v1.4.2, a digest @sha256:…, or a full image reference' },
-    env: { expect: 'an environment such as prod' },
-    cluster: { expect: 'one cluster of that environment, such as gz-prod' },
-    reason: { expect: 'a reason in quotes' },
-    dryrun: { expect: 'a flag: show the plan without running it' },
+    ...workloadTailHelp,
   },
 });

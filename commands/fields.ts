@@ -129,3 +129,12 @@ function batchesProblem(groups: string[][]): string | undefined {
 }
 
 export const gate = z.enum(['manual', 'auto']);
+
+/** The arguments every workload-changing verb ends with, and how help describes them. */
+export const workloadTail = { env: name, cluster: name.optional(), reason: reason.optional(), dryrun: flag.optional() };
+export const workloadTailHelp = {
+  env: { expect: 'an environment such as prod' },
+  cluster: { expect: 'one cluster of that environment, such as gz-prod' },
+  reason: { expect: 'a reason in quotes' },
+  dryrun: { expect: 'a flag: show the plan without running it' },
+} as const;

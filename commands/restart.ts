@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/core/command-spec.ts';
-import { flag, name, reason } from './fields.ts';
+import { name, workloadTail, workloadTailHelp } from './fields.ts';
 
 export const restart = defineCommand({
   verb: 'restart',
@@ -13,12 +13,9 @@ export const restart = defineCommand({
   keywords: { in: 'env', on: 'cluster' },
   aliases: { environment: 'env', 'dry-run': 'dryrun' },
   flags: ['dryrun'],
-  args: z.object({ app: name, env: name, cluster: name.optional(), reason: reason.optional(), dryrun: flag.optional() }),
+  args: z.object({ app: name, ...workloadTail }),
   argHelp: {
     app: { expect: 'an app name such as web' },
-    env: { expect: 'an environment such as prod' },
-    cluster: { expect: 'one cluster of that environment' },
-    reason: { expect: 'a reason in quotes' },
-    dryrun: { expect: 'a flag: show the plan without running it' },
+    ...workloadTailHelp,
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/core/command-spec.ts';
-import { flag, name, reason, rollbackTarget } from './fields.ts';
+import { name, rollbackTarget, workloadTail, workloadTailHelp } from './fields.ts';
 
 export const rollback = defineCommand({
   verb: 'rollback',
@@ -16,18 +16,12 @@ export const rollback = defineCommand({
   flags: ['dryrun'],
   args: z.object({
     app: name,
-    env: name,
     target: rollbackTarget.optional(),
-    cluster: name.optional(),
-    reason: reason.optional(),
-    dryrun: flag.optional(),
+    ...workloadTail,
   }),
   argHelp: {
     app: { expect: 'an app name such as web' },
-    env: { expect: 'an environment such as prod' },
     target: { expect: 'a revision number such as 12 or a tag such as v1.4.1' },
-    cluster: { expect: 'one cluster of that environment' },
-    reason: { expect: 'a reason in quotes' },
-    dryrun: { expect: 'a flag: show the plan without running it' },
+    ...workloadTailHelp,
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/core/command-spec.ts';
-import { flag, name, reason, replicas } from './fields.ts';
+import { name, replicas, workloadTail, workloadTailHelp } from './fields.ts';
 
 export const scale = defineCommand({
   verb: 'scale',
@@ -16,17 +16,11 @@ export const scale = defineCommand({
   args: z.object({
     app: name,
     replicas,
-    env: name,
-    cluster: name.optional(),
-    reason: reason.optional(),
-    dryrun: flag.optional(),
+    ...workloadTail,
   }),
   argHelp: {
     app: { expect: 'an app name such as web' },
     replicas: { expect: 'a replica count such as 5' },
-    env: { expect: 'an environment such as prod' },
-    cluster: { expect: 'one cluster of that environment' },
-    reason: { expect: 'a reason in quotes' },
-    dryrun: { expect: 'a flag: show the plan without running it' },
+    ...workloadTailHelp,
   },
 });
