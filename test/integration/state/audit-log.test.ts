@@ -1,20 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testRedis } from '../support/redis.ts';
 import { createAuditLog, redact, type AuditEntry, type AuditLog } from '../../../src/audit/log.ts';
 
 /** The audit stream on a real Redis, each log under its own prefix; all removed at the end. */
-const url = process.env['REDIS_URL'];
-if (url === undefined) throw new Error('REDIS_URL is not set: run npm test, or start one with scripts/services/redis.sh');
-const redis = new Redis(url);
-const root = `test:audit:${randomUUID()}:`;
-
-afterAll(async () => {
-  const keys = await redis.keys(`${root}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+const { redis, root } = testRedis('audit');
 
 const T0 = new Date('2026-11-25T10:00:00Z');
 const at = (minutes: number): Date => new Date(T0.getTime() + minutes * 60_000);

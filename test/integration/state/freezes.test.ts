@@ -1,19 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testRedis } from '../support/redis.ts';
 import { createFreezes, type FreezeRequest, type Freezes } from '../../../src/state/freezes.ts';
 
 /** Ad-hoc freezes on a real Redis, each test under its own prefix; all removed at the end. */
-const url = process.env['REDIS_URL'];
-if (url === undefined) throw new Error('REDIS_URL is not set: run npm test, or start one with scripts/services/redis.sh');
-const redis = new Redis(url);
-const root = `test:freezes:${randomUUID()}:`;
-
-afterAll(async () => {
-  const keys = await redis.keys(`${root}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+const { redis, root } = testRedis('freezes');
 
 const T0 = new Date('2026-11-25T10:00:00Z');
 const at = (minutes: number): Date => new Date(T0.getTime() + minutes * 60_000);
