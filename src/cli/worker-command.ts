@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import { createServices, runWorker } from '../service/services.ts';
+import { sweep } from '../service/sweeper.ts';
 import { prefixFromEnv } from './setup.ts';
 
 /**
@@ -12,12 +13,20 @@ export async function workerCommand(config: Config, redisUrl: string, opts: { co
   const worker = runWorker(s, opts.concurrency === undefined ? {} : { concurrency: opts.concurrency });
   worker.on('completed', (job) => log(`done ${job.id ?? '?'}`));
   worker.on('failed', (job, err) => log(`failed ${job?.id ?? '?'}: ${err.message}`));
+  // Approval expiry and reminders: cheap, idempotent, and safe with several workers running it.
+  const sweeping = setInterval(() => {
+    sweep(s, s.clock()).then(
+      (r) => [...r.expired.map((id) => `expired ${id}`), ...r.reminded.map((id) => `reminded approvers of ${id}`)].forEach(log),
+      (e: unknown) => log(`sweep failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }, 5000);
   log(`worker running (pid ${process.pid}); Ctrl-C stops it after the current steps`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  clearInterval(sweeping);
   log('stopping: finishing the current steps');
   await worker.close();
   await s.close();
