@@ -5,7 +5,8 @@ import { defaultConfigPath } from '../config/paths.ts';
 import { applyBotRbac, rbacYaml } from './rbac-command.ts';
 import { runCommand } from './run-command.ts';
 import { createSamples } from './samples-command.ts';
-import { actorFrom, CliError, configFrom, EXIT, redisUrlFrom } from './setup.ts';
+import { createServices } from '../service/services.ts';
+import { actorFrom, CliError, configFrom, EXIT, prefixFromEnv, redisUrlFrom } from './setup.ts';
 import { workerCommand } from './worker-command.ts';
 
 /**
@@ -23,6 +24,12 @@ async function guarded(body: () => Promise<void>): Promise<void> {
     process.exitCode = e.exitCode;
   }
 }
+
+// Output piped into `head` and closed early is not an error worth a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 const program = new Cli('chatops').description('Chat-ops bot for Kubernetes: the command line').showHelpAfterError();
 
@@ -103,6 +110,26 @@ program
     }
     const ok = await applyBotRbac(loaded.value, { ...opts, apply: true }, (l) => process.stdout.write(l + '\n'));
     process.exitCode = ok ? EXIT.ok : EXIT.denied;
+  });
+
+program
+  .command('audit-export')
+  .description('Write the audit log as JSON lines to stdout, oldest first (after --after <id> for an incremental export)')
+  .option('-c, --config <file>', 'config file (default: $CHATOPS_CONFIG, else the embedded local defaults)')
+  .option('--after <id>', 'only entries after this stream id (the last id of the previous export)')
+  .action(async (opts: { config?: string; after?: string }) => {
+    await guarded(async () => {
+      const { config } = configFrom(opts.config);
+      const url = redisUrlFrom(config);
+      if (url === undefined) throw new CliError('The audit log lives in Redis: set REDIS_URL or redis.url in the config.', EXIT.usage);
+      const s = createServices(config, { redisUrl: url, ...prefixFromEnv() });
+      try {
+        const r = await s.audit.exportJsonl(process.stdout, opts.after === undefined ? {} : { afterId: opts.after });
+        process.stderr.write(`${r.count} entries${r.lastId === undefined ? '' : `; last id ${r.lastId}`}\n`);
+      } finally {
+        await s.close();
+      }
+    });
   });
 
 program
