@@ -42,6 +42,9 @@ async function currentImage(gw: ClusterGateway, w: Workload, image: string): Pro
   return { image: images[0] as string, revision: s.revision ?? 0 };
 }
 
+/** Workloads of one batch updated at once when the request doesn't say (concurrency=<n>). */
+export const DEFAULT_UPGRADE_CONCURRENCY = 5;
+
 export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFor, token: string): Promise<JobSpec> {
   const app = plan.apps[0] ?? '';
   const env = plan.env ?? '';
@@ -79,6 +82,29 @@ export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFo
     }
     case 'restart':
       return { kind: 'restart', env, app, token, targets: workloads.map((w) => ({ workload: w })) };
+    case 'upgrade': {
+      const image = plan.image ?? '';
+      const batches = await Promise.all(
+        (plan.batches ?? []).map((batch) =>
+          Promise.all(
+            batch.map(async (t) => {
+              const w = workloadOf(t);
+              return { workload: w, fromImage: (await currentImage(gatewayFor(w.cluster), w, image)).image };
+            }),
+          ),
+        ),
+      );
+      return {
+        kind: 'upgrade',
+        env,
+        app: plan.apps.join(','),
+        apps: [...plan.apps],
+        image,
+        gate: plan.gate ?? 'manual',
+        concurrency: Math.max(1, plan.concurrency ?? DEFAULT_UPGRADE_CONCURRENCY),
+        batches,
+      };
+    }
     default:
       throw new BindError(`${plan.verb} is not a job`);
   }

@@ -1,3 +1,5 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/schema.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import type { JobKind, JobPayload, SpecOf, Workload } from './spec.ts';
 
@@ -10,6 +12,8 @@ import type { JobKind, JobPayload, SpecOf, Workload } from './spec.ts';
 export interface ProgressEvent {
   readonly opId: string;
   readonly step: string;
+  /** 1-based batch of a batch upgrade. */
+  readonly batch?: number;
   readonly cluster?: string;
   readonly workload?: string;
   readonly percent: number;
@@ -24,9 +28,12 @@ export interface TargetResult {
 }
 
 export interface JobResult {
-  readonly outcome: 'succeeded' | 'failed' | 'blocked';
+  /** paused: a batch upgrade waits for a decision (continue / retry / abort); cancelled: it was aborted. */
+  readonly outcome: 'succeeded' | 'failed' | 'blocked' | 'paused' | 'cancelled';
   readonly summary: string;
   readonly targets: readonly TargetResult[];
+  /** The job found a newer job of its operation at work (a batch upgrade): it changed nothing and records nothing. */
+  readonly superseded?: boolean;
 }
 
 export interface JobContext {
@@ -38,6 +45,19 @@ export interface JobContext {
   readonly withLease: <T>(workload: Workload, fn: () => Promise<T>) => Promise<T>;
   readonly rolloutTimeoutMs: number;
   readonly signal: AbortSignal;
+  /** The queue job's id: the operation id, or `<op>-d<n>` for a decision on a paused upgrade. */
+  readonly jobId: string;
+  /** Whether BullMQ will not retry this job if it throws (its last attempt). */
+  readonly lastAttempt: boolean;
+  readonly config: Config;
+  /** For state a processor keeps itself (the batch upgrade's step ledger), under `prefix`. */
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly clock: () => Date;
+  /** Policy asked again now (freeze, lock, config): the reason it blocks the run, if it does. */
+  readonly policyBlock: () => Promise<string | undefined>;
+  /** For HTTP health probes; tests pass one that refuses anything but loopback. */
+  readonly fetch: typeof globalThis.fetch;
 }
 
 export type Processor<K extends JobKind> = (spec: SpecOf<K>, ctx: JobContext) => Promise<JobResult>;

@@ -7,7 +7,7 @@ import type { JobKind } from './spec.ts';
  * how it ended. `jobs` and `history` read these; chat renders them. Progress events go to a
  * capped stream per operation so a live message (or `chatops run --wait`) can follow along.
  */
-export type OpStatus = 'awaiting_approval' | 'queued' | 'running' | 'succeeded' | 'failed' | 'blocked' | 'rejected' | 'expired' | 'cancelled';
+export type OpStatus = 'awaiting_approval' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'blocked' | 'rejected' | 'expired' | 'cancelled';
 
 export interface OpRecord {
   readonly id: string;

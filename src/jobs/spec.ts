@@ -29,16 +29,45 @@ const rollbackTarget = z.object({
   toImage: z.string(),
 });
 const restartTarget = z.object({ workload: workloadSchema });
+/** One workload of a batch upgrade and the image its containers of the upgrade's repository ran when asked. */
+export const upgradeTarget = z.object({ workload: workloadSchema, fromImage: z.string() });
+export type UpgradeTarget = z.infer<typeof upgradeTarget>;
 
 export const deploySpec = z.object({ kind: z.literal('deploy'), env: z.string(), app: z.string(), image: z.string(), autoRollback: z.boolean(), targets: z.array(deployTarget).min(1) });
 export const scaleSpec = z.object({ kind: z.literal('scale'), env: z.string(), app: z.string(), replicas: z.number().int().nonnegative(), targets: z.array(scaleTarget).min(1) });
 export const rollbackSpec = z.object({ kind: z.literal('rollback'), env: z.string(), app: z.string(), targets: z.array(rollbackTarget).min(1) });
 export const restartSpec = z.object({ kind: z.literal('restart'), env: z.string(), app: z.string(), token: z.string(), targets: z.array(restartTarget).min(1) });
 
-export const jobSpec = z.discriminatedUnion('kind', [deploySpec, scaleSpec, rollbackSpec, restartSpec]);
+/** A batch upgrade: `app` is the apps joined for display; `apps` is what policy checks. */
+export const upgradeSpec = z.object({
+  kind: z.literal('upgrade'),
+  env: z.string(),
+  app: z.string(),
+  apps: z.array(z.string()).min(1),
+  image: z.string(),
+  gate: z.enum(['manual', 'auto']),
+  concurrency: z.number().int().positive(),
+  batches: z.array(z.array(upgradeTarget).min(1)).min(1),
+});
+
+export const jobSpec = z.discriminatedUnion('kind', [deploySpec, scaleSpec, rollbackSpec, restartSpec, upgradeSpec]);
 export type JobSpec = z.infer<typeof jobSpec>;
 export type JobKind = JobSpec['kind'];
 export type SpecOf<K extends JobKind> = Extract<JobSpec, { kind: K }>;
+
+/**
+ * A decision on a paused batch upgrade, carried by the job that acts on it. `n` is the
+ * operation's decision counter in the ledger when the decision was accepted: only the job for
+ * the newest decision may act, so a stale or repeated job does nothing.
+ */
+export const upgradeDecision = z.object({
+  n: z.number().int().positive(),
+  kind: z.enum(['continue', 'retry', 'abort']),
+  rollback: z.boolean(),
+  by: z.string(),
+  reason: z.string().optional(),
+});
+export type UpgradeDecision = z.infer<typeof upgradeDecision>;
 
 /** The queue payload: the bound spec plus who asked, who approved, and the ids tying it together. */
 export const jobPayload = z.object({
@@ -50,6 +79,8 @@ export const jobPayload = z.object({
   reason: z.string().optional(),
   traceId: z.string(),
   requestedAt: z.string(),
+  /** Only on the jobs that carry on a paused upgrade (continue / retry / abort). */
+  decision: upgradeDecision.optional(),
 });
 export type JobPayload = z.infer<typeof jobPayload>;
 

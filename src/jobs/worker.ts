@@ -18,7 +18,7 @@ import { jobPayload, type JobPayload, type JobSpec, type Workload } from './spec
  * worker after the lock expires (stalled-job detection), and processors are safe to re-run.
  */
 export interface AuditInput {
-  readonly kind: 'started' | 'step' | 'succeeded' | 'failed' | 'blocked' | 'rolled_back';
+  readonly kind: 'started' | 'step' | 'succeeded' | 'failed' | 'blocked' | 'paused' | 'cancelled' | 'rolled_back';
   readonly actor: string;
   readonly opId: string;
   readonly app?: string;
@@ -44,6 +44,8 @@ export interface WorkerDeps {
   readonly concurrency?: number;
   /** How long a job's lock lasts without renewal; a dead worker's job is retried after about this. */
   readonly lockDurationMs?: number;
+  /** For HTTP health probes (batch upgrades); default the global fetch. */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 function runProcessor(spec: JobSpec, ctx: JobContext): Promise<JobResult> {
@@ -56,13 +58,16 @@ function runProcessor(spec: JobSpec, ctx: JobContext): Promise<JobResult> {
       return processors.rollback(spec, ctx);
     case 'restart':
       return processors.restart(spec, ctx);
+    case 'upgrade':
+      return processors.upgrade(spec, ctx);
   }
 }
 
 /** Policy at run time: anything but a denial lets an approved (or allowed) job run. */
 async function blockedByPolicy(deps: WorkerDeps, p: JobPayload, now: Date): Promise<string | undefined> {
   const { locks, freezes } = await deps.policyState(now);
-  const d = decide({ actor: p.requestedBy, verb: p.spec.kind, env: p.spec.env, apps: [p.spec.app] }, { config: deps.config, now, locks, freezes });
+  const apps = p.spec.kind === 'upgrade' ? p.spec.apps : [p.spec.app];
+  const d = decide({ actor: p.requestedBy, verb: p.spec.kind, env: p.spec.env, apps }, { config: deps.config, now, locks, freezes });
   if (d.kind === 'deny') return d.reason;
   if (d.kind === 'approval' && p.approvedBy.length < d.count) return `it now needs ${d.count} approval(s) and has ${p.approvedBy.length}`;
   return undefined;
@@ -73,16 +78,20 @@ export async function processJob(deps: WorkerDeps, job: Job, signal: AbortSignal
   if (!parsed.success) throw new UnrecoverableError(`job ${job.id ?? '?'} has an invalid payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
   const p = parsed.data;
   const base = { actor: p.requestedBy, opId: p.opId, app: p.spec.app, env: p.spec.env, traceId: p.traceId };
+  // One operation may run as several jobs (a batch upgrade: one more per decision), so the
+  // audit dedupe keys are per job; for every other kind the job id is the operation id.
+  const jobId = job.id ?? p.opId;
   const now = deps.clock();
-  const blocked = await blockedByPolicy(deps, p, now);
+  // A batch upgrade asks policy itself before each batch and pauses (not ends) when blocked.
+  const blocked = p.spec.kind === 'upgrade' ? undefined : await blockedByPolicy(deps, p, now);
   if (blocked !== undefined) {
     const result: JobResult = { outcome: 'blocked', summary: `Not run: ${blocked}`, targets: [] };
     await deps.ops.update(p.opId, { status: 'blocked', summary: result.summary, result }, now);
-    await deps.audit({ ...base, kind: 'blocked', summary: result.summary, detail: {}, dedupeKey: `${p.opId}:blocked` });
+    await deps.audit({ ...base, kind: 'blocked', summary: result.summary, detail: {}, dedupeKey: `${jobId}:blocked` });
     return result;
   }
   await deps.ops.update(p.opId, { status: 'running', summary: `${p.spec.kind} running (attempt ${job.attemptsMade + 1})` }, now);
-  await deps.audit({ ...base, kind: 'started', summary: `${p.spec.kind} of ${p.spec.app} in ${p.spec.env} started`, detail: { attempt: job.attemptsMade + 1 }, dedupeKey: `${p.opId}:started` });
+  await deps.audit({ ...base, kind: 'started', summary: `${p.spec.kind} of ${p.spec.app} in ${p.spec.env} started`, detail: { attempt: job.attemptsMade + 1, job: jobId }, dedupeKey: `${jobId}:started` });
   const ctx: JobContext = {
     payload: p,
     gatewayFor: deps.gatewayFor,
@@ -94,18 +103,27 @@ export async function processJob(deps: WorkerDeps, job: Job, signal: AbortSignal
     withLease: (w, fn) => deps.withLease(w, p.opId, fn),
     rolloutTimeoutMs: deps.rolloutTimeoutMs ?? 10 * 60_000,
     signal,
+    jobId,
+    lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+    config: deps.config,
+    redis: deps.connection,
+    prefix: deps.prefix,
+    clock: deps.clock,
+    policyBlock: () => blockedByPolicy(deps, p, deps.clock()),
+    fetch: deps.fetch ?? globalThis.fetch,
   };
   try {
     const result = await runProcessor(p.spec, ctx);
+    if (result.superseded === true) return result;
     const end = deps.clock();
     await deps.ops.update(p.opId, { status: result.outcome, summary: result.summary, result }, end);
-    await deps.audit({ ...base, kind: result.outcome, summary: result.summary, detail: { targets: result.targets }, dedupeKey: `${p.opId}:end` });
+    await deps.audit({ ...base, kind: result.outcome, summary: result.summary, detail: { targets: result.targets }, dedupeKey: `${jobId}:end` });
     return result;
   } catch (e) {
     if (e instanceof KubeError && !e.retryable) {
       const summary = `${p.spec.kind} failed: ${e.message}`;
       await deps.ops.update(p.opId, { status: 'failed', summary }, deps.clock());
-      await deps.audit({ ...base, kind: 'failed', summary, detail: { kind: e.kind }, dedupeKey: `${p.opId}:end` });
+      await deps.audit({ ...base, kind: 'failed', summary, detail: { kind: e.kind }, dedupeKey: `${jobId}:end` });
       throw new UnrecoverableError(summary);
     }
     throw e;

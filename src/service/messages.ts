@@ -7,6 +7,7 @@ const STATUS: Readonly<Record<OpStatus, MessageStatus>> = {
   awaiting_approval: 'needs_approval',
   queued: 'pending',
   running: 'running',
+  paused: 'paused',
   succeeded: 'succeeded',
   failed: 'failed',
   blocked: 'denied',

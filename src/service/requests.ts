@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { openApproval } from '../core/approval.ts';
 import { handleText } from '../core/handle.ts';
+import { linksFor } from '../core/links.ts';
 import { message, type Message } from '../core/message.ts';
 import type { ParseOptions } from '../core/parse.ts';
 import { BindError, bindSpec } from '../jobs/bind.ts';
@@ -8,6 +9,7 @@ import { claim, dedupeKey } from '../jobs/dedupe.ts';
 import type { OpRecord } from '../jobs/operations.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts';
+import { decideUpgradeOp } from '../jobs/upgrade-decisions.ts';
 import { KubeError } from '../kube/errors.ts';
 import { answer } from './answers.ts';
 import { approvalOutcomeMessage, approvalRequestMessage, opMessage } from './messages.ts';
@@ -36,7 +38,7 @@ export interface Reply {
   readonly repeat?: boolean;
 }
 
-const JOB_VERBS = new Set(['deploy', 'scale', 'rollback', 'restart']);
+const JOB_VERBS = new Set(['deploy', 'scale', 'rollback', 'restart', 'upgrade']);
 
 export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
   const now = s.clock();
@@ -49,6 +51,13 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
     return decideApproval(s, id, c.verb, inbound.actor, c.args.reason);
   }
   const { command, plan, decision } = outcome;
+  if (command.verb === 'continue' || command.verb === 'retry' || command.verb === 'abort') {
+    // Policy for decisions is asked against the upgrade they decide on (its env and apps), in decideUpgrade.
+    const seen = await claim(s.redis, s.prefix, `delivery:${inbound.deliveryId}`, command.args.op);
+    if (!seen.first) return { message: message('Already received', 'info', { text: `This decision on ${seen.value} was already received.` }), opId: seen.value, repeat: true };
+    const rollback = command.verb === 'abort' && command.args.rollback === true;
+    return decideUpgrade(s, command.args.op, command.verb, inbound.actor, { rollback, reason: command.args.reason });
+  }
   if (decision.kind === 'deny') return { message: outcome.message };
   if (!JOB_VERBS.has(command.verb)) {
     // Queries and settings change no workload, so an approval rule is not asked for them.
@@ -107,11 +116,18 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
   await s.audit.append({ at: now, kind: 'requested', actor, opId, app: payload.spec.app, env: payload.spec.env, summary: base.summary, detail: { spec: payload.spec }, traceId: payload.traceId }, { dedupeKey: `${opId}:requested` });
   await enqueue(s.queue, payload);
   const op = (await s.ops.get(opId)) ?? base;
-  return { message: opMessage(op, { text: `Queued: ${base.summary}.` }), opId };
+  return { message: opMessage(op, { text: `Queued: ${base.summary}.`, links: linksFor(s.config.links, { jobId: opId, traceId: payload.traceId, app: payload.spec.app, env: payload.spec.env }) }), opId };
 }
 
 function pendingKey(s: Services, approvalId: string): string {
   return `${s.prefix}pending:${approvalId}`;
+}
+
+/** /continue, /retry, /abort [--rollback] on a paused batch upgrade: taken once, then queued as a job of the same operation. */
+export async function decideUpgrade(s: Services, opId: string, kind: 'continue' | 'retry' | 'abort', actor: string | undefined, options: { rollback?: boolean; reason?: string | undefined } = {}): Promise<Reply> {
+  const d = await decideUpgradeOp(s, opId, kind, actor, options);
+  if (d.kind === 'refused') return { message: message(d.title, d.status, { text: d.text, context: [`operation ${opId}`] }), opId };
+  return { message: d.op === undefined ? message(`/${kind} ${opId}`, 'pending', { text: `Queued: ${d.summary}.` }) : opMessage(d.op, { text: `Queued: ${d.summary}.` }), opId };
 }
 
 /** Approve / reject / cancel (buttons or typed). An approval that completes queues the job once. */

@@ -1,0 +1,113 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AuditLog } from '../audit/log.ts';
+import type { Config } from '../config/schema.ts';
+import { decide, type AdhocFreeze, type Lock } from '../core/policy.ts';
+import { createLedger } from './ledger.ts';
+import type { OpRecord, Operations } from './operations.ts';
+import { jobPayload, type JobPayload } from './spec.ts';
+import { decisionRefusal, type DecisionKind } from './upgrade-steps.ts';
+
+/**
+ * Decisions on a paused batch upgrade (/continue, /retry, /abort [--rollback]), the request
+ * side: check who decides, move the ledger's gate (one compare-and-set: continue only while
+ * it waits for a decision, retry only after a batch failed, abort while paused; so a decision
+ * delivered twice, or two people clicking at once, is taken once), then queue the job that
+ * acts on it, `<op>-d<n>` with n the ledger's decision counter, so it is queued once too.
+ *
+ * Who may decide: someone the `upgrade` access rule allows outright, or one of the people who
+ * may approve the upgrade as it was requested. Someone whose own rule would need an approval
+ * can't wave a batch through on their own; the requester may still abort their own upgrade.
+ * Continue and retry obey freezes and locks like the upgrade; abort (with or without
+ * rollback) is exempt from them, as a rollback is, but still needs the access above.
+ */
+export interface DecisionDeps {
+  readonly config: Config;
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly clock: () => Date;
+  readonly queue: Queue;
+  readonly ops: Operations;
+  readonly audit: AuditLog;
+  policyState(now: Date): Promise<{ locks: Lock[]; freezes: AdhocFreeze[] }>;
+}
+
+export interface DecisionOptions {
+  readonly rollback?: boolean;
+  readonly reason?: string | undefined;
+}
+
+export type DecisionOutcome =
+  | { readonly kind: 'accepted'; readonly n: number; readonly jobId: string; readonly op: OpRecord | undefined; readonly summary: string }
+  | { readonly kind: 'refused'; readonly status: 'denied' | 'error' | 'info'; readonly title: string; readonly text: string; readonly op?: OpRecord | undefined };
+
+export function decisionJobId(opId: string, n: number): string {
+  // BullMQ refuses custom ids with one ":" in them, hence "-d".
+  return `${opId}-d${n}`;
+}
+
+function whoMayDecide(deps: DecisionDeps, payload: JobPayload, actor: string, kind: DecisionKind, now: Date, world: { locks: Lock[]; freezes: AdhocFreeze[] }): string | undefined {
+  const spec = payload.spec;
+  const apps = spec.kind === 'upgrade' ? spec.apps : [spec.app];
+  // Abort stops or undoes work, so like a rollback it is not held back by freezes or locks.
+  const exempt = kind === 'abort';
+  const policyWorld = exempt ? { config: { ...deps.config, freezes: [] }, now, locks: [], freezes: [] } : { config: deps.config, now, ...world };
+  const mine = decide({ actor, verb: kind, env: spec.env, apps }, policyWorld);
+  if (mine.kind === 'deny') return mine.reason;
+  if (mine.kind === 'allow') return undefined;
+  if (kind === 'abort' && actor === payload.requestedBy) return undefined;
+  const asRequested = decide({ actor: payload.requestedBy, verb: 'upgrade', env: spec.env, apps }, { config: { ...deps.config, freezes: [] }, now, locks: [], freezes: [] });
+  if (asRequested.kind === 'approval' && asRequested.approvers.includes(actor)) return undefined;
+  const who = asRequested.kind === 'approval' ? `, or one of its approvers (${asRequested.approvers.join(', ')})` : '';
+  return `Your access rule (${mine.rule}) needs an approval for upgrades, so you can't decide on one: ask someone it lets upgrade without approval${who}.`;
+}
+
+export async function decideUpgradeOp(deps: DecisionDeps, opId: string, kind: DecisionKind, actor: string | undefined, options: DecisionOptions = {}): Promise<DecisionOutcome> {
+  const now = deps.clock();
+  if (actor === undefined) return { kind: 'refused', status: 'denied', title: 'Not allowed', text: "I don't know who you are, so you can't decide on upgrades." };
+  const ledger = createLedger(deps.redis, deps.prefix);
+  const snap = await ledger.read(opId);
+  const op = await deps.ops.get(opId);
+  if (snap === undefined) {
+    const text =
+      op === undefined
+        ? `There is no operation ${opId}.`
+        : op.kind !== 'upgrade'
+          ? `${opId} is a ${op.kind}, not a batch upgrade.`
+          : `The upgrade ${opId} has not started yet (it is ${op.status.replace('_', ' ')}).`;
+    return { kind: 'refused', status: 'error', title: 'No paused upgrade', text, op };
+  }
+  const world = await deps.policyState(now);
+  const notAllowed = whoMayDecide(deps, snap.payload, actor, kind, now, world);
+  if (notAllowed !== undefined) return { kind: 'refused', status: 'denied', title: 'Not allowed', text: notAllowed, op };
+
+  const rollback = kind === 'abort' && options.rollback === true;
+  const r = await ledger.decide(opId, { kind, rollback, by: actor, ...(options.reason === undefined ? {} : { reason: options.reason }) });
+  if (!r.accepted) {
+    const text = r.gate === undefined ? `There is no upgrade ${opId}.` : `Not taken: ${decisionRefusal(r.gate.state, kind, r.gate.batch)}`;
+    return { kind: 'refused', status: 'info', title: `/${kind} ${opId}`, text, op };
+  }
+
+  const jobId = decisionJobId(opId, r.n);
+  const payload = jobPayload.parse({ ...r.payload, decision: { n: r.n, kind, rollback, by: actor, ...(options.reason === undefined ? {} : { reason: options.reason }) } });
+  const what = kind === 'continue' ? 'continue with the next batch' : kind === 'retry' ? 'retry the failed batch' : rollback ? 'abort and roll back' : 'abort';
+  const summary = `${what}: decided by ${actor}${options.reason === undefined ? '' : ` (${options.reason})`}`;
+  await deps.audit.append(
+    {
+      at: now,
+      kind: kind === 'abort' ? 'cancelled' : 'resumed',
+      actor,
+      opId,
+      app: payload.spec.app,
+      env: payload.spec.env,
+      summary: `upgrade ${opId}: ${summary}`,
+      detail: { decision: kind, n: r.n, rollback, job: jobId },
+      traceId: payload.traceId,
+    },
+    { dedupeKey: `${opId}:d${r.n}` },
+  );
+  const updated = await deps.ops.update(opId, { status: 'queued', summary: `upgrade: ${summary}` }, now);
+  // A job id already queued is not added again (BullMQ keeps the first).
+  await deps.queue.add(payload.spec.kind, payload, { jobId });
+  return { kind: 'accepted', n: r.n, jobId, op: updated ?? op, summary };
+}
