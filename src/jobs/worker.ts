@@ -8,6 +8,7 @@ import type { JobContext, JobResult } from './context.ts';
 import type { Operations } from './operations.ts';
 import { processors } from './processors/index.ts';
 import { QUEUE_NAME } from './queue.ts';
+import { inOperationTrace, inSpan } from './tracing.ts';
 import { jobPayload, type JobPayload, type JobSpec, type Workload } from './spec.ts';
 
 /**
@@ -77,6 +78,16 @@ export async function processJob(deps: WorkerDeps, job: Job, signal: AbortSignal
   const parsed = jobPayload.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`job ${job.id ?? '?'} has an invalid payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
   const p = parsed.data;
+  // One span per job run, in the trace the operation was given when it was requested.
+  const attributes = { 'chatops.op_id': p.opId, 'chatops.kind': p.spec.kind, 'chatops.app': p.spec.app, 'chatops.env': p.spec.env, 'chatops.attempt': job.attemptsMade + 1 };
+  return inOperationTrace(p.traceId, `operation ${p.spec.kind}`, attributes, async (span) => {
+    const result = await runJob(deps, job, p, signal);
+    span.setAttribute('chatops.outcome', result.outcome);
+    return result;
+  });
+}
+
+async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSignal): Promise<JobResult> {
   const base = { actor: p.requestedBy, opId: p.opId, app: p.spec.app, env: p.spec.env, traceId: p.traceId };
   // One operation may run as several jobs (a batch upgrade: one more per decision), so the
   // audit dedupe keys are per job; for every other kind the job id is the operation id.
@@ -100,7 +111,9 @@ export async function processJob(deps: WorkerDeps, job: Job, signal: AbortSignal
       await job.updateProgress({ step: e.step, percent: e.percent, message: e.message });
     },
     audit: (kind, summary, detail, target) => deps.audit({ ...base, kind, summary, detail, ...(target === undefined ? {} : { cluster: target.cluster }) }),
-    withLease: (w, fn) => deps.withLease(w, p.opId, fn),
+    // Each workload step gets its own span under the job's.
+    withLease: (w, fn) =>
+      inSpan(`step ${p.spec.kind} ${w.cluster}/${w.namespace}/${w.name}`, { 'chatops.cluster': w.cluster, 'chatops.namespace': w.namespace, 'chatops.workload': w.name }, () => deps.withLease(w, p.opId, fn)),
     rolloutTimeoutMs: deps.rolloutTimeoutMs ?? 10 * 60_000,
     signal,
     jobId,

@@ -1,0 +1,44 @@
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submit } from '../../../src/service/requests.ts';
+import { adminClients } from '../support/cluster.ts';
+import { testNamespace } from '../support/namespace.ts';
+import { createDeployment, waitForRollout } from '../support/workloads.ts';
+import { delivery, harness, jobsConfig, waitForOp } from './support.ts';
+
+/** Every operation is a trace: a span per job run and one per workload step, under the operation's trace id. */
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const contextManager = new AsyncLocalStorageContextManager();
+
+beforeAll(() => {
+  context.setGlobalContextManager(contextManager.enable());
+  trace.setGlobalTracerProvider(provider);
+});
+afterAll(async () => {
+  await provider.shutdown();
+  trace.disable();
+  context.disable();
+});
+
+describe('tracing', () => {
+  it('records the job and each workload step in the trace the operation was given', async () => {
+    const ns = await testNamespace({ clusters: ['gz', 'nj'], prefix: 'trace' });
+    for (const c of ['gz', 'nj']) await waitForRollout(adminClients(c), await createDeployment(adminClients(c), ns.name, 'web', { replicas: 1, tag: 'v1' }));
+    const t = harness(jobsConfig(ns.name, ['gz', 'nj']));
+    const r = await submit(t.s, { text: '/deploy web v2 to test', actor: 'bob', deliveryId: delivery() });
+    const op = await waitForOp(t.s, r.opId as string);
+    expect(op.status).toBe('succeeded');
+
+    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === op.traceId);
+    const job = spans.filter((s) => s.name === 'operation deploy');
+    expect(job).toHaveLength(1);
+    expect(job[0]?.attributes).toMatchObject({ 'chatops.op_id': op.id, 'chatops.app': 'web', 'chatops.env': 'test', 'chatops.outcome': 'succeeded' });
+    const steps = spans.filter((s) => s.name.startsWith('step deploy '));
+    expect(steps.map((s) => s.attributes['chatops.cluster']).sort()).toEqual(['gz', 'nj']);
+    for (const s of steps) expect(s.parentSpanContext?.spanId).toBe(job[0]?.spanContext().spanId);
+    expect(op.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
