@@ -209,4 +209,29 @@ describe('batch upgrade', () => {
     expect(await images(ns.name, apps, 'gz')).toEqual(apps.map(() => V1));
     expect(counts(await deploymentWrites(m, ns.name))).toEqual(counts(each(apps, 2, ['gz'])));
   });
+
+  it('20 workloads, a manual gate after batch 1: an image broken in nj passes gz, pauses batch 2 on its failed rollouts, and rollback restores every finished workload', async () => {
+    const apps = appNames(10);
+    const ns = await fleet(apps, 'upgb');
+    const t = upgradeHarness(upgradeConfig(ns.name, apps));
+    const m = marks(auditMark);
+    const BROKEN = `${REPO}:broken-in-nj`;
+    const req = await submit(t.s, { text: `/upgrade ${BROKEN} apps=* env=test batches=gz,nj gate=manual concurrency=10`, actor: 'bob', deliveryId: delivery() });
+    const opId = req.opId as string;
+    let op = await waitForStatus(t.s, opId, ['paused', 'failed', 'succeeded']);
+    expect(op.summary).toContain(`batch 1 of 2 is healthy; waiting for a decision: /continue ${opId}`);
+    expect(await images(ns.name, apps, 'gz')).toEqual(apps.map(() => BROKEN));
+    await submit(t.s, { text: `/continue ${opId}`, actor: 'carol', deliveryId: delivery() });
+    op = await waitFor('batch 2 to fail', async () => {
+      const o = await t.s.ops.get(opId);
+      return o?.status === 'paused' && o.summary.includes('batch 2 of 2 failed') ? o : undefined;
+    }, 120_000);
+    expect(op.summary).toContain('progress deadline');
+    expect((await ledgerOf(t.s, opId)).batches).toEqual(['healthy', 'failed']);
+    await submit(t.s, { text: `/abort ${opId} --rollback --reason "fails in nj"`, actor: 'carol', deliveryId: delivery() });
+    expect((await waitForStatus(t.s, opId, ['cancelled', 'failed'])).status).toBe('cancelled');
+    for (const c of ['gz', 'nj']) expect(await images(ns.name, apps, c)).toEqual(apps.map(() => V1));
+    // One write forward and one back per workload, in both regions.
+    expect(counts(await deploymentWrites(m, ns.name))).toEqual(counts(each(apps, 2)));
+  });
 });
