@@ -81,12 +81,14 @@ export function progressOf(s: WorkloadStatus): RolloutProgress {
 }
 
 /** Where a rollout stands, the way `kubectl rollout status` decides it. Pure. */
-export function rolloutState(s: WorkloadStatus, minGeneration = 0): RolloutState {
+export function rolloutState(s: WorkloadStatus, minGeneration = 0, since?: Date): RolloutState {
   const r = s.replicas;
   if (s.observedGeneration < Math.max(s.generation, minGeneration)) return { phase: 'progressing', reason: undefined, message: 'waiting for the controller to pick up the change' };
   if (s.ref.kind === 'Deployment') {
     const progressing = s.conditions.find((c) => c.type === 'Progressing');
-    if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
+    // A deadline exceeded before this rollout began belongs to the previous one (see deadlineExceededAt).
+    const stale = since !== undefined && s.deadlineExceededAt !== undefined && s.deadlineExceededAt.getTime() < since.getTime();
+    if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded' && !stale) {
       const detail = progressing.message === undefined ? '' : ` (${progressing.message})`;
       return { phase: 'failed', reason: 'ProgressDeadlineExceeded', message: `the rollout made no progress within its progress deadline${detail}` };
     }
@@ -119,6 +121,8 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
   const now = options.now ?? Date.now;
   const interval = options.intervalMs ?? 300;
   const started = now();
+  // Condition times have whole-second precision: allow for the truncation.
+  const since = new Date(started - 1000);
   let lastKey = '';
   let updates = 0;
   let last: RolloutProgress | undefined;
@@ -162,7 +166,7 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
         updates++;
         await options.onProgress?.(p);
       }
-      const state = rolloutState(status, options.minGeneration);
+      const state = rolloutState(status, options.minGeneration, since);
       if (state.phase === 'complete') return finish('complete', state);
       if (state.phase === 'failed') return finish('failed', state);
     }

@@ -30,6 +30,12 @@ export interface WorkloadStatus {
   readonly observedGeneration: number;
   readonly replicas: ReplicaCounts;
   readonly conditions: readonly WorkloadCondition[];
+  /**
+   * Deployments: when the Progressing condition last said ProgressDeadlineExceeded. A rollout
+   * started after that time is not failed by it: the controller may not have replaced the old
+   * condition yet when it first reports the new generation.
+   */
+  readonly deadlineExceededAt?: Date | undefined;
   /** Deployments: the `deployment.kubernetes.io/revision` annotation. */
   readonly revision: number | undefined;
   /** StatefulSets: the ControllerRevisions the pods run and are being moved to. */
@@ -46,7 +52,11 @@ export function statusFromWorkload(cluster: string, w: Workload): WorkloadStatus
   const meta = w.object.metadata;
   const ref: WorkloadRef = { namespace: meta?.namespace ?? '', kind: w.kind, name: meta?.name ?? '' };
   const conditions = (w.object.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }));
-  const common = { cluster, ref, containers: containersOf(w), generation: generationOf(w), observedGeneration: w.object.status?.observedGeneration ?? 0, conditions };
+  const exceeded = (w.object.status?.conditions ?? []).find((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded') as
+    | { lastUpdateTime?: Date; lastTransitionTime?: Date }
+    | undefined;
+  const deadlineExceededAt = exceeded?.lastUpdateTime ?? exceeded?.lastTransitionTime;
+  const common = { cluster, ref, containers: containersOf(w), generation: generationOf(w), observedGeneration: w.object.status?.observedGeneration ?? 0, conditions, deadlineExceededAt };
   if (w.kind === 'Deployment') {
     const s = w.object.status;
     const desired = w.object.spec?.replicas ?? 1;

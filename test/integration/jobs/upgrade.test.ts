@@ -205,7 +205,10 @@ describe('batch upgrade', () => {
     expect(op.summary).toContain('progress deadline');
     expect(await images(ns.name, apps, 'nj')).toEqual(apps.map(() => V1));
     await submit(t.s, { text: `/abort ${opId} --rollback`, actor: 'bob', deliveryId: delivery() });
-    expect((await waitForStatus(t.s, opId, ['cancelled', 'failed'])).status).toBe('cancelled');
+    {
+      const ended = await waitForStatus(t.s, opId, ['cancelled', 'failed']);
+      expect(ended.status, ended.summary).toBe('cancelled');
+    }
     expect(await images(ns.name, apps, 'gz')).toEqual(apps.map(() => V1));
     expect(counts(await deploymentWrites(m, ns.name))).toEqual(counts(each(apps, 2, ['gz'])));
   });
@@ -229,7 +232,10 @@ describe('batch upgrade', () => {
     expect(op.summary).toContain('progress deadline');
     expect((await ledgerOf(t.s, opId)).batches).toEqual(['healthy', 'failed']);
     await submit(t.s, { text: `/abort ${opId} --rollback --reason "fails in nj"`, actor: 'carol', deliveryId: delivery() });
-    expect((await waitForStatus(t.s, opId, ['cancelled', 'failed'])).status).toBe('cancelled');
+    {
+      const ended = await waitForStatus(t.s, opId, ['cancelled', 'failed']);
+      expect(ended.status, ended.summary).toBe('cancelled');
+    }
     for (const c of ['gz', 'nj']) expect(await images(ns.name, apps, c)).toEqual(apps.map(() => V1));
     // One write forward and one back per workload, in both regions.
     expect(counts(await deploymentWrites(m, ns.name))).toEqual(counts(each(apps, 2)));

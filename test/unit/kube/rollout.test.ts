@@ -53,4 +53,13 @@ describe('rolloutState', () => {
   it('waits for the generation the write produced even before the status shows it', () => {
     expect(rolloutState(status('Deployment', { generation: 2, observedGeneration: 2 }), 3).phase).toBe('progressing');
   });
+
+  it.each([
+    ['before this rollout began: the previous rollout\'s, ignored', '2026-11-25T10:00:00Z', 'progressing'],
+    ['after this rollout began: this rollout failed', '2026-11-25T10:00:20Z', 'failed'],
+  ])('a deadline exceeded %s', (_what, at, phase) => {
+    const s = status('Deployment', { conditions: [deadline], deadlineExceededAt: new Date(at), replicas: { updated: 1, current: 4 } });
+    expect(rolloutState(s, 0, new Date('2026-11-25T10:00:10Z')).phase).toBe(phase);
+  });
 });
+
