@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
+import type { RolloutResult } from '../kube/rollout.ts';
 import type { JobKind, JobPayload, SpecOf, Workload } from './spec.ts';
 
 /**
@@ -85,4 +86,32 @@ export function summarize(verb: string, results: readonly TargetResult[]): JobRe
       ? `${verb} finished on ${done} of ${results.length} workload(s)`
       : `${verb} ${outcome} on ${bad.length + blocked.length} of ${results.length} workload(s): ${[...bad, ...blocked].map((r) => `${r.cluster}: ${r.message}`).join('; ')}`;
   return { outcome, summary, targets: results };
+}
+
+/**
+ * Follows a workload's rollout after a write, reporting each state as a progress event (the
+ * share of replicas both updated and available), optionally tagged with the batch.
+ */
+export function followWithProgress(ctx: JobContext, gw: ClusterGateway, w: Workload, generation: number, batch?: number): Promise<RolloutResult> {
+  const tag = batch === undefined ? {} : { batch };
+  return gw.followRollout(refOf(w), {
+    timeoutMs: ctx.rolloutTimeoutMs,
+    minGeneration: generation,
+    signal: ctx.signal,
+    onProgress: (p) =>
+      ctx.progress({
+        step: 'rollout',
+        ...tag,
+        cluster: w.cluster,
+        workload: w.name,
+        percent: p.replicas === 0 ? 100 : Math.round((100 * Math.min(p.updated, p.available)) / p.replicas),
+        message: `${p.updated}/${p.replicas} updated, ${p.available} available`,
+      }),
+  });
+}
+
+/** Why a rollout did not complete, with the pods' reasons: "… progress deadline (pods: CrashLoopBackOff)". */
+export function rolloutFailure(rollout: RolloutResult): string {
+  const reasons = rollout.diagnosis?.podReasons ?? [];
+  return `${rollout.message}${reasons.length === 0 ? '' : ` (pods: ${reasons.join(', ')})`}`;
 }

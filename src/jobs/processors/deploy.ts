@@ -1,6 +1,6 @@
 import { KubeError } from '../../kube/errors.ts';
 import { StaleRequest } from '../../kube/retry.ts';
-import { describeTarget, forEachTarget, refOf, summarize, type Processor, type TargetResult } from '../context.ts';
+import { describeTarget, followWithProgress, forEachTarget, refOf, rolloutFailure, summarize, type Processor, type TargetResult } from '../context.ts';
 
 /**
  * Sets the new image on every bound workload and follows each rollout to the end. A workload
@@ -24,22 +24,9 @@ export const deploy: Processor<'deploy'> = async (spec, ctx) => {
         throw e;
       }
       await ctx.progress({ step: 'rollout', cluster: w.cluster, workload: w.name, percent: 0, message: `rolling out on ${w.cluster}` });
-      const rollout = await gw.followRollout(refOf(w), {
-        timeoutMs: ctx.rolloutTimeoutMs,
-        minGeneration: generation,
-        signal: ctx.signal,
-        onProgress: (p) =>
-          ctx.progress({
-            step: 'rollout',
-            cluster: w.cluster,
-            workload: w.name,
-            percent: p.replicas === 0 ? 100 : Math.round((100 * Math.min(p.updated, p.available)) / p.replicas),
-            message: `${p.updated}/${p.replicas} updated, ${p.available} available`,
-          }),
-      });
+      const rollout = await followWithProgress(ctx, gw, w, generation);
       if (rollout.outcome === 'complete') return { ...base, outcome: 'done', message: `${spec.image} is live` };
-      const reasons = rollout.diagnosis?.podReasons ?? [];
-      const why = `${rollout.message}${reasons.length === 0 ? '' : ` (pods: ${reasons.join(', ')})`}`;
+      const why = rolloutFailure(rollout);
       if (!spec.autoRollback) return { ...base, outcome: 'failed', message: why };
       try {
         const rb = await gw.rollback({ ...refOf(w), target: { kind: 'revision', revision: t.fromRevision }, changeCause: `chatops ${ctx.payload.opId}: automatic rollback after a failed deploy` });

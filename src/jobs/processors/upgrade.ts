@@ -1,7 +1,7 @@
 import { KubeError } from '../../kube/errors.ts';
 import { selectContainers } from '../../kube/images.ts';
 import { StaleRequest } from '../../kube/retry.ts';
-import { describeTarget, refOf, type JobContext, type JobResult, type Processor, type TargetResult } from '../context.ts';
+import { describeTarget, followWithProgress, refOf, rolloutFailure, type JobContext, type JobResult, type Processor, type TargetResult } from '../context.ts';
 import { leaseKey } from '../leases.ts';
 import { createLedger, type Ledger, type LedgerSnapshot } from '../ledger.ts';
 import { runProbe } from '../probe.ts';
@@ -155,24 +155,10 @@ async function updateWorkload(r: Run, t: UpgradeTarget, snap: LedgerSnapshot, ba
       generation = s.generation;
     }
     await ctx.progress({ step: 'rollout', batch: batch + 1, cluster: w.cluster, workload: w.name, percent: 0, message: `rolling out ${spec.image}` });
-    const rollout = await gw.followRollout(refOf(w), {
-      timeoutMs: ctx.rolloutTimeoutMs,
-      minGeneration: generation,
-      signal: ctx.signal,
-      onProgress: (p) =>
-        ctx.progress({
-          step: 'rollout',
-          batch: batch + 1,
-          cluster: w.cluster,
-          workload: w.name,
-          percent: p.replicas === 0 ? 100 : Math.round((100 * Math.min(p.updated, p.available)) / p.replicas),
-          message: `${p.updated}/${p.replicas} updated, ${p.available} available`,
-        }),
-    });
+    const rollout = await followWithProgress(ctx, gw, w, generation, batch + 1);
     if (rollout.outcome === 'cancelled') throw new Error(`following the rollout of ${describeTarget(w)} was cancelled`);
     if (rollout.outcome !== 'complete') {
-      const reasons = rollout.diagnosis?.podReasons ?? [];
-      return fail(`${rollout.message}${reasons.length === 0 ? '' : ` (pods: ${reasons.join(', ')})`}`);
+      return fail(rolloutFailure(rollout));
     }
     await ledger.moveWorkload(opId, key, 'done', `${spec.image} is live`);
     await ctx.progress({ step: 'workload', batch: batch + 1, cluster: w.cluster, workload: w.name, percent: 100, message: `${spec.image} is live` });
