@@ -42,12 +42,12 @@ export async function runRepl(config: Config, input: NodeJS.ReadableStream, outp
     }
     const outcome = handleText(line, { config, actor, now: now(), locks: [], freezes: [] });
     if (outcome.kind === 'approval') {
-      say(`/${outcome.command.verb} needs the job engine, which is not running here: nothing was done.\n`);
+      say(`/${outcome.command.verb} needs the job engine (\`npm run chatops -- run\` with REDIS_URL): nothing was done here.\n`);
       prompt();
       continue;
     }
     say(renderText(outcome.message));
-    if (outcome.kind === 'decided' && outcome.decision.kind !== 'deny') say('(not executed: the job engine is not built yet)');
+    if (outcome.kind === 'decided' && outcome.decision.kind !== 'deny') say('(preview: nothing was queued; `npm run chatops -- run` with REDIS_URL runs it)');
     say('');
     prompt();
   }
