@@ -128,7 +128,11 @@ function batchesProblem(groups: string[][]): string | undefined {
   return undefined;
 }
 
-export const gate = z.enum(['manual', 'auto']);
+/**
+ * Between batches: manual (a person decides after every batch), first (a person decides after
+ * the first batch, then it goes on by itself while healthy: a canary), auto (never waits).
+ */
+export const gate = z.enum(['manual', 'first', 'auto']);
 
 /** The arguments every workload-changing verb ends with, and how help describes them. */
 export const workloadTail = { env: name, cluster: name.optional(), reason: reason.optional(), dryrun: flag.optional() };

@@ -7,7 +7,7 @@ export const upgrade = defineCommand({
   summary:
     "Batch upgrade: set a new image on every container of the chosen apps whose image repository matches it, batch by batch, with a gate between batches.",
   usage:
-    'upgrade <image> apps=<a,b,…> env=<env> batches=<regions | clusters | app+app,… | 10%,50%,100%> [gate=manual|auto] [concurrency=<n>] [--reason "<why>"] [--dry-run]',
+    'upgrade <image> apps=<a,b,…> env=<env> batches=<regions | clusters | app+app,… | 10%,50%,100%> [gate=manual|first|auto] [concurrency=<n>] [--reason "<why>"] [--dry-run]',
   examples: [
     '/upgrade registry.example.com/base:2.1 apps=web,api,worker env=prod batches=gz,nj,tj,hk gate=manual',
     '/upgrade registry.example.com/base:2.1 apps=web,api env=prod batches=10%,50%,100% gate=auto',
@@ -33,7 +33,7 @@ export const upgrade = defineCommand({
     apps: { expect: 'a list of apps such as web,api,worker' },
     env: { expect: 'an environment such as prod' },
     batches: { expect: 'batches such as gz,nj (regions or clusters), web+api,worker (apps) or 10%,50%,100%' },
-    gate: { expect: 'manual or auto' },
+    gate: { expect: 'manual (decide after each batch), first (after the first only) or auto' },
     concurrency: { expect: 'how many workloads to update at once, such as 5' },
     reason: { expect: 'a reason in quotes' },
     dryrun: { expect: 'a flag: show the plan without running it' },

@@ -7,6 +7,12 @@ import type { Plan } from './resolve.ts';
 
 /** Builders of the neutral messages the core produces; pure. */
 
+const GATES: Readonly<Record<'manual' | 'first' | 'auto', string>> = {
+  manual: 'manual: a person decides after each batch',
+  first: 'first: a person decides after the first batch, then next batch when healthy',
+  auto: 'auto: next batch when healthy',
+};
+
 export function usageErrorMessage(error: ChatError): Message {
   const fields: Field[] = [];
   if (error.expected !== undefined) fields.push({ label: 'Expected', value: error.expected });
@@ -21,7 +27,7 @@ export function describePlan(plan: Plan): { title: string; fields: Field[]; line
   if (plan.image !== undefined) fields.push({ label: 'Image', value: plan.image });
   if (plan.replicas !== undefined) fields.push({ label: 'Replicas', value: String(plan.replicas) });
   if (plan.verb === 'rollback') fields.push({ label: 'To', value: plan.rollbackTo === undefined ? 'the previous revision on each cluster' : plan.rollbackTo });
-  if (plan.gate !== undefined) fields.push({ label: 'Gate', value: plan.gate === 'manual' ? 'manual: a person decides after each batch' : 'auto: next batch when healthy' });
+  if (plan.gate !== undefined) fields.push({ label: 'Gate', value: GATES[plan.gate] });
   if (plan.reason !== undefined) fields.push({ label: 'Reason', value: plan.reason });
   const lines =
     plan.batches !== undefined

@@ -22,7 +22,7 @@ export interface Plan {
   /** Rollback target as typed: a revision number or a tag; undefined = the previous revision. */
   readonly rollbackTo?: string;
   readonly batches?: readonly (readonly Target[])[];
-  readonly gate?: 'manual' | 'auto';
+  readonly gate?: 'manual' | 'first' | 'auto';
   readonly concurrency?: number;
   readonly reason?: string;
   readonly dryRun: boolean;

@@ -45,7 +45,7 @@ export const upgradeSpec = z.object({
   app: z.string(),
   apps: z.array(z.string()).min(1),
   image: z.string(),
-  gate: z.enum(['manual', 'auto']),
+  gate: z.enum(['manual', 'first', 'auto']),
   concurrency: z.number().int().positive(),
   batches: z.array(z.array(upgradeTarget).min(1)).min(1),
 });

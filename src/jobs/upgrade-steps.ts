@@ -102,8 +102,9 @@ export function nextBatch(batches: readonly BatchStep[]): number | undefined {
 }
 
 /** After batch `index` (0-based) of `total` turned healthy: go on, wait for a decision, or finish. */
-export function afterHealthy(gate: 'manual' | 'auto', index: number, total: number): 'next' | 'wait' | 'done' {
+export function afterHealthy(gate: 'manual' | 'first' | 'auto', index: number, total: number): 'next' | 'wait' | 'done' {
   if (index >= total - 1) return 'done';
+  if (gate === 'first') return index === 0 ? 'wait' : 'next';
   return gate === 'manual' ? 'wait' : 'next';
 }
 

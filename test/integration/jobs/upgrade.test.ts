@@ -240,4 +240,25 @@ describe('batch upgrade', () => {
     // One write forward and one back per workload, in both regions.
     expect(counts(await deploymentWrites(m, ns.name))).toEqual(counts(each(apps, 2)));
   });
+
+  it('gate=first on 20 workloads in 4 batches: a person decides after batch 1, the rest goes on by itself', async () => {
+    const apps = appNames(10);
+    const ns = await fleet(apps, 'upgf');
+    const t = upgradeHarness(upgradeConfig(ns.name, apps));
+    const m = marks(auditMark);
+    const batches = 'a00+a01,a02+a03+a04,a05+a06+a07,a08+a09';
+    const req = await submit(t.s, { text: `/upgrade ${V2} apps=* env=test batches=${batches} gate=first concurrency=10`, actor: 'bob', deliveryId: delivery() });
+    const opId = req.opId as string;
+    const op = await waitForStatus(t.s, opId, ['paused', 'failed', 'succeeded']);
+    expect(op.summary).toContain(`batch 1 of 4 is healthy; waiting for a decision: /continue ${opId}`);
+    expect(await images(ns.name, ['a00', 'a01'], 'nj')).toEqual([V2, V2]);
+    expect(await images(ns.name, ['a02', 'a09'], 'gz')).toEqual([V1, V1]);
+    await submit(t.s, { text: `/continue ${opId}`, actor: 'carol', deliveryId: delivery() });
+    const done = await waitForStatus(t.s, opId, ['succeeded', 'failed', 'cancelled']);
+    expect(done.status, done.summary).toBe('succeeded');
+    for (const c of ['gz', 'nj']) expect(await images(ns.name, apps, c)).toEqual(apps.map(() => V2));
+    expect(counts(await deploymentWrites(m, ns.name))).toEqual(counts(each(apps, 1)));
+    expect((await ledgerOf(t.s, opId)).batches).toEqual(['healthy', 'healthy', 'healthy', 'healthy']);
+  });
 });
+

@@ -95,8 +95,13 @@ describe('batch steps', () => {
 });
 
 describe('gates and decisions', () => {
-  it.each<['manual' | 'auto', number, number, string]>([
+  it.each<['manual' | 'first' | 'auto', number, number, string]>([
     ['manual', 0, 2, 'wait'],
+    ['first', 0, 4, 'wait'],
+    ['first', 1, 4, 'next'],
+    ['first', 2, 4, 'next'],
+    ['first', 3, 4, 'done'],
+    ['first', 0, 1, 'done'],
     ['manual', 1, 3, 'wait'],
     ['manual', 1, 2, 'done'],
     ['auto', 0, 3, 'next'],
