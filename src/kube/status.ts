@@ -47,6 +47,27 @@ export interface WorkloadStatus {
   readonly paused: boolean;
 }
 
+/**
+ * Replica counts of a Deployment or StatefulSet (their status fields share names). Only
+ * Deployments report unavailable replicas; otherwise it is what desired lacks of available.
+ */
+function replicaCounts(
+  specReplicas: number | undefined,
+  s: { replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number } | undefined,
+  reportedUnavailable: number | undefined,
+): ReplicaCounts {
+  const desired = specReplicas ?? 1;
+  const available = s?.availableReplicas ?? 0;
+  return {
+    desired,
+    current: s?.replicas ?? 0,
+    updated: s?.updatedReplicas ?? 0,
+    ready: s?.readyReplicas ?? 0,
+    available,
+    unavailable: reportedUnavailable ?? Math.max(0, desired - available),
+  };
+}
+
 /** Reads the status out of a workload object. Pure. */
 export function statusFromWorkload(cluster: string, w: Workload): WorkloadStatus {
   const meta = w.object.metadata;
@@ -58,20 +79,10 @@ export function statusFromWorkload(cluster: string, w: Workload): WorkloadStatus
   const deadlineExceededAt = exceeded?.lastUpdateTime ?? exceeded?.lastTransitionTime;
   const common = { cluster, ref, containers: containersOf(w), generation: generationOf(w), observedGeneration: w.object.status?.observedGeneration ?? 0, conditions, deadlineExceededAt };
   if (w.kind === 'Deployment') {
-    const s = w.object.status;
-    const desired = w.object.spec?.replicas ?? 1;
-    const available = s?.availableReplicas ?? 0;
     const rev = Number(meta?.annotations?.[REVISION_ANNOTATION]);
     return {
       ...common,
-      replicas: {
-        desired,
-        current: s?.replicas ?? 0,
-        updated: s?.updatedReplicas ?? 0,
-        ready: s?.readyReplicas ?? 0,
-        available,
-        unavailable: s?.unavailableReplicas ?? Math.max(0, desired - available),
-      },
+      replicas: replicaCounts(w.object.spec?.replicas, w.object.status, w.object.status?.unavailableReplicas),
       revision: Number.isInteger(rev) && rev > 0 ? rev : undefined,
       currentRevision: undefined,
       updateRevision: undefined,
@@ -81,18 +92,9 @@ export function statusFromWorkload(cluster: string, w: Workload): WorkloadStatus
     };
   }
   const s = w.object.status;
-  const desired = w.object.spec?.replicas ?? 1;
-  const available = s?.availableReplicas ?? 0;
   return {
     ...common,
-    replicas: {
-      desired,
-      current: s?.replicas ?? 0,
-      updated: s?.updatedReplicas ?? 0,
-      ready: s?.readyReplicas ?? 0,
-      available,
-      unavailable: Math.max(0, desired - available),
-    },
+    replicas: replicaCounts(w.object.spec?.replicas, s, undefined),
     revision: undefined,
     currentRevision: s?.currentRevision,
     updateRevision: s?.updateRevision,
