@@ -121,8 +121,7 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
   const now = options.now ?? Date.now;
   const interval = options.intervalMs ?? 300;
   const started = now();
-  // Condition times have whole-second precision: allow for the truncation.
-  const since = new Date(started - 1000);
+  let since: Date | undefined;
   let lastKey = '';
   let updates = 0;
   let last: RolloutProgress | undefined;
@@ -166,6 +165,7 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
         updates++;
         await options.onProgress?.(p);
       }
+      since ??= deadlinesBefore(started, status.deadlineExceededAt);
       const state = rolloutState(status, options.minGeneration, since);
       if (state.phase === 'complete') return finish('complete', state);
       if (state.phase === 'failed') return finish('failed', state);
@@ -183,6 +183,18 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
       return finish('cancelled', { reason: 'Cancelled', message: 'stopped following the rollout' });
     }
   }
+}
+
+/**
+ * The time before which an exceeded deadline belongs to an earlier rollout. Condition times have
+ * whole-second precision, so a deadline exceeded within a second before this rollout began can't
+ * be told from one after it by time alone; but the condition seen at the first read is always the
+ * earlier rollout's (the controller keeps a timed-out condition unchanged until the new pods make
+ * progress, and no rollout exceeds its deadline within one poll), so it counts as stale too.
+ */
+export function deadlinesBefore(startedMs: number, firstSeen: Date | undefined): Date {
+  const truncated = startedMs - 1000;
+  return new Date(firstSeen === undefined ? truncated : Math.max(truncated, firstSeen.getTime() + 1));
 }
 
 function emptyProgress(): RolloutProgress {

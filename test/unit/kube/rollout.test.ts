@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rolloutState } from '../../../src/kube/rollout.ts';
+import { deadlinesBefore, rolloutState } from '../../../src/kube/rollout.ts';
 import type { WorkloadStatus } from '../../../src/kube/status.ts';
 
 type Partial2 = { [K in keyof WorkloadStatus]?: K extends 'replicas' ? Partial<WorkloadStatus['replicas']> : WorkloadStatus[K] };
@@ -61,5 +61,16 @@ describe('rolloutState', () => {
     const s = status('Deployment', { conditions: [deadline], deadlineExceededAt: new Date(at), replicas: { updated: 1, current: 4 } });
     expect(rolloutState(s, 0, new Date('2026-11-25T10:00:10Z')).phase).toBe(phase);
   });
-});
 
+  // The previous rollout timed out at 10:00:09.4 (stored as 10:00:09); this one began at 10:00:09.6.
+  const previous = new Date('2026-11-25T10:00:09Z');
+  const started = Date.parse('2026-11-25T10:00:09.600Z');
+  it.each<[string, Date | undefined, string, string]>([
+    ['not seen at the first read: only the one-second allowance applies (and cannot tell)', undefined, '2026-11-25T10:00:09Z', 'failed'],
+    ['seen at the first read: that condition is stale', previous, '2026-11-25T10:00:09Z', 'progressing'],
+    ['seen at the first read, then a new one: this rollout failed', previous, '2026-11-25T10:00:30Z', 'failed'],
+  ])('a deadline exceeded just before the rollout began, %s', (_what, firstSeen, at, phase) => {
+    const s = status('Deployment', { conditions: [deadline], deadlineExceededAt: new Date(at), replicas: { updated: 1, current: 4 } });
+    expect(rolloutState(s, 0, deadlinesBefore(started, firstSeen)).phase).toBe(phase);
+  });
+});
