@@ -66,6 +66,8 @@ const environment = z.strictObject({
     .default('{app}-{env}'),
   registries: z.array(registryHost).min(1, { message: 'list the registries this environment may pull from' }),
   autoRollback: z.boolean().default(false),
+  /** Whether an Approve click asks "are you sure?" first; unset means yes for prod* environments. */
+  confirmApprovals: z.boolean().optional(),
 });
 
 const imageRepository = z.string().superRefine((s, ctx) => {

@@ -17,6 +17,8 @@ export interface Button {
   /** An opaque id (approval id, operation id); never the change itself. */
   readonly value: string;
   readonly style?: 'primary' | 'danger';
+  /** Ask before acting (prod approvals): the question shown in a confirm dialog. */
+  readonly confirm?: string;
 }
 
 export interface Link {

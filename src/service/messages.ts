@@ -32,11 +32,17 @@ export function opMessage(op: OpRecord, extra: { text?: string; links?: Message[
   });
 }
 
-export function approvalRequestMessage(base: Message, approval: ApprovalState, opId: string): Message {
+/** Whether an Approve click in this environment asks first: as configured, else yes for prod*. */
+export function confirmsApprovals(env: string, configured: boolean | undefined): boolean {
+  return configured ?? /^prod/.test(env);
+}
+
+export function approvalRequestMessage(base: Message, approval: ApprovalState, opId: string, confirmIn?: string): Message {
+  const confirm = confirmIn === undefined ? {} : { confirm: `Approve this change in ${confirmIn}? It runs as soon as enough approvals are in.` };
   return {
     ...base,
     buttons: [
-      { label: 'Approve', action: 'approve', value: approval.id, style: 'primary' },
+      { label: 'Approve', action: 'approve', value: approval.id, style: 'primary', ...confirm },
       { label: 'Reject', action: 'reject', value: approval.id, style: 'danger' },
     ],
     context: [...base.context, `request ${approval.id}`, `operation ${opId}`, `expires ${approval.expiresAt.toISOString()}`],

@@ -12,7 +12,7 @@ import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts
 import { decideUpgradeOp } from '../jobs/upgrade-decisions.ts';
 import { KubeError } from '../kube/errors.ts';
 import { answer } from './answers.ts';
-import { approvalOutcomeMessage, approvalRequestMessage, opMessage } from './messages.ts';
+import { approvalOutcomeMessage, approvalRequestMessage, confirmsApprovals, opMessage } from './messages.ts';
 import type { Services } from './services.ts';
 
 /**
@@ -109,7 +109,7 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
     const { approval } = await s.approvals.create(opened.value);
     await s.ops.create({ ...base, status: 'awaiting_approval', approvalId });
     await s.audit.append({ at: now, kind: 'requested', actor, opId, approvalId, app: payload.spec.app, env: payload.spec.env, summary: `${base.summary}; waiting for ${decision.count} approval(s) from ${decision.from.join(', ')}`, detail: { digest: approval.digest, spec: payload.spec }, traceId: payload.traceId }, { dedupeKey: `${opId}:requested` });
-    return { message: approvalRequestMessage(outcome.message, approval, opId), opId, approvalId };
+    return { message: approvalRequestMessage(outcome.message, approval, opId, confirmsApprovals(payload.spec.env, s.config.environments[payload.spec.env]?.confirmApprovals) ? payload.spec.env : undefined), opId, approvalId };
   }
 
   await s.ops.create(base);
