@@ -177,6 +177,8 @@ export const configSchema = z.strictObject({
       signingSecret: secret,
       botToken: secret.regex(/^xoxb-/, { message: 'a bot token starts with xoxb-' }),
       appToken: secret.regex(/^xapp-/, { message: 'an app-level token starts with xapp-' }).optional(),
+      /** The workspace the bot serves; requests from any other team are refused. */
+      teamId: z.string().regex(/^T[A-Z0-9]{2,}$/, { message: 'a Slack team id such as T0123ABCD' }),
       mode: z.enum(['http', 'socket']).default('http'),
       apiUrl: z.url().optional(),
     })

@@ -202,8 +202,14 @@ export function describeOutcome(outcome: ApprovalOutcome, state: ApprovalState, 
     case 'expired':
       return `This request expired at ${state.expiresAt.toISOString()}; ask again if it is still needed.`;
     case 'closed':
-      return `This request is already ${outcome.status}${outcome.status === 'rejected' && state.rejectedBy !== undefined ? ` by ${state.rejectedBy}` : ''}.`;
+      return `This request is already ${outcome.status}${closedBy(outcome.status, state)}.`;
     case 'digest_mismatch':
       return 'This button belongs to a different version of the request; use the latest approval card.';
   }
+}
+
+function closedBy(status: ClosedStatus, state: ApprovalState): string {
+  if (status === 'rejected' && state.rejectedBy !== undefined) return ` by ${state.rejectedBy}`;
+  if (status === 'approved' && state.approvals.length > 0) return ` by ${state.approvals.map((a) => a.person).join(', ')}`;
+  return '';
 }

@@ -27,6 +27,7 @@ export interface OpRecord {
 
 const RETENTION_SECONDS = 30 * 24 * 3600;
 const EVENTS_MAX = 1000;
+const CHANGES_MAX = 10_000;
 /** Creates the hash only if it does not exist yet: field/value pairs in ARGV, TTL last. */
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -57,11 +58,21 @@ export class Operations {
     return `${this.prefix}op:${id}`;
   }
 
+  /** Every change of any operation, as its id: what keeps live chat messages current. */
+  get changesKey(): string {
+    return `${this.prefix}op-changes`;
+  }
+
+  private async changed(id: string): Promise<void> {
+    await this.redis.xadd(this.changesKey, 'MAXLEN', '~', String(CHANGES_MAX), '*', 'op', id);
+  }
+
   /** Creates the record unless it exists (a redelivered request finds the first one). */
   async create(rec: OpRecord): Promise<{ created: boolean; record: OpRecord }> {
     const created = (await this.redis.eval(CREATE, 1, this.key(rec.id), ...toFields(rec), String(RETENTION_SECONDS))) === 1;
     if (created) {
       await this.redis.zadd(`${this.prefix}ops`, Date.parse(rec.createdAt), rec.id);
+      await this.changed(rec.id);
       return { created: true, record: rec };
     }
     return { created: false, record: (await this.get(rec.id)) ?? rec };
@@ -75,6 +86,7 @@ export class Operations {
   async update(id: string, patch: Partial<Omit<OpRecord, 'id'>>, now: Date): Promise<OpRecord | undefined> {
     if ((await this.redis.exists(this.key(id))) === 0) return undefined;
     await this.redis.hset(this.key(id), ...toFields({ ...patch, updatedAt: now.toISOString() }));
+    await this.changed(id);
     return this.get(id);
   }
 
@@ -94,6 +106,14 @@ export class Operations {
     const key = `${this.key(event.opId)}:events`;
     await this.redis.xadd(key, 'MAXLEN', '~', String(EVENTS_MAX), '*', 'event', JSON.stringify(event));
     await this.redis.expire(key, RETENTION_SECONDS);
+    await this.changed(event.opId);
+  }
+
+  /** The newest progress event of an operation. */
+  async lastEvent(opId: string): Promise<ProgressEvent | undefined> {
+    const res = await this.redis.xrevrange(`${this.key(opId)}:events`, '+', '-', 'COUNT', 1);
+    const fields = res[0]?.[1];
+    return fields === undefined ? undefined : (JSON.parse(fields[1] ?? '{}') as ProgressEvent);
   }
 
   /** Events after `afterId` ("0" for all), waiting up to `blockMs` for new ones. */

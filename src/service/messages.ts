@@ -1,9 +1,9 @@
 import { describeOutcome, type ApprovalState, type ApprovalOutcome } from '../core/approval.ts';
-import { message, type Message, type MessageStatus } from '../core/message.ts';
+import { message, type Button, type Message, type MessageStatus } from '../core/message.ts';
 import type { OpRecord, OpStatus } from '../jobs/operations.ts';
 
 /** Messages about operations and approvals, in the neutral model every surface renders. */
-const STATUS: Readonly<Record<OpStatus, MessageStatus>> = {
+export const OP_STATUS: Readonly<Record<OpStatus, MessageStatus>> = {
   awaiting_approval: 'needs_approval',
   queued: 'pending',
   running: 'running',
@@ -18,7 +18,7 @@ const STATUS: Readonly<Record<OpStatus, MessageStatus>> = {
 
 export function opMessage(op: OpRecord, extra: { text?: string; links?: Message['links'] } = {}): Message {
   const lines = (op.result?.targets ?? []).map((t) => `${t.cluster} ${t.workload}: ${t.outcome}: ${t.message}`);
-  return message(`${op.kind} ${op.app} in ${op.env}: ${op.status.replace('_', ' ')}`, STATUS[op.status], {
+  return message(`${op.kind} ${op.app} in ${op.env}: ${op.status.replace('_', ' ')}`, OP_STATUS[op.status], {
     text: extra.text ?? op.summary,
     fields: [
       { label: 'Operation', value: op.id },
@@ -37,14 +37,19 @@ export function confirmsApprovals(env: string, configured: boolean | undefined):
   return configured ?? /^prod/.test(env);
 }
 
-export function approvalRequestMessage(base: Message, approval: ApprovalState, opId: string, confirmIn?: string): Message {
+/** Approve / Reject for a pending request; Approve asks first when `confirmIn` names the environment. */
+export function approvalButtons(approvalId: string, confirmIn: string | undefined): Button[] {
   const confirm = confirmIn === undefined ? {} : { confirm: `Approve this change in ${confirmIn}? It runs as soon as enough approvals are in.` };
+  return [
+    { label: 'Approve', action: 'approve', value: approvalId, style: 'primary', ...confirm },
+    { label: 'Reject', action: 'reject', value: approvalId, style: 'danger' },
+  ];
+}
+
+export function approvalRequestMessage(base: Message, approval: ApprovalState, opId: string, confirmIn?: string): Message {
   return {
     ...base,
-    buttons: [
-      { label: 'Approve', action: 'approve', value: approval.id, style: 'primary', ...confirm },
-      { label: 'Reject', action: 'reject', value: approval.id, style: 'danger' },
-    ],
+    buttons: approvalButtons(approval.id, confirmIn),
     context: [...base.context, `request ${approval.id}`, `operation ${opId}`, `expires ${approval.expiresAt.toISOString()}`],
     thread: { key: opId, update: false },
   };

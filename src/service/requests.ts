@@ -12,6 +12,7 @@ import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts
 import { decideUpgradeOp } from '../jobs/upgrade-decisions.ts';
 import { KubeError } from '../kube/errors.ts';
 import { answer } from './answers.ts';
+import { saveOpBase } from './op-live.ts';
 import { approvalOutcomeMessage, approvalRequestMessage, confirmsApprovals, opMessage } from './messages.ts';
 import type { Services } from './services.ts';
 
@@ -36,6 +37,8 @@ export interface Reply {
   readonly approvalId?: string;
   /** Whether this delivery was seen before (nothing new was done). */
   readonly repeat?: boolean;
+  /** Whether this request created the operation `opId` (queued it or sent it for approval). */
+  readonly created?: boolean;
 }
 
 const JOB_VERBS = new Set(['deploy', 'scale', 'rollback', 'restart', 'upgrade']);
@@ -101,6 +104,8 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
     updatedAt: now.toISOString(),
   };
 
+  // The plan as first answered: the live chat message of the operation is built on it.
+  await saveOpBase(s, opId, outcome.message);
   if (decision.kind === 'approval') {
     const approvalId = idFrom('apr', opId);
     const opened = openApproval({ id: approvalId, requester: actor, approvers: decision.approvers, required: decision.count, digest: specDigest(payload.spec), now, expiresInSeconds: decision.expiresIn.seconds });
@@ -109,14 +114,14 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
     const { approval } = await s.approvals.create(opened.value);
     await s.ops.create({ ...base, status: 'awaiting_approval', approvalId });
     await s.audit.append({ at: now, kind: 'requested', actor, opId, approvalId, app: payload.spec.app, env: payload.spec.env, summary: `${base.summary}; waiting for ${decision.count} approval(s) from ${decision.from.join(', ')}`, detail: { digest: approval.digest, spec: payload.spec }, traceId: payload.traceId }, { dedupeKey: `${opId}:requested` });
-    return { message: approvalRequestMessage(outcome.message, approval, opId, confirmsApprovals(payload.spec.env, s.config.environments[payload.spec.env]?.confirmApprovals) ? payload.spec.env : undefined), opId, approvalId };
+    return { created: true, message: approvalRequestMessage(outcome.message, approval, opId, confirmsApprovals(payload.spec.env, s.config.environments[payload.spec.env]?.confirmApprovals) ? payload.spec.env : undefined), opId, approvalId };
   }
 
   await s.ops.create(base);
   await s.audit.append({ at: now, kind: 'requested', actor, opId, app: payload.spec.app, env: payload.spec.env, summary: base.summary, detail: { spec: payload.spec }, traceId: payload.traceId }, { dedupeKey: `${opId}:requested` });
   await enqueue(s.queue, payload);
   const op = (await s.ops.get(opId)) ?? base;
-  return { message: opMessage(op, { text: `Queued: ${base.summary}.`, links: linksFor(s.config.links, { jobId: opId, traceId: payload.traceId, app: payload.spec.app, env: payload.spec.env }) }), opId };
+  return { created: true, message: opMessage(op, { text: `Queued: ${base.summary}.`, links: linksFor(s.config.links, { jobId: opId, traceId: payload.traceId, app: payload.spec.app, env: payload.spec.env }) }), opId };
 }
 
 function pendingKey(s: Services, approvalId: string): string {

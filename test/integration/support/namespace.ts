@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { onTestFinished } from 'vitest';
+import { afterAll, onTestFinished } from 'vitest';
 import { validateConfig } from '../../../src/config/load.ts';
 import type { Config } from '../../../src/config/schema.ts';
 import { kubeCall } from '../../../src/kube/errors.ts';
@@ -38,11 +38,12 @@ export interface TestNamespace {
   readonly rbac: readonly ApplyRbacResult[] | undefined;
 }
 
-export async function testNamespace(options: { clusters?: readonly string[]; rbac?: boolean; prefix?: string } = {}): Promise<TestNamespace> {
+/** `scope: 'file'` (for beforeAll) removes the namespace when the file's tests end instead of the test's. */
+export async function testNamespace(options: { clusters?: readonly string[]; rbac?: boolean; prefix?: string; scope?: 'test' | 'file' } = {}): Promise<TestNamespace> {
   const names = options.clusters ?? ['gz'];
   const name = uniqueName(options.prefix ?? 'ns');
   const config = testConfig(name, names);
-  onTestFinished(async () => {
+  (options.scope === 'file' ? afterAll : onTestFinished)(async () => {
     await Promise.all(names.map((c) => deleteNamespace(c, name)));
   });
   let rbac: ApplyRbacResult[] | undefined;

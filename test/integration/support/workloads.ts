@@ -116,7 +116,7 @@ export async function pods(admin: KubeClients, namespace: string, app: string) {
   return list.items.filter((p) => p.metadata?.deletionTimestamp === undefined);
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

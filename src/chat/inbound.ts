@@ -1,0 +1,77 @@
+import { handleText } from '../core/handle.ts';
+import type { Message } from '../core/message.ts';
+import type { ParseOptions } from '../core/parse.ts';
+import { refreshOp } from '../notify/op-notifier.ts';
+import type { Outbox } from '../notify/outbox.ts';
+import { showOpIn } from '../service/op-live.ts';
+import { decideApproval, decideUpgrade, submit, type Reply } from '../service/requests.ts';
+import type { Services } from '../service/services.ts';
+
+/**
+ * What every chat adapter does with a line of text or a button click, once it has verified
+ * the request and knows who sent it. Split in two because of the platforms' 3-second rule:
+ * `precheck` is parse and policy only (no Kubernetes, one Redis read), so its refusals can go
+ * into the ack itself; `carryOut` does the work after the ack. Operations get one live
+ * message in the channel they were asked in, kept current by the notifier.
+ */
+export interface ChatRequest {
+  /** "slack:C0123", "lark:oc_…", "console:ops". */
+  readonly channel: string;
+  readonly actor: string | undefined;
+  readonly text: string;
+  /** The platform's id for this delivery: a repeat of it is the same request. */
+  readonly deliveryId: string;
+  /** Put the operation's live message in this thread (a mention inside a thread). */
+  readonly threadRef?: string | undefined;
+  readonly parse?: ParseOptions;
+}
+
+export type Precheck = { readonly kind: 'stop'; readonly message: Message } | { readonly kind: 'go' };
+
+export async function precheck(s: Services, text: string, actor: string | undefined, parse?: ParseOptions): Promise<Precheck> {
+  const now = s.clock();
+  const { locks, freezes } = await s.policyState(now);
+  const outcome = handleText(text, { config: s.config, actor, now, locks, freezes, ...(parse === undefined ? {} : { parse }) });
+  if (outcome.kind === 'error' || outcome.kind === 'answer') return { kind: 'stop', message: outcome.message };
+  if (outcome.kind === 'decided' && outcome.decision.kind === 'deny') return { kind: 'stop', message: outcome.message };
+  return { kind: 'go' };
+}
+
+export interface Carried {
+  /** What to tell the person who asked (privately where the platform allows). */
+  readonly message: Message;
+  /** Whether the request has a live message in the channel (then `message` is only a note). */
+  readonly live: boolean;
+  readonly reply: Reply;
+}
+
+export async function carryOut(s: Services, outbox: Outbox, req: ChatRequest): Promise<Carried> {
+  const reply = await submit(s, { text: req.text, actor: req.actor, deliveryId: req.deliveryId, ...(req.parse === undefined ? {} : { parse: req.parse }) });
+  if (reply.opId === undefined) return { message: reply.message, live: false, reply };
+  // A new operation shows in the channel it was asked in; a decision on one (typed /approve,
+  // /continue) refreshes the message wherever the operation already shows.
+  const isNewOp = reply.created === true;
+  if (isNewOp) await showOpIn(s, reply.opId, req.channel, req.threadRef);
+  await refreshOp(s, outbox, reply.opId);
+  return { message: reply.message, live: isNewOp, reply };
+}
+
+export type ClickAction = 'approve' | 'reject' | 'continue' | 'retry' | 'abort';
+
+export function clickActionOf(actionId: string): ClickAction | undefined {
+  const base = actionId.replace(/-\d+$/, '');
+  return base === 'approve' || base === 'reject' || base === 'continue' || base === 'retry' || base === 'abort' ? base : undefined;
+}
+
+/**
+ * A button click: the same decision functions as the typed commands, so the same policy and
+ * four-eyes rules apply. The live message is rebuilt afterwards (buttons gone once decided);
+ * the returned message is for the clicker alone ("already approved by bob", "not yours to
+ * approve"). Repeated deliveries of one click act once: the approval counts a person once and
+ * an upgrade decision is taken once per pause.
+ */
+export async function click(s: Services, outbox: Outbox, c: { readonly action: ClickAction; readonly value: string; readonly actor: string | undefined }): Promise<Reply> {
+  const reply = c.action === 'approve' || c.action === 'reject' ? await decideApproval(s, c.value, c.action, c.actor) : await decideUpgrade(s, c.value, c.action, c.actor);
+  if (reply.opId !== undefined) await refreshOp(s, outbox, reply.opId);
+  return reply;
+}

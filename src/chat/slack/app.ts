@@ -1,0 +1,171 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import type { Config } from '../../config/schema.ts';
+import type { Message } from '../../core/message.ts';
+import { claim } from '../../jobs/dedupe.ts';
+import type { Log } from '../../log.ts';
+import type { Outbox } from '../../notify/outbox.ts';
+import type { Services } from '../../service/services.ts';
+import { platformIdOf, resolvePerson } from '../identity.ts';
+import { carryOut, click, clickActionOf, precheck } from '../inbound.ts';
+import { commandLine, SLASH_COMMANDS } from './commands.ts';
+import { renderSlack } from './render.ts';
+import { createSlackClient, createSlackSender } from './sender.ts';
+
+/**
+ * The Slack adapter: a Bolt 5 app on the HTTP receiver (mounted on the bot's own server) or in
+ * Socket Mode. Every handler acks first: refusals that parse and policy find go into the ack
+ * (ephemeral), everything else is carried out after it and answered through the outbox or the
+ * request's response_url. Requests from another workspace are refused; Slack user ids become
+ * config people by id or by email (users.info).
+ */
+export type SlackConfig = NonNullable<Config['slack']>;
+
+export interface SlackAdapter {
+  readonly app: App;
+  /** HTTP mode: the request handler for POST /slack/events (signature checked by Bolt). */
+  readonly requestListener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  readonly sender: ReturnType<typeof createSlackSender>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SlackAdapterOptions {
+  readonly s: Services;
+  readonly outbox: Outbox;
+  readonly slack: SlackConfig;
+  readonly log: Log;
+  /** Tests shorten Bolt's 3 s wait for an ack that never comes. */
+  readonly unhandledRequestTimeoutMillis?: number;
+}
+
+function boltLogger(log: Log): BoltLogger {
+  let level = LogLevel.WARN;
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (...m: unknown[]) => log.warn({ slack: m.map(String).join(' ') }, 'bolt'),
+    error: (...m: unknown[]) => log.error({ slack: m.map(String).join(' ') }, 'bolt'),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+/** The team a request came from, wherever its payload type keeps it. */
+function teamOf(body: unknown): string | undefined {
+  const b = body as { team_id?: unknown; team?: { id?: unknown } | null; user?: { team_id?: unknown } };
+  for (const v of [b.team_id, b.team?.id, b.user?.team_id]) if (typeof v === 'string' && v !== '') return v;
+  return undefined;
+}
+
+export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
+  const { s, outbox, slack, log } = o;
+  const logger = boltLogger(log);
+  const clientOptions = { ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }), retryConfig: { retries: 0 }, timeout: 10_000 };
+  const receiver =
+    slack.mode === 'http'
+      ? new HTTPReceiver({
+          signingSecret: slack.signingSecret,
+          endpoints: '/slack/events',
+          logger,
+          ...(o.unhandledRequestTimeoutMillis === undefined ? {} : { unhandledRequestTimeoutMillis: o.unhandledRequestTimeoutMillis }),
+        })
+      : undefined;
+  const app = new App({
+    token: slack.botToken,
+    logger,
+    clientOptions,
+    deferInitialization: true,
+    ...(receiver === undefined ? { socketMode: true, appToken: slack.appToken ?? '' } : { receiver }),
+  });
+  const client = createSlackClient(slack.botToken, slack.apiUrl);
+  const slackIdOf = (person: string) => platformIdOf(s.config, 'slack', person);
+  const sender = createSlackSender(client, slackIdOf);
+  const render = (m: Message, seed: string) => renderSlack(m, { slackIdOf, blockIdSeed: seed });
+  const who = (userId: string) =>
+    resolvePerson(s, 'slack', userId, async (id) => {
+      const r = await client.users.info({ user: id });
+      return r.user?.profile?.email ?? undefined;
+    });
+
+  // Deny by default: nothing from another workspace reaches a handler.
+  app.use(async (args) => {
+    const team = teamOf(args.body);
+    if (team === slack.teamId) {
+      await args.next();
+      return;
+    }
+    log.warn({ team }, 'slack request from another workspace refused');
+    if ('ack' in args && typeof args.ack === 'function') {
+      const ack = args.ack as (r?: unknown) => Promise<void>;
+      await ack({ response_type: 'ephemeral', text: 'This bot serves another Slack workspace; nothing was done.' });
+    }
+  });
+
+  for (const name of SLASH_COMMANDS) {
+    app.command(`/${name}`, async ({ command, ack, respond }) => {
+      const text = commandLine(command.command, command.text);
+      const actor = await who(command.user_id);
+      const pre = await precheck(s, text, actor);
+      if (pre.kind === 'stop') {
+        await ack({ response_type: 'ephemeral', ...render(pre.message, command.trigger_id) });
+        return;
+      }
+      await ack();
+      try {
+        const done = await carryOut(s, outbox, { channel: `slack:${command.channel_id}`, actor, text, deliveryId: `slack-cmd:${command.trigger_id}` });
+        if (!done.live) await respond({ response_type: 'ephemeral', ...render(done.message, `${command.trigger_id}-r`) });
+      } catch (e) {
+        log.error({ err: e, command: name }, 'slash command failed after its ack');
+        await respond({ response_type: 'ephemeral', text: 'Something went wrong on my side after I took your request; nothing may have been done. Check /ops jobs, and try again.' });
+      }
+    });
+  }
+
+  app.event('app_mention', async ({ event, body }) => {
+    const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
+    // Events are retried (X-Slack-Retry-Num) and redelivered: one event acts once.
+    if (!(await claim(s.redis, s.prefix, `slack-event:${eventId}`, '1')).first) return;
+    const channel = `slack:${event.channel}`;
+    const threadRef = event.thread_ts ?? event.ts;
+    const actor = event.user === undefined ? undefined : await who(event.user);
+    const pre = await precheck(s, event.text, actor);
+    if (pre.kind === 'stop') {
+      await outbox.post(channel, pre.message, { dedupeId: `slack-event:${eventId}:answer`, threadRef });
+      return;
+    }
+    const done = await carryOut(s, outbox, { channel, actor, text: event.text, deliveryId: `slack-event:${eventId}`, threadRef });
+    if (!done.live) await outbox.post(channel, done.message, { dedupeId: `slack-event:${eventId}:answer`, threadRef });
+  });
+
+  app.action(/^(approve|reject|continue|retry|abort)(-\d+)?$/, async ({ ack, body, action, respond }) => {
+    await ack();
+    const kind = clickActionOf((action as { action_id: string }).action_id);
+    const value = (action as { value?: string }).value;
+    if (kind === undefined || value === undefined) return;
+    const actor = await who(body.user.id);
+    const reply = await click(s, outbox, { action: kind, value, actor });
+    await respond({ response_type: 'ephemeral', replace_original: false, ...render(reply.message, `${value}-${body.user.id}`) });
+  });
+
+  app.error((e) => {
+    log.error({ err: e }, 'slack handler failed');
+    return Promise.resolve();
+  });
+
+  return {
+    app,
+    requestListener: receiver?.requestListener,
+    sender,
+    async start() {
+      await app.init();
+      if (receiver === undefined) await app.start();
+    },
+    async stop() {
+      if (receiver === undefined) await app.stop();
+    },
+  };
+}

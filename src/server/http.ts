@@ -1,0 +1,94 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Log } from '../log.ts';
+import type { Metrics } from './metrics.ts';
+
+/**
+ * The bot's one HTTP server: health and readiness probes, Prometheus metrics, and the chat
+ * platforms' webhooks, each handed to its SDK's own verifying handler. Anything else is 404.
+ */
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly log: Log;
+  readonly metrics: Metrics;
+  /** Whether the process can serve (Redis reachable, adapters started). */
+  readonly ready: () => Promise<boolean>;
+  /** Exact path → handler, for POST requests (webhooks). */
+  readonly routes: Readonly<Record<string, Handler>>;
+  readonly now?: () => number;
+}
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** How far a request's timestamp may be from now, either way (Slack's and Lark's replay window). */
+export const TIMESTAMP_WINDOW_SECONDS = 300;
+
+/**
+ * Slack signs its timestamp header, and Bolt refuses old ones but not ones from the future; a
+ * captured request with a future timestamp could be replayed for as long as that lies ahead.
+ */
+export function slackTimestampProblem(header: string | string[] | undefined, nowMs: number): string | undefined {
+  if (typeof header !== 'string') return undefined; // Bolt refuses a missing header itself.
+  const ts = Number(header);
+  if (!Number.isFinite(ts)) return undefined;
+  return ts * 1000 > nowMs + TIMESTAMP_WINDOW_SECONDS * 1000 ? 'timestamp in the future' : undefined;
+}
+
+export async function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
+  const now = o.now ?? Date.now;
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    };
+    void (async () => {
+      try {
+        if (req.method === 'GET' && path === '/healthz') return send(200, 'ok\n');
+        if (req.method === 'GET' && path === '/readyz') return (await o.ready()) ? send(200, 'ready\n') : send(503, 'not ready\n');
+        if (req.method === 'GET' && path === '/metrics') return send(200, await o.metrics.registry.metrics(), o.metrics.registry.contentType);
+        const handler = Object.hasOwn(o.routes, path) ? o.routes[path] : undefined;
+        if (handler === undefined || req.method !== 'POST') return send(404, 'not found\n');
+        if (path === '/slack/events') {
+          const problem = slackTimestampProblem(req.headers['x-slack-request-timestamp'], now());
+          if (problem !== undefined) {
+            o.metrics.rejected.inc({ platform: 'slack', reason: problem });
+            o.log.warn({ path, problem }, 'request refused');
+            req.resume();
+            return send(401, 'unauthorized\n');
+          }
+        }
+        await handler(req, res);
+      } catch (e) {
+        o.log.error({ err: e, path }, 'request failed');
+        if (!res.headersSent) send(500, 'internal error\n');
+        else res.end();
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    server,
+    url: `http://${host}:${addr.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
