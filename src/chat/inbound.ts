@@ -56,22 +56,48 @@ export async function carryOut(s: Services, outbox: Outbox, req: ChatRequest): P
   return { message: reply.message, live: isNewOp, reply };
 }
 
-export type ClickAction = 'approve' | 'reject' | 'continue' | 'retry' | 'abort';
-
-export function clickActionOf(actionId: string): ClickAction | undefined {
-  const base = actionId.replace(/-\d+$/, '');
-  return base === 'approve' || base === 'reject' || base === 'continue' || base === 'retry' || base === 'abort' ? base : undefined;
-}
-
 /**
  * A button click: the same decision functions as the typed commands, so the same policy and
  * four-eyes rules apply. The live message is rebuilt afterwards (buttons gone once decided);
  * the returned message is for the clicker alone ("already approved by bob", "not yours to
  * approve"). Repeated deliveries of one click act once: the approval counts a person once and
  * an upgrade decision is taken once per pause.
+ *
+ * Registration is data: each button action names its handler here, and every adapter routes
+ * clicks through this table (a platform may suffix an action id with -N to keep ids unique).
  */
-export async function click(s: Services, outbox: Outbox, c: { readonly action: ClickAction; readonly value: string; readonly actor: string | undefined }): Promise<Reply> {
-  const reply = c.action === 'approve' || c.action === 'reject' ? await decideApproval(s, c.value, c.action, c.actor) : await decideUpgrade(s, c.value, c.action, c.actor);
-  if (reply.opId !== undefined) await refreshOp(s, outbox, reply.opId);
-  return reply;
+export interface Click {
+  readonly value: string;
+  readonly actor: string | undefined;
+  /** The channel the clicked message is in ("slack:C0123"). */
+  readonly channel: string;
+}
+
+export type ClickHandler = (s: Services, outbox: Outbox, c: Click) => Promise<Reply>;
+
+const decideAndRefresh =
+  (kind: 'approve' | 'reject' | 'continue' | 'retry' | 'abort'): ClickHandler =>
+  async (s, outbox, c) => {
+    const reply = kind === 'approve' || kind === 'reject' ? await decideApproval(s, c.value, kind, c.actor) : await decideUpgrade(s, c.value, kind, c.actor);
+    if (reply.opId !== undefined) await refreshOp(s, outbox, reply.opId);
+    return reply;
+  };
+
+export const CLICK_HANDLERS: Readonly<Record<string, ClickHandler>> = {
+  approve: decideAndRefresh('approve'),
+  reject: decideAndRefresh('reject'),
+  continue: decideAndRefresh('continue'),
+  retry: decideAndRefresh('retry'),
+  abort: decideAndRefresh('abort'),
+};
+
+/** The registered action of a platform action id ("approve-2" → "approve"), if any. */
+export function clickActionOf(actionId: string): string | undefined {
+  const base = actionId.replace(/-\d+$/, '');
+  return Object.hasOwn(CLICK_HANDLERS, base) ? base : undefined;
+}
+
+export async function click(s: Services, outbox: Outbox, action: string, c: Click): Promise<Reply | undefined> {
+  const handler = Object.hasOwn(CLICK_HANDLERS, action) ? CLICK_HANDLERS[action] : undefined;
+  return handler === undefined ? undefined : handler(s, outbox, c);
 }

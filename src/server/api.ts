@@ -1,17 +1,20 @@
+import { slackPart } from '../chat/slack/part.ts';
 import type { Config } from '../config/schema.ts';
-import { createSlackAdapter, type SlackAdapter } from '../chat/slack/app.ts';
 import type { Log } from '../log.ts';
 import { runOpNotifier } from '../notify/op-notifier.ts';
 import { Outbox, runOutbox, type ChannelSender } from '../notify/outbox.ts';
 import { createServices, type Services } from '../service/services.ts';
 import { startHttpServer, type Handler } from './http.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import type { ApiPart, PartFactory } from './part.ts';
 
 /**
- * The API role: the HTTP server with the chat receivers, the notifier that keeps live
- * messages current, and the outbox that sends them. Workers run separately (`chatops
- * worker`) or in the same process (local mode); both only need the same Redis.
+ * The API role: the HTTP server with the chat receivers and the other parts, the notifier that
+ * keeps live messages current, and the outbox that sends them. Workers run separately
+ * (`chatops worker`) or in the same process (local mode); both only need the same Redis.
  */
+export const PARTS: readonly PartFactory[] = [slackPart];
+
 export interface ApiOptions {
   readonly redisUrl: string;
   readonly prefix?: string;
@@ -20,8 +23,8 @@ export interface ApiOptions {
   readonly host?: string;
   readonly port?: number;
   readonly clock?: () => Date;
-  /** Test knobs passed to the adapters. */
-  readonly slackUnhandledRequestTimeoutMillis?: number;
+  /** Test knobs passed to the parts (e.g. slackUnhandledRequestTimeoutMillis). */
+  readonly knobs?: Readonly<Record<string, unknown>>;
 }
 
 export interface RunningApi {
@@ -29,7 +32,7 @@ export interface RunningApi {
   readonly s: Services;
   readonly outbox: Outbox;
   readonly metrics: Metrics;
-  readonly slack: SlackAdapter | undefined;
+  readonly parts: readonly ApiPart[];
   stop(): Promise<void>;
 }
 
@@ -37,16 +40,21 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
   const s = createServices(config, { redisUrl: o.redisUrl, ...(o.prefix === undefined ? {} : { prefix: o.prefix }), ...(o.clock === undefined ? {} : { clock: o.clock }) });
   const outbox = new Outbox({ redis: s.redis, prefix: s.prefix });
   const metrics = createMetrics(outbox);
+  const parts: ApiPart[] = [];
+  for (const make of PARTS) {
+    const part = await make({ config, s, outbox, log: o.log, metrics, knobs: o.knobs ?? {} });
+    if (part !== undefined) parts.push(part);
+  }
   const senders: Record<string, ChannelSender> = {};
   const routes: Record<string, Handler> = {};
-  let slack: SlackAdapter | undefined;
-  if (config.slack !== undefined) {
-    slack = createSlackAdapter({ s, outbox, slack: config.slack, log: o.log.child({ platform: 'slack' }), ...(o.slackUnhandledRequestTimeoutMillis === undefined ? {} : { unhandledRequestTimeoutMillis: o.slackUnhandledRequestTimeoutMillis }) });
-    senders['slack'] = slack.sender;
-    const listener = slack.requestListener;
-    if (listener !== undefined) routes['/slack/events'] = (req, res) => listener(req, res);
-    await slack.start();
+  for (const p of parts) {
+    if (p.sender !== undefined) senders[p.sender.platform] = p.sender.sender;
+    for (const [path, h] of Object.entries(p.routes ?? {})) {
+      if (Object.hasOwn(routes, path)) throw new Error(`two parts serve ${path}`);
+      routes[path] = h;
+    }
   }
+  for (const p of parts) await p.start?.();
   const notifier = runOpNotifier(s, outbox, { onError: (e) => o.log.error({ err: e }, 'notifier') });
   const sending = runOutbox(outbox, senders, { onError: (e) => o.log.error({ err: e }, 'outbox') });
   const http = await startHttpServer({
@@ -63,16 +71,16 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
       }
     },
   });
-  o.log.info({ url: http.url, slack: config.slack?.mode ?? 'off' }, 'api listening');
+  o.log.info({ url: http.url, parts: parts.map((p) => p.name) }, 'api listening');
   return {
     url: http.url,
     s,
     outbox,
     metrics,
-    slack,
+    parts,
     async stop() {
       await http.close();
-      await slack?.stop();
+      for (const p of [...parts].reverse()) await p.stop?.();
       await notifier.stop();
       await sending.stop();
       await s.close();

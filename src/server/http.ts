@@ -16,7 +16,10 @@ export interface HttpServerOptions {
   readonly metrics: Metrics;
   /** Whether the process can serve (Redis reachable, adapters started). */
   readonly ready: () => Promise<boolean>;
-  /** Exact path → handler, for POST requests (webhooks). */
+  /**
+   * "METHOD /path" → handler, e.g. "POST /slack/events"; a key ending in "/*" matches every
+   * path under it ("GET /console/*"). Anything else is 404.
+   */
   readonly routes: Readonly<Record<string, Handler>>;
   readonly now?: () => number;
 }
@@ -41,6 +44,18 @@ export function slackTimestampProblem(header: string | string[] | undefined, now
   return ts * 1000 > nowMs + TIMESTAMP_WINDOW_SECONDS * 1000 ? 'timestamp in the future' : undefined;
 }
 
+export function routeFor(routes: Readonly<Record<string, Handler>>, method: string, path: string): Handler | undefined {
+  const exact = `${method} ${path}`;
+  if (Object.hasOwn(routes, exact)) return routes[exact];
+  let best: { len: number; h: Handler } | undefined;
+  for (const [key, h] of Object.entries(routes)) {
+    if (!key.endsWith('/*') || !key.startsWith(`${method} `)) continue;
+    const prefix = key.slice(method.length + 1, -1);
+    if (path.startsWith(prefix) && (best === undefined || prefix.length > best.len)) best = { len: prefix.length, h };
+  }
+  return best?.h;
+}
+
 export async function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
   const now = o.now ?? Date.now;
   const server = createServer((req, res) => {
@@ -54,8 +69,8 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningServ
         if (req.method === 'GET' && path === '/healthz') return send(200, 'ok\n');
         if (req.method === 'GET' && path === '/readyz') return (await o.ready()) ? send(200, 'ready\n') : send(503, 'not ready\n');
         if (req.method === 'GET' && path === '/metrics') return send(200, await o.metrics.registry.metrics(), o.metrics.registry.contentType);
-        const handler = Object.hasOwn(o.routes, path) ? o.routes[path] : undefined;
-        if (handler === undefined || req.method !== 'POST') return send(404, 'not found\n');
+        const handler = routeFor(o.routes, req.method ?? 'GET', path);
+        if (handler === undefined) return send(404, 'not found\n');
         if (path === '/slack/events') {
           const problem = slackTimestampProblem(req.headers['x-slack-request-timestamp'], now());
           if (problem !== undefined) {

@@ -141,14 +141,15 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
     if (!done.live) await outbox.post(channel, done.message, { dedupeId: `slack-event:${eventId}:answer`, threadRef });
   });
 
-  app.action(/^(approve|reject|continue|retry|abort)(-\d+)?$/, async ({ ack, body, action, respond }) => {
+  app.action(/^[a-z][a-z0-9_]*(-\d+)?$/, async ({ ack, body, action, respond }) => {
     await ack();
     const kind = clickActionOf((action as { action_id: string }).action_id);
     const value = (action as { value?: string }).value;
-    if (kind === undefined || value === undefined) return;
+    if (kind === undefined || value === undefined || body.type !== 'block_actions') return;
     const actor = await who(body.user.id);
-    const reply = await click(s, outbox, { action: kind, value, actor });
-    await respond({ response_type: 'ephemeral', replace_original: false, ...render(reply.message, `${value}-${body.user.id}`) });
+    const channel = `slack:${body.channel?.id ?? body.container.channel_id as string}`;
+    const reply = await click(s, outbox, kind, { value, actor, channel });
+    if (reply !== undefined) await respond({ response_type: 'ephemeral', replace_original: false, ...render(reply.message, `${value}-${body.user.id}`) });
   });
 
   app.error((e) => {

@@ -1,0 +1,17 @@
+import type { PartFactory } from '../../server/part.ts';
+import { createSlackAdapter } from './app.ts';
+
+/** Slack in the API role, when the config has a slack section. */
+export const slackPart: PartFactory = (ctx) => {
+  if (ctx.config.slack === undefined) return undefined;
+  const timeout = ctx.knobs['slackUnhandledRequestTimeoutMillis'];
+  const slack = createSlackAdapter({ s: ctx.s, outbox: ctx.outbox, slack: ctx.config.slack, log: ctx.log.child({ platform: 'slack' }), ...(typeof timeout === 'number' ? { unhandledRequestTimeoutMillis: timeout } : {}) });
+  const listener = slack.requestListener;
+  return {
+    name: 'slack',
+    ...(listener === undefined ? {} : { routes: { 'POST /slack/events': (req, res) => listener(req, res) } }),
+    sender: { platform: 'slack', sender: slack.sender },
+    start: () => slack.start(),
+    stop: () => slack.stop(),
+  };
+};
