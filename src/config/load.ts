@@ -57,9 +57,43 @@ function issueProblems(issues: readonly z.core.$ZodIssue[], base: readonly Prope
 }
 
 /** Validates a parsed document. Every problem is returned at once, each with its path. */
+/**
+ * Chat platforms configured by environment alone (SLACK_*, LARK_*), for a config file that has
+ * no section of its own for them: the section is written with ${VAR} references, so a missing
+ * variable is reported by name like any other.
+ */
+export function platformsFromEnv(doc: unknown, env: Readonly<Record<string, string | undefined>>): unknown {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return doc;
+  const out: Record<string, unknown> = { ...(doc as Record<string, unknown>) };
+  const has = (k: string) => env[k] !== undefined && env[k] !== '';
+  if (out['slack'] === undefined && (has('SLACK_BOT_TOKEN') || has('SLACK_SIGNING_SECRET') || has('SLACK_APP_TOKEN'))) {
+    const mode = env['SLACK_MODE'] ?? (has('SLACK_APP_TOKEN') && !has('SLACK_SIGNING_SECRET') ? 'socket' : 'http');
+    out['slack'] = {
+      botToken: '${SLACK_BOT_TOKEN}',
+      teamId: '${SLACK_TEAM_ID}',
+      mode,
+      ...(mode === 'http' || has('SLACK_SIGNING_SECRET') ? { signingSecret: '${SLACK_SIGNING_SECRET}' } : {}),
+      ...(mode === 'socket' || has('SLACK_APP_TOKEN') ? { appToken: '${SLACK_APP_TOKEN}' } : {}),
+      ...(has('SLACK_API_URL') ? { apiUrl: '${SLACK_API_URL}' } : {}),
+    };
+  }
+  if (out['lark'] === undefined && (has('LARK_APP_ID') || has('LARK_APP_SECRET'))) {
+    out['lark'] = {
+      appId: '${LARK_APP_ID}',
+      appSecret: '${LARK_APP_SECRET}',
+      tenantKey: '${LARK_TENANT_KEY}',
+      ...(has('LARK_ENCRYPT_KEY') || env['LARK_MODE'] !== 'ws' ? { encryptKey: '${LARK_ENCRYPT_KEY}' } : {}),
+      ...(has('LARK_VERIFICATION_TOKEN') || env['LARK_MODE'] !== 'ws' ? { verificationToken: '${LARK_VERIFICATION_TOKEN}' } : {}),
+      ...(has('LARK_DOMAIN') ? { domain: '${LARK_DOMAIN}' } : {}),
+      ...(has('LARK_MODE') ? { mode: '${LARK_MODE}' } : {}),
+    };
+  }
+  return out;
+}
+
 export function validateConfig(doc: unknown, env: Readonly<Record<string, string | undefined>>): Result<Config, Problem[]> {
   const problems: Problem[] = [];
-  const substituted = substituteEnv(doc, env, [], problems);
+  const substituted = substituteEnv(platformsFromEnv(doc, env), env, [], problems);
   const parsed = configSchema.safeParse(substituted);
   // A variable that is not set is reported once, not again as the empty value it left.
   const envPaths = new Set(problems.map((p) => p.path));

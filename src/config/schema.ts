@@ -174,13 +174,18 @@ export const configSchema = z.strictObject({
   links: z.strictObject({ trace: linkTemplate.optional(), logs: linkTemplate.optional(), job: linkTemplate.optional() }).default({}),
   slack: z
     .strictObject({
-      signingSecret: secret,
+      /** HTTP mode verifies every request with it; Socket Mode authenticates the socket instead. */
+      signingSecret: secret.optional(),
       botToken: secret.regex(/^xoxb-/, { message: 'a bot token starts with xoxb-' }),
       appToken: secret.regex(/^xapp-/, { message: 'an app-level token starts with xapp-' }).optional(),
       /** The workspace the bot serves; requests from any other team are refused. */
       teamId: z.string().regex(/^T[A-Z0-9]{2,}$/, { message: 'a Slack team id such as T0123ABCD' }),
       mode: z.enum(['http', 'socket']).default('http'),
       apiUrl: z.url().optional(),
+    })
+    .superRefine((s, ctx) => {
+      if (s.mode === 'http' && s.signingSecret === undefined) ctx.addIssue({ code: 'custom', path: ['signingSecret'], message: 'HTTP mode needs the signing secret (SLACK_SIGNING_SECRET) to verify requests' });
+      if (s.mode === 'socket' && s.appToken === undefined) ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'Socket Mode needs an app-level token (SLACK_APP_TOKEN, xapp-…)' });
     })
     .optional(),
   lark: z

@@ -68,7 +68,7 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
   const receiver =
     slack.mode === 'http'
       ? new HTTPReceiver({
-          signingSecret: slack.signingSecret,
+          signingSecret: slack.signingSecret ?? '',
           endpoints: '/slack/events',
           logger,
           ...(o.unhandledRequestTimeoutMillis === undefined ? {} : { unhandledRequestTimeoutMillis: o.unhandledRequestTimeoutMillis }),
