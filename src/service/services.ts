@@ -9,7 +9,7 @@ import { Operations } from '../jobs/operations.ts';
 import { createQueue } from '../jobs/queue.ts';
 import type { Workload } from '../jobs/spec.ts';
 import { startWorker, type AuditInput, type WorkerDeps } from '../jobs/worker.ts';
-import { gatewayFor as defaultGatewayFor } from '../kube/gateway.ts';
+import { lazyGatewayFor } from '../kube/lazy-gateway.ts';
 import { createFreezes, type Freezes } from '../state/freezes.ts';
 import { createLocks, type Locks } from '../state/locks.ts';
 import type { AdhocFreeze, Lock } from '../core/policy.ts';
@@ -63,7 +63,7 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     locks,
     freezes,
     leases: createLeases(redis, prefix),
-    gatewayFor: options.gatewayFor ?? ((cluster) => defaultGatewayFor(config, cluster)),
+    gatewayFor: options.gatewayFor ?? lazyGatewayFor(config),
     async policyState(now) {
       const [l, f] = await Promise.all([locks.active(now), freezes.active(now)]);
       return { locks: l, freezes: f };

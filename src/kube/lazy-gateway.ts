@@ -1,0 +1,42 @@
+import type { Config } from '../config/schema.ts';
+import type { ClusterGateway } from './gateway.ts';
+
+/**
+ * Gateways that load @kubernetes/client-node on first use. The client library costs about
+ * 70 MB of memory once loaded, and an API process that only answers chat (or a worker that
+ * has not run anything yet) does not need it; the first call that talks to a cluster pays for
+ * the import once.
+ */
+type GatewayModule = typeof import('./gateway.ts');
+
+let loading: Promise<GatewayModule> | undefined;
+
+function load(): Promise<GatewayModule> {
+  loading ??= import('./gateway.ts');
+  return loading;
+}
+
+export function lazyGatewayFor(config: Config): (cluster: string) => ClusterGateway {
+  const made = new Map<string, ClusterGateway>();
+  return (cluster) => {
+    let gw = made.get(cluster);
+    if (gw !== undefined) return gw;
+    const real = async () => (await load()).gatewayFor(config, cluster);
+    gw = {
+      cluster,
+      region: config.clusters[cluster]?.region ?? cluster,
+      setImage: async (...a) => (await real()).setImage(...a),
+      followRollout: async (...a) => (await real()).followRollout(...a),
+      scale: async (...a) => (await real()).scale(...a),
+      rollback: async (...a) => (await real()).rollback(...a),
+      restart: async (...a) => (await real()).restart(...a),
+      setImageWithPartition: async (...a) => (await real()).setImageWithPartition(...a),
+      setPartition: async (...a) => (await real()).setPartition(...a),
+      status: async (...a) => (await real()).status(...a),
+      diagnose: async (...a) => (await real()).diagnose(...a),
+      history: async (...a) => (await real()).history(...a),
+    };
+    made.set(cluster, gw);
+    return gw;
+  };
+}
