@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import type * as GatewayModuleNs from './gateway.ts';
 import type { ClusterGateway } from './gateway.ts';
 
 /**
@@ -7,7 +8,7 @@ import type { ClusterGateway } from './gateway.ts';
  * has not run anything yet) does not need it; the first call that talks to a cluster pays for
  * the import once.
  */
-type GatewayModule = typeof import('./gateway.ts');
+type GatewayModule = typeof GatewayModuleNs;
 
 let loading: Promise<GatewayModule> | undefined;
 
