@@ -17,6 +17,11 @@ function load(): Promise<GatewayModule> {
   return loading;
 }
 
+/** Starts loading the client in the background: a worker will need it for its first job. */
+export function preloadGateway(): void {
+  void load();
+}
+
 export function lazyGatewayFor(config: Config): (cluster: string) => ClusterGateway {
   const made = new Map<string, ClusterGateway>();
   return (cluster) => {

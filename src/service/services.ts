@@ -9,7 +9,7 @@ import { Operations } from '../jobs/operations.ts';
 import { createQueue } from '../jobs/queue.ts';
 import type { Workload } from '../jobs/spec.ts';
 import { startWorker, type AuditInput, type WorkerDeps } from '../jobs/worker.ts';
-import { lazyGatewayFor } from '../kube/lazy-gateway.ts';
+import { lazyGatewayFor, preloadGateway } from '../kube/lazy-gateway.ts';
 import { createFreezes, type Freezes } from '../state/freezes.ts';
 import { createLocks, type Locks } from '../state/locks.ts';
 import type { AdhocFreeze, Lock } from '../core/policy.ts';
@@ -107,5 +107,7 @@ export function workerDeps(s: Services, extra: Partial<Pick<WorkerDeps, 'rollout
 }
 
 export function runWorker(s: Services, extra: Parameters<typeof workerDeps>[1] = {}) {
+  // Every job talks to a cluster: load the client now rather than during the first one.
+  preloadGateway();
   return startWorker(workerDeps(s, extra));
 }
