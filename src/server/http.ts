@@ -22,6 +22,8 @@ export interface HttpServerOptions {
    */
   readonly routes: Readonly<Record<string, Handler>>;
   readonly now?: () => number;
+  /** Larger declared bodies get 413 before any handler reads them; default 1 MiB. */
+  readonly maxBodyBytes?: number;
 }
 
 export interface RunningServer {
@@ -29,6 +31,10 @@ export interface RunningServer {
   readonly url: string;
   close(): Promise<void>;
 }
+
+/** Slack's and Lark's webhook bodies are a few kilobytes; alert batches stay well under this. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** How far a request's timestamp may be from now, either way (Slack's and Lark's replay window). */
 export const TIMESTAMP_WINDOW_SECONDS = 300;
@@ -71,6 +77,20 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningServ
         if (req.method === 'GET' && path === '/metrics') return send(200, await o.metrics.registry.metrics(), o.metrics.registry.contentType);
         const handler = routeFor(o.routes, req.method ?? 'GET', path);
         if (handler === undefined) return send(404, 'not found\n');
+        const length = Number(req.headers['content-length'] ?? 0);
+        if (length > (o.maxBodyBytes ?? MAX_BODY_BYTES)) {
+          // Chat payloads are small; refuse before any SDK buffers it. Drain it first (up to a
+          // bound) so the client reads the 413 instead of a reset connection.
+          o.metrics.rejected.inc({ platform: path.split('/')[1] ?? 'http', reason: 'body too large' });
+          if (length > DRAIN_LIMIT_BYTES) {
+            send(413, 'request body too large\n');
+            req.destroy();
+            return;
+          }
+          req.resume();
+          req.once('end', () => send(413, 'request body too large\n'));
+          return;
+        }
         if (path === '/slack/events') {
           const problem = slackTimestampProblem(req.headers['x-slack-request-timestamp'], now());
           if (problem !== undefined) {
