@@ -181,6 +181,17 @@ describe('Slack over HTTP', () => {
     expect(got).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
     expect(fake.calls.filter((c) => c.method === 'chat.postMessage' && c.outcome === 'http_429' && c.args['channel'] === channel).length).toBeGreaterThan(0);
   });
+
+  it('with 500s and a request that never answers (timeout), every message still arrives once, in order', async () => {
+    const channel = 'C0FLAKY01';
+    fake.failNext('chat.postMessage', 2, { status: 500 });
+    fake.failNext('chat.postMessage', 1, { hang: true });
+    for (let i = 0; i < 5; i++) await bot.api.outbox.post(`slack:${channel}`, message(`flaky message ${i}`, 'info'));
+    await waitFor('5 messages', () => (fake.messages(channel).length >= 5 ? true : undefined), 60_000, 200);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(fake.messages(channel).map((m) => /flaky message (\d+)/.exec(m.text ?? '')?.[1])).toEqual(['0', '1', '2', '3', '4']);
+    expect(fake.calls.filter((c) => c.method === 'chat.postMessage' && c.args['channel'] === channel).map((c) => c.outcome).slice(0, 3)).toEqual(['http_500', 'http_500', 'hang']);
+  });
 });
 
 describe('Slack in Socket Mode', () => {
