@@ -2,10 +2,12 @@
 import { Command as Cli } from 'commander';
 import { formatProblems, loadConfig } from '../config/load.ts';
 import { defaultConfigPath } from '../config/paths.ts';
-import { applyBotRbac, rbacYaml } from './rbac-command.ts';
+import { applyBotRbac, generatedHeader, rbacConfigFromConfigMap, rbacYaml } from './rbac-command.ts';
 import { runCommand } from './run-command.ts';
 import { createSamples } from './samples-command.ts';
 import { createServices } from '../service/services.ts';
+import { createLog } from '../log.ts';
+import { serveCommand } from './serve-command.ts';
 import { actorFrom, CliError, configFrom, EXIT, prefixFromEnv, redisUrlFrom } from './setup.ts';
 import { workerCommand } from './worker-command.ts';
 
@@ -63,6 +65,22 @@ program
     });
   });
 
+program
+  .command('serve')
+  .description('Run the API role: the HTTP server (chat webhooks, /healthz, /readyz, /metrics), the notifier and the outbox; operations run in `chatops worker` (needs REDIS_URL or redis.url)')
+  .option('-c, --config <file>', 'config file (default: $CHATOPS_CONFIG, else the embedded local defaults)')
+  .option('--host <address>', 'listen on this address (default: server.host in the config)')
+  .option('--port <n>', 'listen on this port (default: server.port in the config; 0 picks a free one)', (v) => Number(v))
+  .action(async (opts: { config?: string; host?: string; port?: number }) => {
+    await guarded(async () => {
+      if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535)) throw new CliError('--port: a number from 0 to 65535', EXIT.usage);
+      const { config } = configFrom(opts.config);
+      const url = redisUrlFrom(config);
+      if (url === undefined) throw new CliError('The API role needs Redis: set REDIS_URL or redis.url in the config.', EXIT.usage);
+      await serveCommand(config, url, { host: opts.host, port: opts.port }, createLog('chatops-api'));
+    });
+  });
+
 const configCmd = program.command('config').description('Work with the config file');
 configCmd
   .command('check')
@@ -86,14 +104,20 @@ program
   .command('rbac')
   .description("Print (or apply) the bot's least-privilege Roles and RoleBindings, generated from the config")
   .option('-c, --config <file>', 'config file (default: $CHATOPS_CONFIG, else the embedded local defaults)')
+  .option('--configmap <file>', 'read the config from this ConfigMap manifest (data."config.yaml"), e.g. deploy/kubernetes/20-configmap.yaml; only clusters, environments, apps and kubernetes are read')
   .option('--cluster <name>', 'only this cluster')
   .option('--apply', 'create or update them, with an admin identity')
   .option('--admin-kubeconfig <file>', "kubeconfig holding the admin contexts (default: each cluster's own)")
   .option('--admin-context <pattern>', 'admin context per cluster; {context} and {cluster} are filled in', '{context}-admin')
   .option('--create-namespaces', 'also create missing namespaces (local clusters and tests)')
-  .action(async (opts: { config?: string; cluster?: string; apply?: boolean; adminKubeconfig?: string; adminContext: string; createNamespaces?: boolean }) => {
-    const file = opts.config ?? process.env['CHATOPS_CONFIG'] ?? defaultConfigPath();
-    const loaded = loadConfig(file);
+  .action(async (opts: { config?: string; configmap?: string; cluster?: string; apply?: boolean; adminKubeconfig?: string; adminContext: string; createNamespaces?: boolean }) => {
+    if (opts.config !== undefined && opts.configmap !== undefined) {
+      process.stderr.write('Give --config or --configmap, not both.\n');
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    const file = opts.configmap ?? opts.config ?? process.env['CHATOPS_CONFIG'] ?? defaultConfigPath();
+    const loaded = opts.configmap === undefined ? loadConfig(file) : rbacConfigFromConfigMap(file);
     if (!loaded.ok) {
       process.stderr.write(`Config ${file} has problems:\n${formatProblems(loaded.error)}\n`);
       process.exitCode = EXIT.config;
@@ -105,7 +129,8 @@ program
       return;
     }
     if (opts.apply !== true) {
-      process.stdout.write(rbacYaml(loaded.value, opts.cluster));
+      const header = opts.configmap === undefined || opts.cluster === undefined ? '' : generatedHeader(`node src/cli/chatops.ts rbac --configmap ${opts.configmap} --cluster ${opts.cluster}`, opts.cluster);
+      process.stdout.write(header + rbacYaml(loaded.value, opts.cluster));
       return;
     }
     const ok = await applyBotRbac(loaded.value, { ...opts, apply: true }, (l) => process.stdout.write(l + '\n'));

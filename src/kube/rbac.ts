@@ -57,11 +57,22 @@ export function roleFor(namespace: string): V1Role {
   };
 }
 
+/**
+ * The RoleBinding's name. A User identity keeps the plain name; a ServiceAccount's binding is
+ * named after the account (like its user name, system:serviceaccount:<ns>:<name>), so that both
+ * can be bound in the same namespaces at once, each by its own binding to the one shared Role:
+ * moving a bot from a user outside the cluster to a ServiceAccount inside it, or the local
+ * clusters, where the bot's user and deploy/kubernetes' ServiceAccount are both bound.
+ */
+export function bindingNameFor(identity: BotIdentity): string {
+  return identity.kind === 'User' ? BOT_RBAC_NAME : `${BOT_RBAC_NAME}:serviceaccount:${identity.namespace}:${identity.name}`;
+}
+
 export function roleBindingFor(namespace: string, identity: BotIdentity): V1RoleBinding {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: { name: BOT_RBAC_NAME, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
+    metadata: { name: bindingNameFor(identity), namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: BOT_RBAC_NAME },
     subjects: [subjectOf(identity)],
   };

@@ -49,7 +49,7 @@ describe('botRbac', () => {
     expect(plans.map((p) => p.cluster)).toEqual(['gz-prod', 'gz-staging', 'nj-prod', 'spare']);
     for (const p of plans) {
       const kinds = rbacManifests(p).map((m) => `${m.kind} ${m.metadata?.namespace}/${m.metadata?.name}`);
-      expect(kinds).toEqual([...p.namespaces.map((ns) => `Role ${ns}/chatops-bot`), ...p.namespaces.map((ns) => `RoleBinding ${ns}/chatops-bot`)]);
+      expect(kinds).toEqual([...p.namespaces.map((ns) => `Role ${ns}/chatops-bot`), ...p.namespaces.map((ns) => `RoleBinding ${ns}/chatops-bot:serviceaccount:chatops:chatops-bot`)]);
     }
     const all = plans.flatMap(rbacManifests);
     expect(all.every((m) => m.kind === 'Role' || m.kind === 'RoleBinding')).toBe(true);
@@ -84,13 +84,16 @@ describe('botRbac', () => {
 
 describe('the subject', () => {
   it.each([
-    [undefined, { kind: 'ServiceAccount', name: 'chatops-bot', namespace: 'chatops' }],
-    [{ kind: 'ServiceAccount', namespace: 'ops', name: 'bot' }, { kind: 'ServiceAccount', name: 'bot', namespace: 'ops' }],
-    [{ kind: 'User', name: 'chatops-bot' }, { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'chatops-bot' }],
-  ])('identity %j → %j', (identity, subject) => {
+    [undefined, { kind: 'ServiceAccount', name: 'chatops-bot', namespace: 'chatops' }, 'chatops-bot:serviceaccount:chatops:chatops-bot'],
+    [{ kind: 'ServiceAccount', namespace: 'ops', name: 'bot' }, { kind: 'ServiceAccount', name: 'bot', namespace: 'ops' }, 'chatops-bot:serviceaccount:ops:bot'],
+    [{ kind: 'User', name: 'chatops-bot' }, { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'chatops-bot' }, 'chatops-bot'],
+  ])('identity %j → %j, bound by %s', (identity, subject, bindingName) => {
     const c = config(identity);
     expect(subjectOf(c.kubernetes.identity)).toEqual(subject);
     const binding = botRbac(c)[0]?.bindings[0];
     expect(binding?.subjects).toEqual([subject]);
+    // A user and a ServiceAccount get bindings of different names, so both can be bound at once.
+    expect(binding?.metadata?.name).toBe(bindingName);
+    expect(binding?.roleRef.name).toBe('chatops-bot');
   });
 });
