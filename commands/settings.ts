@@ -54,38 +54,67 @@ const topics = z
   .transform((s) => s.toLowerCase())
   .pipe(z.enum(['alerts', 'operations', 'approvals', 'all']));
 
+/** A label matcher typed as one word: severity!=info, team!~"infra|db", "team=~pay.*" (quoted when it has =~). */
+const MATCHER_WORD = /^[A-Za-z_][A-Za-z0-9_]*(?:=~|!~|!=|=).+$/s;
+const matcherWord = z.string().regex(MATCHER_WORD, { message: 'a label matcher such as severity!=info or "team=~pay.*"' });
+/** A label value, or `~regex` for a regular expression (namespace=~team-.*). */
+const labelValue = z.string().regex(/^~?[^\s]{1,200}$/, { message: 'a value, or ~ and a regular expression' });
+
 const subHelp = {
   topic: { expect: 'alerts, operations, approvals or all' },
   env: { expect: 'an environment such as prod' },
   apps: { expect: 'a list of apps such as web,api' },
   severity: { expect: 'critical, warning or info' },
+  alertname: { expect: 'an alert name, or ~ and a regular expression' },
+  namespace: { expect: 'a namespace, or ~ and a regular expression' },
+  cluster: { expect: 'a cluster, or ~ and a regular expression' },
+  m1: { expect: 'a label matcher such as severity!=info or "team=~pay.*"' },
+  m2: { expect: 'a label matcher' },
+  m3: { expect: 'a label matcher' },
+  m4: { expect: 'a label matcher' },
 } as const;
+
+const isMatcherWord = (w: string) => MATCHER_WORD.test(w);
+const subPositional = [{ key: 'topic', accepts: (w: string) => !isMatcherWord(w) }, ...(['m1', 'm2', 'm3', 'm4'] as const).map((key) => ({ key, accepts: isMatcherWord }))];
+const subArgs = z.object({
+  topic: topics.optional(),
+  env: name.optional(),
+  apps: nameList.optional(),
+  severity: z.enum(['critical', 'warning', 'info']).optional(),
+  alertname: labelValue.optional(),
+  namespace: labelValue.optional(),
+  cluster: labelValue.optional(),
+  m1: matcherWord.optional(),
+  m2: matcherWord.optional(),
+  m3: matcherWord.optional(),
+  m4: matcherWord.optional(),
+});
 
 export const subscribe = defineCommand({
   verb: 'subscribe',
-  summary: 'Have this channel receive alerts or operation updates, optionally only for some environments, apps or severities.',
-  usage: 'subscribe <alerts|operations|approvals|all> [env=<env>] [apps=<a,b>] [severity=<critical|warning|info>]',
-  examples: ['/subscribe alerts env=prod severity=critical', '/subscribe operations apps=web,api'],
+  summary: 'Have this channel receive alerts, optionally only those whose labels match (=, !=, =~, !~).',
+  usage: 'subscribe [alerts] [env=<env>] [apps=<a,b>] [severity=<level>] [alertname|namespace|cluster=<value|~regex>] [<label>!=<value>] ["<label>=~<regex>"]',
+  examples: ['/subscribe alerts env=prod severity=critical', '/subscribe severity=critical env=prod app=web', '/subscribe env=prod severity!=info "team=~pay.*"'],
   kind: 'setting',
   produces: 'setting subscribe',
-  positional: [{ key: 'topic' }],
+  positional: subPositional,
   keywords: { in: 'env', for: 'apps' },
   aliases: { environment: 'env', app: 'apps' },
-  args: z.object({ topic: topics, env: name.optional(), apps: nameList.optional(), severity: z.enum(['critical', 'warning', 'info']).optional() }),
+  args: subArgs,
   argHelp: subHelp,
 });
 
 export const unsubscribe = defineCommand({
   verb: 'unsubscribe',
-  summary: 'Stop this channel receiving a topic (all its subscriptions to it, or the one with these filters).',
-  usage: 'unsubscribe <alerts|operations|approvals|all> [env=<env>] [apps=<a,b>] [severity=<level>]',
-  examples: ['/unsubscribe alerts env=prod'],
+  summary: 'Stop this channel receiving alerts: the subscription with exactly these filters, or all of them.',
+  usage: 'unsubscribe [alerts] [the filters of /subscribe]',
+  examples: ['/unsubscribe alerts env=prod', '/unsubscribe'],
   kind: 'setting',
   produces: 'setting unsubscribe',
-  positional: [{ key: 'topic' }],
+  positional: subPositional,
   keywords: { in: 'env', for: 'apps' },
   aliases: { environment: 'env', app: 'apps' },
-  args: z.object({ topic: topics, env: name.optional(), apps: nameList.optional(), severity: z.enum(['critical', 'warning', 'info']).optional() }),
+  args: subArgs,
   argHelp: subHelp,
 });
 

@@ -3,6 +3,7 @@
 # tests need and stops what it started:
 #   - dependencies (npm ci) when node_modules is missing
 #   - Redis (Debian's redis-server, installed when missing) on a free loopback port
+#   - Debian's Chromium for the browser tests (installed when missing)
 #   - the local Kubernetes control planes, built from Go modules when not cached
 #     (test/integration/global-setup.ts runs scripts/cluster/up.sh)
 # then typechecks, lints and runs the unit and integration tests.
@@ -17,6 +18,8 @@ redis_dir="$root/.data/test-redis"
 REDIS_URL=$(bash scripts/services/redis.sh start "$redis_dir")
 export REDIS_URL
 trap 'bash scripts/services/redis.sh stop "$redis_dir"' EXIT
+CHROMIUM_PATH=$(bash scripts/services/chromium.sh)   # the browser tests' Debian Chromium
+export CHROMIUM_PATH
 
 echo "== typecheck"; tsc -p tsconfig.json
 echo "== lint"; eslint .

@@ -1,3 +1,4 @@
+import { ALERT_CLICK_HANDLERS } from '../alerts/actions.ts';
 import { handleText } from '../core/handle.ts';
 import type { Message } from '../core/message.ts';
 import type { ParseOptions } from '../core/parse.ts';
@@ -46,7 +47,7 @@ export interface Carried {
 }
 
 export async function carryOut(s: Services, outbox: Outbox, req: ChatRequest): Promise<Carried> {
-  const reply = await submit(s, { text: req.text, actor: req.actor, deliveryId: req.deliveryId, ...(req.parse === undefined ? {} : { parse: req.parse }) });
+  const reply = await submit(s, { text: req.text, actor: req.actor, deliveryId: req.deliveryId, channel: req.channel, ...(req.parse === undefined ? {} : { parse: req.parse }) });
   if (reply.opId === undefined) return { message: reply.message, live: false, reply };
   // A new operation shows in the channel it was asked in; a decision on one (typed /approve,
   // /continue) refreshes the message wherever the operation already shows.
@@ -89,6 +90,8 @@ export const CLICK_HANDLERS: Readonly<Record<string, ClickHandler>> = {
   continue: decideAndRefresh('continue'),
   retry: decideAndRefresh('retry'),
   abort: decideAndRefresh('abort'),
+  // Alert messages: acknowledge, silence 1h/4h/24h, roll back the change the alert followed.
+  ...ALERT_CLICK_HANDLERS,
 };
 
 /** The registered action of a platform action id ("approve-2" → "approve"), if any. */

@@ -57,15 +57,18 @@ export function checkReferences(doc: unknown): Problem[] {
   for (const g of groups) checkNames(`groups.${g}`, (doc['groups'] as Rec)[g], 'person', people, false);
 
   // A chat id must point at one person, or approvals could be given by the wrong one.
-  for (const platform of ['slack', 'lark', 'email'] as const) {
+  // So must a console token: a token shared by two people would let one approve for the other.
+  for (const platform of ['slack', 'lark', 'email', 'consoleTokenHash'] as const) {
     const seen = new Map<string, string>();
     for (const p of people) {
       const id = (doc['people'] as Rec)[p];
       const v = isRec(id) ? id[platform] : undefined;
       if (typeof v !== 'string') continue;
-      const other = seen.get(v);
-      if (other !== undefined) add(`people.${p}.${platform}`, `"${v}" is already ${other}'s ${platform} id`);
-      else seen.set(v, p);
+      const key = platform === 'consoleTokenHash' ? v.replace(/^sha256:/, '') : v;
+      const other = seen.get(key);
+      if (other === undefined) seen.set(key, p);
+      else if (platform === 'consoleTokenHash') add(`people.${p}.${platform}`, `the same console token as ${other}'s: each person needs a token of their own`);
+      else add(`people.${p}.${platform}`, `"${v}" is already ${other}'s ${platform} id`);
     }
   }
 
@@ -94,6 +97,9 @@ export function checkReferences(doc: unknown): Problem[] {
     const m = r['match'];
     if (typeof m['env'] === 'string' && !envs.has(m['env'])) add(`alerts.routes[${i}].match.env`, unknown('environment', m['env'], envs));
     if (typeof m['app'] === 'string' && !apps.has(m['app'])) add(`alerts.routes[${i}].match.app`, unknown('app', m['app'], apps));
+  });
+  list(isRec(doc['alerts']) ? doc['alerts']['kubernetes'] : undefined).forEach((k, i) => {
+    if (isRec(k) && typeof k['cluster'] === 'string' && !clusters.has(k['cluster'])) add(`alerts.kubernetes[${i}].cluster`, unknown('cluster', k['cluster'], clusters));
   });
   if (typeof doc['operator'] === 'string' && !people.has(doc['operator'])) add('operator', unknown('person', doc['operator'], people));
   return problems;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { commands } from '../../commands/index.ts';
 import { parseDuration, type Duration } from '../core/duration.ts';
 import { parseImageRef } from '../core/image-ref.ts';
+import { parseMatcher } from '../alerts/matchers.ts';
 
 /**
  * The bot's one configuration file, as a zod schema. Shapes are checked here; references
@@ -44,6 +45,14 @@ const person = z.strictObject({
   slack: z.string().regex(/^[UW][A-Z0-9]{2,}$/, { message: 'a Slack user id such as U0123ABCD' }).optional(),
   lark: z.string().regex(/^ou_[A-Za-z0-9]+$/, { message: 'a Lark open_id such as ou_7d8a6e6df7621556ce0d21922b676706' }).optional(),
   email: z.email().optional(),
+  /**
+   * Outside local mode, the web console signs a person in with a personal token: this is the
+   * token's SHA-256 (hex), so the config never holds the token itself.
+   */
+  consoleTokenHash: z
+    .string()
+    .regex(/^(sha256:)?[0-9a-f]{64}$/, { message: 'the SHA-256 of the token, as 64 hex digits (printf %s "$TOKEN" | sha256sum)' })
+    .optional(),
 });
 
 const cluster = z.union([
@@ -139,11 +148,110 @@ const freeze = z.union([
 
 const channel = z.string().regex(/^(slack|lark|console):[A-Za-z0-9_.-]+$/, { message: 'a channel such as slack:C0123ABCD, lark:oc_… or console:ops' });
 
+/** Secrets of the alert sources (the general `secret` is declared further down). */
+const alertSecret = z.string().min(1);
+const labelName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'a label name such as severity or app' });
+const alertMatcher = z.string().superRefine((s, ctx) => {
+  const m = parseMatcher(s);
+  if (!m.ok) ctx.addIssue({ code: 'custom', message: m.problem });
+});
+/** How a route groups and repeats; unset fields come from alerts.defaults. */
+const alertTiming = {
+  groupBy: z.array(labelName).max(20).optional(),
+  groupWait: durationField.optional(),
+  repeatInterval: durationField.optional(),
+};
+
 const alertRoute = z.strictObject({
+  name: z.string().min(1).max(100).optional(),
   match: z
     .strictObject({ env: z.string().optional(), app: z.string().optional(), severity: z.enum(['critical', 'warning', 'info']).optional(), alertname: z.string().optional() })
     .default({}),
+  /** Alertmanager-style matchers, all of which must match too: severity=~"critical|warning", team!=infra. */
+  matchers: z.array(alertMatcher).max(50).default([]),
   channels: z.array(channel).min(1),
+  ...alertTiming,
+});
+
+/** Who may post to an alert webhook: a bearer token, or a user name and password (basic auth), or nobody checks. */
+const webhookAuth = z
+  .strictObject({ bearerToken: alertSecret.optional(), username: alertSecret.optional(), password: alertSecret.optional() })
+  .refine((a) => (a.username === undefined) === (a.password === undefined), { message: 'give both username and password, or neither' })
+  .refine((a) => a.bearerToken === undefined || a.username === undefined, { message: 'use a bearer token or basic auth, not both' });
+
+const alertProbe = z.strictObject({
+  name: name,
+  url: z.string().regex(/^https?:\/\/[^/?#\s]+/, { message: 'an http(s) URL such as https://shop.example.com/healthz' }),
+  interval: durationField.default(parseDuration('30s') as Duration),
+  timeout: durationField.default(parseDuration('5s') as Duration),
+  expectStatus: z.number().int().min(100).max(599).default(200),
+  bodyMustNotContain: z.string().min(1).optional(),
+  /** Failed checks in a row before it alerts (1: at once). */
+  failuresBeforeAlert: z.number().int().min(1).max(100).default(1),
+  /** Labels of the alert (env, app, severity …), for routing and the message. */
+  labels: z.record(labelName, z.string().max(200)).default({}),
+});
+
+const ALERT_LINK_PLACEHOLDERS = ['traceId', 'app', 'env', 'jobId', 'cluster', 'region', 'namespace', 'alertname', 'severity'];
+const alertLinkTemplate = z.string().superRefine((s, ctx) => {
+  if (!/^https?:\/\//.test(s)) ctx.addIssue({ code: 'custom', message: 'a link template starts with http:// or https://' });
+  for (const m of s.matchAll(/\{([^}]*)\}/g)) {
+    if (!ALERT_LINK_PLACEHOLDERS.includes(m[1] ?? '')) ctx.addIssue({ code: 'custom', message: `unknown placeholder {${m[1]}}; known: ${ALERT_LINK_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}` });
+  }
+});
+
+const KUBE_REASONS = ['BackOff', 'CrashLoopBackOff', 'OOMKilled', 'FailedScheduling', 'Unhealthy', 'FailedMount'];
+
+const alertsSection = z.strictObject({
+  routes: z.array(alertRoute).default([]),
+  defaults: z
+    .strictObject({
+      groupBy: z.array(labelName).max(20).default(['alertname', 'env', 'app']),
+      groupWait: durationField.default(parseDuration('30s') as Duration),
+      repeatInterval: durationField.default(parseDuration('4h') as Duration),
+    })
+    .default({ groupBy: ['alertname', 'env', 'app'], groupWait: parseDuration('30s') as Duration, repeatInterval: parseDuration('4h') as Duration }),
+  storm: z
+    .strictObject({
+      /** New alert groups a channel gets per minute before one summary message takes over. */
+      newGroupsPerMinute: z.number().int().min(1).max(1000).default(10),
+      /** The storm ends after this long without a new group over the rate. */
+      quietFor: durationField.default(parseDuration('5m') as Duration),
+      /** Per channel: a different rate. */
+      channels: z.record(channel, z.number().int().min(1).max(1000)).default({}),
+    })
+    .default({ newGroupsPerMinute: 10, quietFor: parseDuration('5m') as Duration, channels: {} }),
+  /** The webhooks; each is served only when it is listed here (`{}` = no authentication). */
+  sources: z.strictObject({ alertmanager: webhookAuth.optional(), webhook: webhookAuth.optional() }).default({}),
+  /** Alertmanager's API, for the Silence buttons and /silence. */
+  alertmanager: z.strictObject({ url: z.url(), bearerToken: alertSecret.optional(), username: alertSecret.optional(), password: alertSecret.optional() }).optional(),
+  /** Which labels name the environment, the app and a trace id, first found wins. */
+  labels: z
+    .strictObject({
+      env: z.array(labelName).min(1).default(['env', 'environment']),
+      app: z.array(labelName).min(1).default(['app', 'service', 'app_kubernetes_io_name']),
+      traceId: z.array(labelName).min(1).default(['trace_id', 'traceId', 'traceID']),
+    })
+    .default({ env: ['env', 'environment'], app: ['app', 'service', 'app_kubernetes_io_name'], traceId: ['trace_id', 'traceId', 'traceID'] }),
+  /** Link templates for alert messages (the trace, logs and job templates come from `links`). */
+  links: z.strictObject({ runbook: alertLinkTemplate.optional(), logs: alertLinkTemplate.optional(), dashboard: alertLinkTemplate.optional() }).default({}),
+  /** An alert about an app the bot changed this recently names the change and offers a rollback. */
+  correlation: z.strictObject({ window: durationField.default(parseDuration('1h') as Duration) }).default({ window: parseDuration('1h') as Duration }),
+  /** Warning events watched on these clusters (one replica watches at a time). */
+  kubernetes: z
+    .array(
+      z.strictObject({
+        cluster: z.string(),
+        /** Default: the namespaces the config's apps run in on that cluster. */
+        namespaces: z.array(z.string().regex(/^[a-z0-9-]{1,63}$/, { message: 'a namespace name' })).min(1).optional(),
+        reasons: z.array(z.string().min(1)).min(1).default(KUBE_REASONS),
+        severity: z.enum(['critical', 'warning', 'info']).default('warning'),
+        /** An event source that stays quiet this long counts as resolved. */
+        resolveAfter: durationField.default(parseDuration('10m') as Duration),
+      }),
+    )
+    .default([]),
+  probes: z.array(alertProbe).default([]),
 });
 
 const LINK_PLACEHOLDERS = ['traceId', 'app', 'env', 'jobId', 'cluster', 'region', 'namespace'];
@@ -170,7 +278,7 @@ export const configSchema = z.strictObject({
     defaultTtl: parseDuration('4h') as Duration,
     maxTtl: parseDuration('7d') as Duration,
   }),
-  alerts: z.strictObject({ routes: z.array(alertRoute).default([]) }).default({ routes: [] }),
+  alerts: alertsSection.default(() => alertsSection.parse({})),
   links: z.strictObject({ trace: linkTemplate.optional(), logs: linkTemplate.optional(), job: linkTemplate.optional() }).default({}),
   slack: z
     .strictObject({
@@ -190,13 +298,23 @@ export const configSchema = z.strictObject({
     .optional(),
   lark: z
     .strictObject({
-      appId: secret,
+      /** The long connection refuses any other shape, so a typo is caught here rather than at start. */
+      appId: z.string().regex(/^cli_[0-9a-f]{16}$/, { message: 'a Lark/Feishu app id such as cli_a1b2c3d4e5f60718' }),
       appSecret: secret,
-      verificationToken: secret.optional(),
+      /** Webhook mode: the signature key and the key events are encrypted with (required there). */
       encryptKey: secret.optional(),
-      domain: z.enum(['feishu', 'lark']).default('feishu'),
-      mode: z.enum(['webhook', 'websocket']).default('webhook'),
-      apiUrl: z.url().optional(),
+      /** Webhook mode: every event's header.token must equal it (required there). */
+      verificationToken: secret.optional(),
+      /** The one tenant (organisation) served; events from any other are refused. */
+      tenantKey: secret,
+      /** `feishu` (open.feishu.cn), `lark` (open.larksuite.com) or another base URL (tests). */
+      domain: z.union([z.enum(['feishu', 'lark']), z.string().regex(/^https?:\/\/[^\s]+$/, { message: 'feishu, lark, or a base URL such as http://127.0.0.1:8080' })]).default('feishu'),
+      mode: z.enum(['webhook', 'ws']).default('webhook'),
+    })
+    .superRefine((l, ctx) => {
+      if (l.mode !== 'webhook') return;
+      if (l.encryptKey === undefined) ctx.addIssue({ code: 'custom', path: ['encryptKey'], message: 'webhook mode needs the Encrypt Key (LARK_ENCRYPT_KEY): without one Lark signs nothing and the bot could not tell its events from forgeries' });
+      if (l.verificationToken === undefined) ctx.addIssue({ code: 'custom', path: ['verificationToken'], message: 'webhook mode needs the Verification Token (LARK_VERIFICATION_TOKEN) to check each event' });
     })
     .optional(),
   redis: z.strictObject({ url: z.string().regex(/^rediss?:\/\//, { message: 'a redis:// or rediss:// URL' }) }).optional(),
@@ -220,3 +338,6 @@ export type ClusterConfig = Config['clusters'][string];
 export type AccessRule = Config['access'][number];
 export type FreezeConfig = Config['freezes'][number];
 export type PersonConfig = Config['people'][string];
+export type AlertsConfig = Config['alerts'];
+export type AlertRouteConfig = AlertsConfig['routes'][number];
+export type AlertProbeConfig = AlertsConfig['probes'][number];

@@ -1,9 +1,13 @@
+import { larkPart } from '../chat/lark/part.ts';
+import { consolePart } from '../chat/console/part.ts';
+import { alertsPart } from '../alerts/part.ts';
 import { slackPart } from '../chat/slack/part.ts';
 import type { Config } from '../config/schema.ts';
 import type { Log } from '../log.ts';
 import { runOpNotifier } from '../notify/op-notifier.ts';
 import { Outbox, runOutbox, type ChannelSender } from '../notify/outbox.ts';
 import { createServices, type Services } from '../service/services.ts';
+import { sampleProbePart } from '../local/sample-probe.ts';
 import { startHttpServer, type Handler } from './http.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { ApiPart, PartFactory } from './part.ts';
@@ -13,7 +17,7 @@ import type { ApiPart, PartFactory } from './part.ts';
  * keeps live messages current, and the outbox that sends them. Workers run separately
  * (`chatops worker`) or in the same process (local mode); both only need the same Redis.
  */
-export const PARTS: readonly PartFactory[] = [slackPart];
+export const PARTS: readonly PartFactory[] = [slackPart, larkPart, consolePart, sampleProbePart, alertsPart];
 
 export interface ApiOptions {
   readonly redisUrl: string;

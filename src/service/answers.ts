@@ -5,6 +5,7 @@ import { targetsFor, type Target } from '../core/targets.ts';
 import { KubeError } from '../kube/errors.ts';
 import type { OpRecord } from '../jobs/operations.ts';
 import type { Services } from './services.ts';
+import { alertAnswer } from '../alerts/answers.ts';
 
 /**
  * Queries and settings that policy allowed: they read or change the bot's own state (locks,
@@ -37,7 +38,7 @@ async function perWorkload(s: Services, targets: readonly Target[], read: (t: Ta
   return lines.flat();
 }
 
-export async function answer(s: Services, command: Command, plan: Plan, actor: string): Promise<Message | undefined> {
+export async function answer(s: Services, command: Command, plan: Plan, actor: string, channel?: string): Promise<Message | undefined> {
   const now = s.clock();
   const args = command.args as { cluster?: string; limit?: number; reason?: string; for?: { seconds: number }; state?: string; by?: string; op?: string };
   switch (command.verb) {
@@ -107,6 +108,12 @@ export async function answer(s: Services, command: Command, plan: Plan, actor: s
       });
       return message('Diagnosis', 'info', { sections: [{ lines }] });
     }
+    case 'subscribe':
+    case 'unsubscribe':
+    case 'subscriptions':
+    case 'silence':
+    case 'ack':
+      return alertAnswer(s, command, actor, channel);
     default:
       return undefined;
   }

@@ -29,6 +29,8 @@ export interface Inbound {
   /** The platform's id for this delivery (Slack envelope id, Lark event id, a CLI nonce). */
   readonly deliveryId: string;
   readonly parse?: ParseOptions;
+  /** The chat channel it was typed in ("slack:C0123"): settings such as /subscribe belong to it. */
+  readonly channel?: string | undefined;
 }
 
 export interface Reply {
@@ -64,7 +66,7 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
   if (decision.kind === 'deny') return { message: outcome.message };
   if (!JOB_VERBS.has(command.verb)) {
     // Queries and settings change no workload, so an approval rule is not asked for them.
-    const answered = await answer(s, command, plan, inbound.actor ?? '');
+    const answered = await answer(s, command, plan, inbound.actor ?? '', inbound.channel);
     if (answered !== undefined) return { message: answered };
     return { message: message(`/${command.verb} is not available yet`, 'info', { text: `/${command.verb} is parsed and checked, but not carried out yet.` }) };
   }

@@ -15,6 +15,9 @@ import { larkCardProblems } from '../../src/chat/lark/limits.ts';
  * - `PATCH /open-apis/im/v1/messages/:id` (route `message.patch`, interactive messages only)
  * - `POST /open-apis/im/v1/messages/:id/reply` (route `message.reply`)
  * - `POST /callback/ws/endpoint` (route `ws.endpoint`, answers `opts.wsUrl()`)
+ * - `GET /open-apis/contact/v3/users/:user_id?user_id_type=open_id` (route `contact.user.get`,
+ *   answers from `opts.users`; an unknown user is HTTP 400 code 41050, as for a user outside the
+ *   app's contact range)
  *
  * Errors follow the Open API: a JSON body `{ code, msg }`. Validation and authorization failures
  * are HTTP 400 (the IM error tables list HTTP 400 for 230001/230002/230020/230025/230099), which
@@ -23,7 +26,7 @@ import { larkCardProblems } from '../../src/chat/lark/limits.ts';
  * problem is a 230099 "Failed to create card content" naming the problems; over 30 KB is 230025.
  */
 
-export type LarkRoute = 'token' | 'message.create' | 'message.patch' | 'message.reply' | 'ws.endpoint';
+export type LarkRoute = 'token' | 'message.create' | 'message.patch' | 'message.reply' | 'ws.endpoint' | 'contact.user.get';
 
 export type LarkFailure =
   /** HTTP 429, `x-ogw-ratelimit-limit` and `x-ogw-ratelimit-reset` headers, body code 99991400. */
@@ -93,6 +96,8 @@ export interface FakeLarkApi {
   revokeTokens(): void;
   /** The next `n` requests on `route` fail this way (after being recorded). */
   failNext(route: LarkRoute, n: number, failure: LarkFailure): void;
+  /** From now on every `every`-th request on `route` fails this way (the 1st, the (every+1)-th, …), until clearFailures(). */
+  storm(route: LarkRoute, every: number, failure: LarkFailure): void;
   clearFailures(): void;
   /** How many requests are hanging. */
   hanging(): number;
@@ -195,6 +200,8 @@ export async function startFakeLarkApi(opts: {
   /** `expire` of issued tokens, seconds (default 7200; the SDK refreshes 3 minutes early). */
   tokenTtlSeconds?: number;
   tenantKey?: string;
+  /** The directory for `contact.v3.user.get`, by open_id. */
+  users?: Record<string, { email?: string; enterprise_email?: string; name?: string }>;
 }): Promise<FakeLarkApi> {
   const calls: LarkCall[] = [];
   const tokens: string[] = [];
@@ -203,6 +210,7 @@ export async function startFakeLarkApi(opts: {
   const topLevel: LarkMessageState[] = [];
   const repliesByParent = new Map<string, LarkMessageState[]>();
   const failures = new Map<LarkRoute, { n: number; failure: LarkFailure }[]>();
+  const storms = new Map<LarkRoute, { every: number; seen: number; failure: LarkFailure }>();
   const hung = new Set<ServerResponse>();
   const listeners = new Set<() => void>();
   const tenantKey = opts.tenantKey ?? 'fake-tenant';
@@ -213,6 +221,11 @@ export async function startFakeLarkApi(opts: {
   };
 
   const takeFailure = (route: LarkRoute): LarkFailure | undefined => {
+    const storm = storms.get(route);
+    if (storm !== undefined) {
+      storm.seen += 1;
+      if ((storm.seen - 1) % storm.every === 0) return storm.failure;
+    }
     const queue = failures.get(route);
     const head = queue?.[0];
     if (queue === undefined || head === undefined) return undefined;
@@ -300,6 +313,13 @@ export async function startFakeLarkApi(opts: {
       return { status: 200, json: { code: 0, msg: 'ok', data: { URL: opts.wsUrl(), ClientConfig } } };
     }
     authorize(req);
+    if (route === 'contact.user.get') {
+      const userId = id ?? '';
+      if (query['user_id_type'] !== 'open_id') throw bad(99992402, `field validation failed: user_id_type ${JSON.stringify(query['user_id_type'])} (the fake knows open_id only)`);
+      const user = opts.users?.[userId];
+      if (user === undefined) throw bad(41050, 'no user authority error');
+      return { status: 200, json: { code: 0, msg: 'success', data: { user: { open_id: userId, name: user.name ?? userId, ...(user.email === undefined ? {} : { email: user.email }), ...(user.enterprise_email === undefined ? {} : { enterprise_email: user.enterprise_email }) } } } };
+    }
     if (!isRecord(body)) throw new HttpError(400, 9499, 'Bad Request: the body must be a JSON object');
     if (route === 'message.create') {
       const type = query['receive_id_type'];
@@ -360,6 +380,7 @@ export async function startFakeLarkApi(opts: {
       let route: LarkRoute | undefined;
       let id: string | undefined;
       const mm = /^\/open-apis\/im\/v1\/messages\/([^/]+)(\/reply)?$/.exec(u.pathname);
+      const mu = /^\/open-apis\/contact\/v3\/users\/([^/]+)$/.exec(u.pathname);
       if (method === 'POST' && u.pathname === ROUTE_TOKEN) route = 'token';
       else if (method === 'POST' && u.pathname === ROUTE_WS) route = 'ws.endpoint';
       else if (method === 'POST' && u.pathname === ROUTE_MESSAGES) route = 'message.create';
@@ -369,6 +390,9 @@ export async function startFakeLarkApi(opts: {
       } else if (mm !== null && method === 'POST' && mm[2] === '/reply') {
         route = 'message.reply';
         id = decodeURIComponent(mm[1] ?? '');
+      } else if (mu !== null && method === 'GET') {
+        route = 'contact.user.get';
+        id = decodeURIComponent(mu[1] ?? '');
       }
       const call: LarkCall = { method, path: u.pathname, query, body, at: Date.now(), route, status: undefined, code: undefined };
       calls.push(call);
@@ -447,7 +471,13 @@ export async function startFakeLarkApi(opts: {
       queue.push({ n, failure });
       failures.set(route, queue);
     },
-    clearFailures: () => failures.clear(),
+    storm: (route, every, failure) => {
+      storms.set(route, { every: Math.max(1, every), seen: 0, failure });
+    },
+    clearFailures: () => {
+      failures.clear();
+      storms.clear();
+    },
     hanging: () => hung.size,
     releaseHung: () => {
       for (const res of hung) res.socket?.destroy();

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+// Load order matters: the SDK sets protobufjs's (process-wide) util.Long to undefined when it
+// loads. A schema parsed here before that has 64-bit fields that expect Long, and then every
+// encode/decode throws "Cannot read properties of undefined (reading 'fromNumber')" (the fake
+// would silently ignore the client's pings). Loading the SDK first makes the order fixed.
+import '@larksuiteoapi/node-sdk';
 import protobuf from 'protobufjs';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';

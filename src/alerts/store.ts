@@ -1,0 +1,319 @@
+import type { Redis } from 'ioredis';
+import type { Alert, AlertStatus } from './model.ts';
+
+/**
+ * Alert state in Redis, shared by every API replica, so any replica can take any webhook:
+ *
+ * - one record per fingerprint (`a:<fp>`): its status and start, changed only by a Lua step
+ *   that says what happened: `new`, `refire`, `resolved`, `count` (seen again, count moved) or
+ *   `same`. Two Alertmanager replicas sending the same alert, or two webhooks racing, get one
+ *   `new` between them: that is the dedup;
+ * - one record per group (`g:<id>`): its channel, route, group-by values, whether its message
+ *   was posted, who acknowledged or silenced it; the statuses of its alerts (`g:<id>:alerts`);
+ *   what its thread should still be told (`g:<id>:events`); a version that every change bumps;
+ * - `due`: when each group's message must next be (re)built, a sorted set the flushers claim
+ *   from. A claim pushes the group's time 30 s ahead, so a flusher that dies mid-way leaves it
+ *   to another; finishing sets the next time, unless the group changed meanwhile.
+ */
+export type Transition = 'new' | 'refire' | 'resolved' | 'count' | 'same' | 'ignored';
+
+export interface GroupRecord {
+  readonly id: string;
+  readonly base: string;
+  readonly channel: string;
+  readonly routeId: string;
+  readonly values: Readonly<Record<string, string>>;
+  readonly state: 'open' | 'closed';
+  readonly createdAt: number;
+  readonly posted: 'no' | 'own' | 'storm';
+  readonly version: number;
+  readonly groupWaitMs: number;
+  readonly repeatIntervalMs: number;
+  readonly ackBy?: string | undefined;
+  readonly ackAt?: number | undefined;
+  readonly silencedBy?: string | undefined;
+  readonly silencedUntil?: number | undefined;
+  readonly silenceIds?: readonly string[] | undefined;
+  readonly lastRemindAt?: number | undefined;
+  readonly resolvedAt?: number | undefined;
+  /** JSON of the deploy this group's alerts followed, found at the first flush. */
+  readonly correlation?: string | undefined;
+  /** The storm summary this group was counted in. */
+  readonly stormKey?: string | undefined;
+}
+
+export interface GroupEvent {
+  readonly fp: string;
+  readonly kind: 'firing' | 'resolved';
+  /** startsAt of the alert: together with fp and kind it names the event (thread dedupe). */
+  readonly startsAt: string;
+  readonly at: number;
+}
+
+const KEEP_FIRING_S = 30 * 24 * 3600;
+const KEEP_RESOLVED_S = 7 * 24 * 3600;
+const CLAIM_MS = 30_000;
+
+/**
+ * KEYS[1] alert record. ARGV: status, startsAt, json, count ('' = none), firing ttl, resolved ttl.
+ * A resolved alert never seen firing is ignored; a firing alert that was resolved and comes
+ * back with the start it had is a stale copy (a slower Alertmanager replica), not a new fire.
+ */
+const UPSERT_ALERT = `
+local cur = redis.call('HGET', KEYS[1], 'status')
+local start = redis.call('HGET', KEYS[1], 'startsAt')
+local count = redis.call('HGET', KEYS[1], 'count') or ''
+local result
+if ARGV[1] == 'firing' then
+  if not cur then result = 'new'
+  elseif cur == 'resolved' then
+    if start == ARGV[2] then return 'same' end
+    result = 'refire'
+  elseif ARGV[4] ~= '' and ARGV[4] ~= count then result = 'count'
+  else result = 'same' end
+  redis.call('HSET', KEYS[1], 'status', 'firing', 'json', ARGV[3], 'count', ARGV[4])
+  if result == 'new' or result == 'refire' then redis.call('HSET', KEYS[1], 'startsAt', ARGV[2]) end
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5]))
+  return result
+end
+if cur ~= 'firing' then return cur and 'same' or 'ignored' end
+redis.call('HSET', KEYS[1], 'status', 'resolved', 'json', ARGV[3])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
+return 'resolved'`;
+
+/**
+ * Puts an alert into the current group of `base`, opening one (a new epoch) when there is none
+ * or the last one closed. KEYS: 1 current-group pointer, 2 epoch counter, 3 due set, 4 the
+ * alert's set of groups. ARGV: 1 base, 2 channel, 3 route, 4 values json, 5 fp, 6 status,
+ * 7 event json, 8 now, 9 group wait, 10 repeat interval, 11 key prefix, 12 edit delay.
+ * Returns the group id, or false when a resolution has no open group to go to.
+ */
+const JOIN_GROUP = `
+local gid = redis.call('GET', KEYS[1])
+local P = ARGV[11]
+if gid and redis.call('HGET', P .. 'g:' .. gid, 'state') ~= 'open' then
+  if ARGV[6] == 'resolved' then return false end
+  gid = false
+end
+if not gid then
+  if ARGV[6] == 'resolved' then return false end
+  local epoch = redis.call('INCR', KEYS[2])
+  gid = 'al-' .. ARGV[1]
+  if epoch > 1 then gid = gid .. '-' .. epoch end
+  redis.call('SET', KEYS[1], gid)
+  redis.call('HSET', P .. 'g:' .. gid, 'id', gid, 'base', ARGV[1], 'channel', ARGV[2], 'routeId', ARGV[3], 'values', ARGV[4],
+    'state', 'open', 'createdAt', ARGV[8], 'posted', 'no', 'version', '0', 'groupWaitMs', ARGV[9], 'repeatIntervalMs', ARGV[10])
+  redis.call('ZADD', KEYS[3], tonumber(ARGV[8]) + tonumber(ARGV[9]), gid)
+end
+local g = P .. 'g:' .. gid
+redis.call('HSET', g .. ':alerts', ARGV[5], ARGV[6])
+redis.call('RPUSH', g .. ':events', ARGV[7])
+redis.call('HINCRBY', g, 'version', 1)
+redis.call('SADD', KEYS[4], gid)
+redis.call('EXPIRE', KEYS[4], ${KEEP_FIRING_S})
+if redis.call('HGET', g, 'posted') ~= 'no' then
+  redis.call('ZADD', KEYS[3], 'LT', tonumber(ARGV[8]) + tonumber(ARGV[12]), gid)
+end
+return gid`;
+
+/** Updates an alert's status in a group it is already in (resolutions, count changes). */
+const UPDATE_MEMBER = `
+local g = ARGV[4] .. 'g:' .. ARGV[1]
+if redis.call('HGET', g, 'state') ~= 'open' then return 0 end
+if redis.call('HEXISTS', g .. ':alerts', ARGV[2]) == 0 then return 0 end
+redis.call('HSET', g .. ':alerts', ARGV[2], ARGV[3])
+if ARGV[5] ~= '' then redis.call('RPUSH', g .. ':events', ARGV[5]) end
+redis.call('HINCRBY', g, 'version', 1)
+if redis.call('HGET', g, 'posted') ~= 'no' then
+  redis.call('ZADD', KEYS[1], 'LT', tonumber(ARGV[6]), ARGV[1])
+end
+return 1`;
+
+/** Claims up to ARGV[3] due groups: pushes each one's time to ARGV[2] and returns them. */
+const CLAIM_DUE = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
+return ids`;
+
+/** Done with a group: next time ARGV[3] (or none when ''), unless its version moved past ARGV[2]. */
+const FINISH = `
+local g = ARGV[4] .. 'g:' .. ARGV[1]
+local v = redis.call('HGET', g, 'version')
+if v and tonumber(v) > tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], ARGV[5], ARGV[1])
+  return 0
+end
+if ARGV[3] == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
+return 1`;
+
+const CLOSE = `
+if tonumber(redis.call('HGET', KEYS[1], 'version') or '0') ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'closed', 'resolvedAt', ARGV[2])
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], tonumber(ARGV[3])) end
+return 1`;
+
+const ACK = `
+local g = ARGV[1]
+if redis.call('EXISTS', g) == 0 then return {0, ''} end
+local by = redis.call('HGET', g, 'ackBy')
+if by then return {2, by} end
+redis.call('HSET', g, 'ackBy', ARGV[2], 'ackAt', ARGV[3])
+redis.call('HINCRBY', g, 'version', 1)
+redis.call('ZADD', KEYS[1], 'LT', ARGV[3], ARGV[4])
+return {1, ARGV[2]}`;
+
+function num(v: string | undefined): number | undefined {
+  return v === undefined || v === '' ? undefined : Number(v);
+}
+
+export class AlertStore {
+  readonly redis: Redis;
+  readonly p: string;
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.p = `${prefix}alerts:`;
+  }
+
+  get dueKey(): string {
+    return `${this.p}due`;
+  }
+  private alertKey(fp: string): string {
+    return `${this.p}a:${fp}`;
+  }
+  groupKey(id: string): string {
+    return `${this.p}g:${id}`;
+  }
+
+  /** Records an alert as received and says what changed. */
+  async upsertAlert(a: Alert): Promise<Transition> {
+    return (await this.redis.eval(UPSERT_ALERT, 1, this.alertKey(a.fingerprint), a.status, a.startsAt, JSON.stringify(a), a.count === undefined ? '' : String(a.count), KEEP_FIRING_S, KEEP_RESOLVED_S)) as Transition;
+  }
+
+  async alert(fp: string): Promise<Alert | undefined> {
+    const raw = await this.redis.hget(this.alertKey(fp), 'json');
+    return raw === null ? undefined : (JSON.parse(raw) as Alert);
+  }
+
+  async alerts(fps: readonly string[]): Promise<Map<string, Alert>> {
+    const out = new Map<string, Alert>();
+    if (fps.length === 0) return out;
+    const pipe = this.redis.pipeline();
+    for (const fp of fps) pipe.hget(this.alertKey(fp), 'json');
+    const res = (await pipe.exec()) ?? [];
+    fps.forEach((fp, i) => {
+      const raw = res[i]?.[1];
+      if (typeof raw === 'string') out.set(fp, JSON.parse(raw) as Alert);
+    });
+    return out;
+  }
+
+  /** The groups an alert went into (so its resolution reaches them even if routes changed since). */
+  async groupsOf(fp: string): Promise<string[]> {
+    return this.redis.smembers(`${this.alertKey(fp)}:groups`);
+  }
+
+  async join(o: { base: string; channel: string; routeId: string; values: Readonly<Record<string, string>>; alert: Alert; now: number; groupWaitMs: number; repeatIntervalMs: number; editDelayMs: number }): Promise<string | undefined> {
+    const event: GroupEvent = { fp: o.alert.fingerprint, kind: o.alert.status, startsAt: o.alert.startsAt, at: o.now };
+    const r = await this.redis.eval(
+      JOIN_GROUP,
+      4,
+      `${this.p}gcur:${o.base}`,
+      `${this.p}gepoch:${o.base}`,
+      this.dueKey,
+      `${this.alertKey(o.alert.fingerprint)}:groups`,
+      o.base,
+      o.channel,
+      o.routeId,
+      JSON.stringify(o.values),
+      o.alert.fingerprint,
+      o.alert.status,
+      JSON.stringify(event),
+      String(o.now),
+      String(o.groupWaitMs),
+      String(o.repeatIntervalMs),
+      this.p,
+      String(o.editDelayMs),
+    );
+    return typeof r === 'string' ? r : undefined;
+  }
+
+  /** A status change of an alert already in group `gid`; `event` false for count updates (no thread line). */
+  async updateMember(gid: string, a: Alert, now: number, dueAt: number, event: boolean): Promise<boolean> {
+    const e: GroupEvent = { fp: a.fingerprint, kind: a.status, startsAt: a.startsAt, at: now };
+    return (await this.redis.eval(UPDATE_MEMBER, 1, this.dueKey, gid, a.fingerprint, a.status, this.p, event ? JSON.stringify(e) : '', String(dueAt))) === 1;
+  }
+
+  async group(id: string): Promise<GroupRecord | undefined> {
+    const h = await this.redis.hgetall(this.groupKey(id));
+    if (h['id'] === undefined) return undefined;
+    return {
+      id: h['id'],
+      base: h['base'] ?? '',
+      channel: h['channel'] ?? '',
+      routeId: h['routeId'] ?? '',
+      values: JSON.parse(h['values'] ?? '{}') as Record<string, string>,
+      state: h['state'] === 'closed' ? 'closed' : 'open',
+      createdAt: Number(h['createdAt'] ?? 0),
+      posted: h['posted'] === 'own' || h['posted'] === 'storm' ? h['posted'] : 'no',
+      version: Number(h['version'] ?? 0),
+      groupWaitMs: Number(h['groupWaitMs'] ?? 0),
+      repeatIntervalMs: Number(h['repeatIntervalMs'] ?? 0),
+      ackBy: h['ackBy'],
+      ackAt: num(h['ackAt']),
+      silencedBy: h['silencedBy'],
+      silencedUntil: num(h['silencedUntil']),
+      silenceIds: h['silenceIds'] === undefined ? undefined : (JSON.parse(h['silenceIds']) as string[]),
+      lastRemindAt: num(h['lastRemindAt']),
+      resolvedAt: num(h['resolvedAt']),
+      correlation: h['correlation'],
+      stormKey: h['stormKey'],
+    };
+  }
+
+  async members(id: string): Promise<Record<string, AlertStatus>> {
+    return (await this.redis.hgetall(`${this.groupKey(id)}:alerts`)) as Record<string, AlertStatus>;
+  }
+
+  async events(id: string): Promise<GroupEvent[]> {
+    return (await this.redis.lrange(`${this.groupKey(id)}:events`, 0, -1)).map((e) => JSON.parse(e) as GroupEvent);
+  }
+
+  /** Drops the first `n` events (the ones a flush told the thread about). */
+  async dropEvents(id: string, n: number): Promise<void> {
+    if (n > 0) await this.redis.ltrim(`${this.groupKey(id)}:events`, n, -1);
+  }
+
+  async setFields(id: string, fields: Readonly<Record<string, string>>): Promise<void> {
+    const flat = Object.entries(fields).flat();
+    if (flat.length > 0) await this.redis.hset(this.groupKey(id), ...flat);
+  }
+
+  /**
+   * Closes a group whose alerts all resolved, if nothing joined it since version `version`,
+   * and keeps its records a week for late clicks. False: it changed, flush it again.
+   */
+  async close(id: string, version: number, now: number): Promise<boolean> {
+    const g = this.groupKey(id);
+    return (await this.redis.eval(CLOSE, 3, g, `${g}:alerts`, `${g}:events`, String(version), String(now), String(KEEP_RESOLVED_S))) === 1;
+  }
+
+  async claimDue(now: number, limit = 50): Promise<string[]> {
+    return (await this.redis.eval(CLAIM_DUE, 1, this.dueKey, String(now), String(now + CLAIM_MS), String(limit))) as string[];
+  }
+
+  /** `next` undefined: nothing more is scheduled for the group. */
+  async finish(id: string, version: number, next: number | undefined, now: number): Promise<void> {
+    await this.redis.eval(FINISH, 1, this.dueKey, id, String(version), next === undefined ? '' : String(next), this.p, String(now));
+  }
+
+  /** Makes a group due at `at` (sooner only). */
+  async touch(id: string, at: number): Promise<void> {
+    await this.redis.hincrby(this.groupKey(id), 'version', 1);
+    await this.redis.zadd(this.dueKey, 'LT', at, id);
+  }
+
+  async ack(id: string, by: string, now: number): Promise<{ kind: 'acked' | 'already' | 'unknown'; by: string }> {
+    const [code, who] = (await this.redis.eval(ACK, 1, this.dueKey, this.groupKey(id), by, String(now), id)) as [number, string];
+    return { kind: code === 1 ? 'acked' : code === 2 ? 'already' : 'unknown', by: who };
+  }
+}
