@@ -1,9 +1,10 @@
 import type { PartFactory } from '../../server/part.ts';
-import { createLarkAdapter } from './app.ts';
 
 /** Lark/Feishu in the API role, when the config has a lark section: the webhook route (webhook mode) or the long connection (ws mode), and the sender. */
-export const larkPart: PartFactory = (ctx) => {
+export const larkPart: PartFactory = async (ctx) => {
   if (ctx.config.lark === undefined) return undefined;
+  // The SDK is loaded only when the platform is configured (it costs tens of MB of memory).
+  const { createLarkAdapter } = await import('./app.ts');
   const lark = createLarkAdapter({ s: ctx.s, outbox: ctx.outbox, lark: ctx.config.lark, log: ctx.log.child({ platform: 'lark' }), metrics: ctx.metrics });
   const listener = lark.requestListener;
   return {

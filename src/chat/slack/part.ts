@@ -1,9 +1,10 @@
 import type { PartFactory } from '../../server/part.ts';
-import { createSlackAdapter } from './app.ts';
 
 /** Slack in the API role, when the config has a slack section. */
-export const slackPart: PartFactory = (ctx) => {
+export const slackPart: PartFactory = async (ctx) => {
   if (ctx.config.slack === undefined) return undefined;
+  // The SDK is loaded only when the platform is configured (it costs tens of MB of memory).
+  const { createSlackAdapter } = await import('./app.ts');
   const timeout = ctx.knobs['slackUnhandledRequestTimeoutMillis'];
   const slack = createSlackAdapter({ s: ctx.s, outbox: ctx.outbox, slack: ctx.config.slack, log: ctx.log.child({ platform: 'slack' }), ...(typeof timeout === 'number' ? { unhandledRequestTimeoutMillis: timeout } : {}) });
   const listener = slack.requestListener;
