@@ -4,7 +4,6 @@ import type { PartFactory } from '../server/part.ts';
 import type { Services } from '../service/services.ts';
 import { AlertEngine, newOwner } from './engine.ts';
 import { webhookHandler } from './http.ts';
-import { startKubeWatchers } from './kube-source.ts';
 import type { Alert } from './model.ts';
 import { startProbes } from './probes.ts';
 import { parseAlertmanager, parseGeneric } from './sources.ts';
@@ -26,7 +25,7 @@ const isNumber = (v: unknown): v is number => typeof v === 'number';
 const isFetch = (v: unknown): v is typeof fetch => typeof v === 'function';
 
 /** Runs `start` while this process holds the lease; stops it when the lease is lost. */
-export function underLease(s: Services, key: string, ttlMs: number, log: Log, start: () => { stop(): Promise<void> }): { stop(): Promise<void> } {
+export function underLease(s: Services, key: string, ttlMs: number, log: Log, start: () => { stop(): Promise<void> } | Promise<{ stop(): Promise<void> }>): { stop(): Promise<void> } {
   const owner = newOwner();
   const stopper = new AbortController();
   let running: { stop(): Promise<void> } | undefined;
@@ -36,7 +35,7 @@ export function underLease(s: Services, key: string, ttlMs: number, log: Log, st
         const got = await s.leases.acquire(key, owner, ttlMs);
         if (got.acquired && running === undefined) {
           log.info({ lease: key }, 'alert sources started here');
-          running = start();
+          running = await start();
         } else if (!got.acquired && running !== undefined) {
           log.warn({ lease: key, holder: got.holder }, 'alert sources lease lost; stopping them here');
           await running.stop();
@@ -89,8 +88,9 @@ export const alertsPart: PartFactory = (ctx) => {
     start() {
       flusher = engine.run();
       if (watched) {
-        sources = underLease(s, SOURCES_LEASE, leaseMs, log, () => {
-          const kube = config.alerts.kubernetes.length > 0 ? startKubeWatchers({ config, ingest, onError, ...(sweepMs === undefined ? {} : { sweepMs }) }) : undefined;
+        sources = underLease(s, SOURCES_LEASE, leaseMs, log, async () => {
+          // The Kubernetes client is loaded only where events are watched (it costs ~70 MB).
+          const kube = config.alerts.kubernetes.length > 0 ? (await import('./kube-source.ts')).startKubeWatchers({ config, ingest, onError, ...(sweepMs === undefined ? {} : { sweepMs }) }) : undefined;
           const probes = config.alerts.probes.length > 0 ? startProbes({ config, ingest, onError, ...(probeFetch === undefined ? {} : { fetch: probeFetch }) }) : undefined;
           return {
             async stop() {
