@@ -5,6 +5,7 @@ import type { Message } from '../../core/message.ts';
 import { claim } from '../../jobs/dedupe.ts';
 import type { Log } from '../../log.ts';
 import type { Outbox } from '../../notify/outbox.ts';
+import type { Metrics } from '../../server/metrics.ts';
 import type { Services } from '../../service/services.ts';
 import { platformIdOf, resolvePerson } from '../identity.ts';
 import { carryOut, click, clickActionOf, precheck } from '../inbound.ts';
@@ -35,6 +36,7 @@ export interface SlackAdapterOptions {
   readonly outbox: Outbox;
   readonly slack: SlackConfig;
   readonly log: Log;
+  readonly metrics?: Metrics | undefined;
   /** Tests shorten Bolt's 3 s wait for an ack that never comes. */
   readonly unhandledRequestTimeoutMillis?: number;
 }
@@ -111,9 +113,11 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
       const actor = await who(command.user_id);
       const pre = await precheck(s, text, actor);
       if (pre.kind === 'stop') {
+        o.metrics?.commands.inc({ platform: 'slack', outcome: 'answered' });
         await ack({ response_type: 'ephemeral', ...render(pre.message, command.trigger_id) });
         return;
       }
+      o.metrics?.commands.inc({ platform: 'slack', outcome: 'carried_out' });
       await ack();
       try {
         const done = await carryOut(s, outbox, { channel: `slack:${command.channel_id}`, actor, text, deliveryId: `slack-cmd:${command.trigger_id}` });
@@ -134,9 +138,11 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
     const actor = event.user === undefined ? undefined : await who(event.user);
     const pre = await precheck(s, event.text, actor);
     if (pre.kind === 'stop') {
+      o.metrics?.commands.inc({ platform: 'slack', outcome: 'answered' });
       await outbox.post(channel, pre.message, { dedupeId: `slack-event:${eventId}:answer`, threadRef });
       return;
     }
+    o.metrics?.commands.inc({ platform: 'slack', outcome: 'carried_out' });
     const done = await carryOut(s, outbox, { channel, actor, text: event.text, deliveryId: `slack-event:${eventId}`, threadRef });
     if (!done.live) await outbox.post(channel, done.message, { dedupeId: `slack-event:${eventId}:answer`, threadRef });
   });
@@ -146,6 +152,7 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
     const kind = clickActionOf((action as { action_id: string }).action_id);
     const value = (action as { value?: string }).value;
     if (kind === undefined || value === undefined || body.type !== 'block_actions') return;
+    o.metrics?.clicks.inc({ platform: 'slack', action: kind });
     const actor = await who(body.user.id);
     const channel = `slack:${body.channel?.id ?? body.container.channel_id as string}`;
     const reply = await click(s, outbox, kind, { value, actor, channel });

@@ -6,7 +6,7 @@ export const slackPart: PartFactory = async (ctx) => {
   // The SDK is loaded only when the platform is configured (it costs tens of MB of memory).
   const { createSlackAdapter } = await import('./app.ts');
   const timeout = ctx.knobs['slackUnhandledRequestTimeoutMillis'];
-  const slack = createSlackAdapter({ s: ctx.s, outbox: ctx.outbox, slack: ctx.config.slack, log: ctx.log.child({ platform: 'slack' }), ...(typeof timeout === 'number' ? { unhandledRequestTimeoutMillis: timeout } : {}) });
+  const slack = createSlackAdapter({ s: ctx.s, outbox: ctx.outbox, slack: ctx.config.slack, log: ctx.log.child({ platform: 'slack' }), metrics: ctx.metrics, ...(typeof timeout === 'number' ? { unhandledRequestTimeoutMillis: timeout } : {}) });
   const listener = slack.requestListener;
   return {
     name: 'slack',

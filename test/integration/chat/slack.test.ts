@@ -87,6 +87,9 @@ describe('Slack over HTTP', () => {
     expect(await opCount()).toBe(before.ops);
     expect(fake.calls.filter((c) => c.method === 'chat.postMessage').length).toBe(before.posts);
     expect(fake.responses.filter((r) => [...bad, other].some((b) => b.responseUrl.endsWith(`/${r.id}`)))).toEqual([]);
+    const metrics = await (await fetch(`${bot.api.url}/metrics`)).text();
+    expect(metrics).toMatch(/chatops_commands_total\{platform="slack",outcome="answered"\} [1-9]/);
+    expect(metrics).toMatch(/chatops_requests_rejected_total\{platform="slack",reason="timestamp in the future"\} 1/);
   });
 
   it('answers parse errors and refusals in the ack, ephemerally', async () => {
