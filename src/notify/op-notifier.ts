@@ -5,6 +5,8 @@ import { loadOpView, opChannels } from '../service/op-live.ts';
 import type { Notification } from '../service/sweeper.ts';
 import type { Services } from '../service/services.ts';
 import type { Outbox } from './outbox.ts';
+import { claim } from '../jobs/dedupe.ts';
+import type { OpRecord } from '../jobs/operations.ts';
 
 /**
  * Keeps each operation's live chat message current: follows the stream of operation changes
@@ -47,7 +49,13 @@ async function ensureGroup(redis: Redis, stream: string): Promise<void> {
 
 type Entries = [string, string[]][];
 
-export function runOpNotifier(s: Services, outbox: Outbox, opts: { onError?: (e: unknown) => void; blockMs?: number } = {}): { stop(): Promise<void> } {
+const ENDED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'blocked', 'rejected', 'expired', 'cancelled']);
+
+/**
+ * `onEnded` is called once per operation that reached an end, across all replicas (a Redis
+ * claim), for metrics: each replica counts the ones it handled, and Prometheus sums them.
+ */
+export function runOpNotifier(s: Services, outbox: Outbox, opts: { onError?: (e: unknown) => void; blockMs?: number; onEnded?: (op: OpRecord) => void } = {}): { stop(): Promise<void> } {
   const changes = s.ops.changesKey;
   const notifications = `${s.prefix}notifications`;
   // XREADGROUP … BLOCK holds its connection: it gets its own.
@@ -61,7 +69,13 @@ export function runOpNotifier(s: Services, outbox: Outbox, opts: { onError?: (e:
       if (stream === changes) ops.add(fields[1] ?? '');
       else await remind(s, outbox, JSON.parse(fields[1] ?? '{}') as Notification);
     }
-    for (const op of ops) if (op !== '') await refreshOp(s, outbox, op);
+    for (const op of ops) {
+      if (op === '') continue;
+      await refreshOp(s, outbox, op);
+      if (opts.onEnded === undefined) continue;
+      const rec = await s.ops.get(op);
+      if (rec !== undefined && ENDED.has(rec.status) && (await claim(s.redis, s.prefix, `op-ended:${op}`, rec.status)).first) opts.onEnded(rec);
+    }
     if (entries.length > 0) await s.redis.xack(stream, GROUP, ...entries.map(([id]) => id));
   };
 

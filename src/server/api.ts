@@ -59,7 +59,13 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
     }
   }
   for (const p of parts) await p.start?.();
-  const notifier = runOpNotifier(s, outbox, { onError: (e) => o.log.error({ err: e }, 'notifier') });
+  const notifier = runOpNotifier(s, outbox, {
+    onError: (e) => o.log.error({ err: e }, 'notifier'),
+    onEnded: (op) => {
+      metrics.operations.inc({ kind: op.kind, result: op.status });
+      metrics.durations.observe({ kind: op.kind, result: op.status }, Math.max(0, (Date.parse(op.updatedAt) - Date.parse(op.createdAt)) / 1000));
+    },
+  });
   const sending = runOutbox(outbox, senders, { onError: (e) => o.log.error({ err: e }, 'outbox') });
   const http = await startHttpServer({
     host: o.host ?? config.server.host,

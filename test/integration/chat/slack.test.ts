@@ -150,6 +150,11 @@ describe('Slack over HTTP', () => {
     expect(fake.messages(CHANNEL).filter((m) => textOf(m).includes(opId))).toHaveLength(1);
     expect((await webTemplate(adminClients('gz'), { namespace: ns, kind: 'Deployment', name: 'web' })).image).toBe('registry.example.com/team/web:v2');
 
+    await waitFor('the operation counted in /metrics', async () => {
+      const m = await (await fetch(`${bot.api.url}/metrics`)).text();
+      return /chatops_operations_total\{kind="deploy",result="succeeded"\} 1\b/.test(m) && /chatops_operation_duration_seconds_count\{kind="deploy",result="succeeded"\} 1\b/.test(m) ? true : undefined;
+    }, 10_000, 100);
+
     const late = clickBody('approve', approvalId, 'U0CAROL01', approvalMsg.ts);
     expect((await postSigned(events, late.body, { secret: SECRET })).status).toBe(200);
     expect(textOf((await responseTo(late.responseUrl)).body)).toContain('already approved by bob');
