@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { traceFields } from './telemetry.ts';
 
 /**
  * JSON logs on stderr (pino). Secrets never reach a log line: config values are not logged,
@@ -7,7 +8,8 @@ import { pino, type Logger } from 'pino';
 export type Log = Logger;
 
 export function createLog(name: string, level = process.env['LOG_LEVEL'] ?? 'info'): Log {
-  return pino({ name, level, base: { pid: process.pid } }, pino.destination(2));
+  // Lines logged inside an operation's span carry its trace id, so logs and traces join up.
+  return pino({ name, level, base: { pid: process.pid }, mixin: traceFields }, pino.destination(2));
 }
 
 /** A logger that drops everything (tests that don't look at logs). */

@@ -8,6 +8,7 @@ import { followPort, pickPort } from './local/port.ts';
 import { startLocalClusters, startLocalRedis, usesLocalClusters, type Script } from './local/services.ts';
 import { createLog } from './log.ts';
 import { startApi } from './server/api.ts';
+import { startTelemetry } from './telemetry.ts';
 import { runWorker } from './service/services.ts';
 import { sweep } from './service/sweeper.ts';
 
@@ -142,6 +143,8 @@ async function runAll(configured: Config): Promise<void> {
     if (moved) say(`Port ${configured.server.port} is taken: listening on ${port} instead`);
     const config = local ? followPort(configured, configured.server.port, port) : configured;
 
+    const telemetry = await startTelemetry();
+    started.push({ name: 'trace export', stop: () => telemetry.shutdown() });
     const api = await startApi(config, { redisUrl, log, host, port, ...prefixFromEnv() });
     started.push({ name: 'the API', stop: () => api.stop() });
     const worker = runWorker(api.s);

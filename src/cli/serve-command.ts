@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Log } from '../log.ts';
 import { startApi, type RunningApi } from '../server/api.ts';
+import { startTelemetry } from '../telemetry.ts';
 import { prefixFromEnv } from './setup.ts';
 
 /**
@@ -36,6 +37,7 @@ export function firstSignal(proc: NodeJS.Process = process): Promise<StopSignal>
 }
 
 export async function serveCommand(config: Config, redisUrl: string, opts: ServeOptions, log: Log, stopWhen: Promise<StopSignal> = firstSignal()): Promise<void> {
+  const telemetry = await startTelemetry();
   const api: RunningApi = await startApi(config, {
     redisUrl,
     log,
@@ -47,5 +49,6 @@ export async function serveCommand(config: Config, redisUrl: string, opts: Serve
   const signal = await stopWhen;
   log.info({ signal }, 'stopping: closing the server, parts, notifier, outbox and Redis');
   await api.stop();
+  await telemetry.shutdown();
   log.info('stopped');
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { createServices, runWorker } from '../service/services.ts';
 import { sweep } from '../service/sweeper.ts';
+import { startTelemetry } from '../telemetry.ts';
 import { prefixFromEnv } from './setup.ts';
 
 /**
@@ -9,6 +10,7 @@ import { prefixFromEnv } from './setup.ts';
  * worker killed outright has its jobs picked up by another one (stalled-job detection).
  */
 export async function workerCommand(config: Config, redisUrl: string, opts: { concurrency?: number }, log: (s: string) => void): Promise<void> {
+  const telemetry = await startTelemetry();
   const s = createServices(config, { redisUrl, ...prefixFromEnv() });
   const worker = runWorker(s, opts.concurrency === undefined ? {} : { concurrency: opts.concurrency });
   worker.on('completed', (job) => log(`done ${job.id ?? '?'}`));
@@ -30,4 +32,5 @@ export async function workerCommand(config: Config, redisUrl: string, opts: { co
   log('stopping: finishing the current steps');
   await worker.close();
   await s.close();
+  await telemetry.shutdown();
 }
