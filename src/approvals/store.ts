@@ -93,6 +93,12 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 return false`;
 
+/** Pooled connections reconnect by themselves; a listener keeps ioredis from printing each failed attempt. */
+function quiet(conn: Redis): Redis {
+  conn.on('error', () => undefined);
+  return conn;
+}
+
 export function createApprovalStore(redis: Redis, prefix: string, options: ApprovalStoreOptions = {}): ApprovalStore {
   const clock = options.clock ?? (() => new Date());
   const keepMs = (options.keepClosedSeconds ?? KEEP_CLOSED_SECONDS) * 1000;
@@ -112,7 +118,7 @@ export function createApprovalStore(redis: Redis, prefix: string, options: Appro
   const idle: Redis[] = [];
   let closed = false;
   async function withConnection<T>(work: (conn: Redis) => Promise<T>): Promise<T> {
-    const conn = idle.pop() ?? redis.duplicate();
+    const conn = idle.pop() ?? quiet(redis.duplicate());
     let reusable = true;
     try {
       return await work(conn);

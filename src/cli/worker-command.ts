@@ -15,6 +15,8 @@ export async function workerCommand(config: Config, redisUrl: string, opts: { co
   const worker = runWorker(s, opts.concurrency === undefined ? {} : { concurrency: opts.concurrency });
   worker.on('completed', (job) => log(`done ${job.id ?? '?'}`));
   worker.on('failed', (job, err) => log(`failed ${job?.id ?? '?'}: ${err.message}`));
+  // Redis going away is reported here while BullMQ reconnects.
+  worker.on('error', (err) => log(`worker: ${err.message}`));
   // Approval expiry and reminders: cheap, idempotent, and safe with several workers running it.
   const sweeping = setInterval(() => {
     sweep(s, s.clock()).then(

@@ -60,6 +60,8 @@ export function runOpNotifier(s: Services, outbox: Outbox, opts: { onError?: (e:
   const notifications = `${s.prefix}notifications`;
   // XREADGROUP … BLOCK holds its connection: it gets its own.
   const reader = s.redis.duplicate();
+  // Reconnects by itself; without a listener ioredis prints each failed attempt as unhandled.
+  reader.on('error', () => undefined);
   const consumer = `notifier-${randomUUID()}`;
   let stopped = false;
 

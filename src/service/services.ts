@@ -40,11 +40,17 @@ export interface ServicesOptions {
   readonly prefix?: string;
   readonly clock?: () => Date;
   readonly gatewayFor?: GatewayFor;
+  /** Connection errors (Redis down, restarting), for a log; reconnecting is automatic. */
+  readonly onRedisError?: (e: Error) => void;
 }
 
 export function createServices(config: Config, options: ServicesOptions): Services {
   // BullMQ's blocking connections need maxRetriesPerRequest: null; one client serves all here.
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  // ioredis reconnects by itself (a restarted Redis is picked up again); commands issued
+  // meanwhile fail or wait and their callers handle that. The event only needs a listener, or
+  // ioredis prints every failed reconnect as an unhandled error.
+  redis.on('error', (e: Error) => options.onRedisError?.(e));
   const prefix = options.prefix ?? 'chatops:';
   const clock = options.clock ?? (() => new Date());
   const approvals = createApprovalStore(redis, prefix, { clock });

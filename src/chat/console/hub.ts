@@ -82,6 +82,7 @@ export function createConsoleHub(redis: Redis, store: ConsoleStore, opChangesKey
       if (loop !== undefined) return;
       // XREAD … BLOCK holds its connection: it gets its own.
       reader = redis.duplicate();
+      reader.on('error', () => undefined); // reconnects by itself
       loop = run(reader);
     },
     async stop() {
