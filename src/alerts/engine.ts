@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { runLoop, type Loop } from '../loop.ts';
 import type { Log } from '../log.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import type { Services } from '../service/services.ts';
@@ -297,36 +298,9 @@ export class AlertEngine {
     }
   }
 
-  /** Flushes due groups until stopped. */
-  run(): { stop(): Promise<void> } {
-    let stopped = false;
-    let wake: (() => void) | undefined;
-    const loop = (async () => {
-      while (!stopped) {
-        let handled = 0;
-        try {
-          handled = await this.flushOnce();
-        } catch (e) {
-          if (!stopped) this.log.error({ err: e }, 'alert flusher');
-        }
-        if (stopped) break;
-        if (handled > 0) continue;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.pollMs);
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-      }
-    })();
-    return {
-      async stop() {
-        stopped = true;
-        wake?.();
-        await loop;
-      },
-    };
+  /** Flushes due groups until stopped: at once again while there was work, else after pollMs. */
+  run(): Loop {
+    return runLoop(async () => ((await this.flushOnce()) > 0 ? 0 : this.pollMs), { errorWaitMs: this.pollMs, onError: (e) => this.log.error({ err: e }, 'alert flusher') });
   }
 }
 

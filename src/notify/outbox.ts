@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Message } from '../core/message.ts';
+import { runLoop, type Loop } from '../loop.ts';
 
 /**
  * Every message the bot sends to a chat goes through here: a FIFO per channel in Redis, sent
@@ -329,34 +330,8 @@ export class Outbox {
  * Drains the outbox until stopped: each pass sends what is due, then sleeps until the next
  * channel's turn (at most `idleMs`, so new items are picked up soon).
  */
-export function runOutbox(outbox: Outbox, senders: Readonly<Record<string, ChannelSender>>, opts: { idleMs?: number; onError?: (e: unknown) => void } = {}): { stop(): Promise<void> } {
+export function runOutbox(outbox: Outbox, senders: Readonly<Record<string, ChannelSender>>, opts: { idleMs?: number; onError?: (e: unknown) => void } = {}): Loop {
   const owner = `outbox-${randomUUID()}`;
   const idle = opts.idleMs ?? 100;
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const loop = (async () => {
-    while (!stopped) {
-      let wait = idle;
-      try {
-        wait = Math.min(idle, await outbox.drainOnce(senders, owner));
-      } catch (e) {
-        opts.onError?.(e);
-      }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.max(5, wait));
-        wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      wake?.();
-      await loop;
-    },
-  };
+  return runLoop(async () => Math.max(5, Math.min(idle, await outbox.drainOnce(senders, owner))), { errorWaitMs: idle, ...(opts.onError === undefined ? {} : { onError: opts.onError }) });
 }
