@@ -24,10 +24,14 @@ NODES_PER_CLUSTER=2
 # Fixed ports, all on 127.0.0.1. They sit below 32768 on purpose: Linux hands out ephemeral
 # (outgoing) ports from 32768-60999 (net.ipv4.ip_local_port_range), so a listener up there can
 # collide with some client's source port. gz uses 22xxx, nj 23xxx.
+# CHATOPS_CLUSTER_PORT_OFFSET (default 0) shifts every port, so a second pair of clusters with
+# its own CHATOPS_CLUSTER_DIR can run beside the first (e.g. a benchmark beside the tests).
 port_base() {
+  local off=${CHATOPS_CLUSTER_PORT_OFFSET:-0}
+  [[ "$off" =~ ^[0-9]+$ ]] || { echo "CHATOPS_CLUSTER_PORT_OFFSET must be a number" >&2; return 1; }
   case "$1" in
-    gz) echo 22000 ;;
-    nj) echo 23000 ;;
+    gz) echo $((22000 + off)) ;;
+    nj) echo $((23000 + off)) ;;
     *) echo "unknown cluster $1" >&2; return 1 ;;
   esac
 }
@@ -165,4 +169,39 @@ port_listener() {
   else
     echo "$(awk '{print $4}' <<<"$line")"
   fi
+}
+
+# start_proc <cluster> <component> args... : detached (own session, so closing the terminal
+# does not kill it), output to logs/<component>.log, pid recorded at once.
+start_proc() {
+  local c=$1 comp=$2; shift 2
+  local d; d=$(cdir "$c")
+  # 9>&- : the daemon must not inherit the lock fd, or it would hold the up/down lock forever.
+  setsid "$CLUSTER_BIN_DIR/$comp" "$@" >"$d/logs/$comp.log" 2>&1 </dev/null 9>&- &
+  echo $! > "$(pid_file "$c" "$comp")"
+  local i
+  for ((i = 0; i < 50; i++)); do live_pid "$c" "$comp" >/dev/null && return 0; sleep 0.05; done
+  echo "[cluster] $c: $comp did not start; last lines of $d/logs/$comp.log:" >&2
+  tail -n 30 "$d/logs/$comp.log" >&2 || true
+  return 1
+}
+
+# wait_for <cluster> <component-or-""> <timeout-s> <what> <cmd...>: polls cmd; fails early if the
+# component's process died.
+wait_for() {
+  local c=$1 comp=$2 timeout=$3 what=$4; shift 4
+  local deadline=$(( $(date +%s) + timeout ))
+  while ! "$@" >/dev/null 2>&1; do
+    if [[ -n "$comp" ]] && ! live_pid "$c" "$comp" >/dev/null; then
+      echo "[cluster] $c: $comp exited while waiting for $what; last lines of its log:" >&2
+      tail -n 40 "$(cdir "$c")/logs/$comp.log" >&2 || true
+      return 1
+    fi
+    if (( $(date +%s) >= deadline )); then
+      echo "[cluster] $c: timed out after ${timeout}s waiting for $what" >&2
+      [[ -n "$comp" ]] && { echo "last lines of $(cdir "$c")/logs/$comp.log:" >&2; tail -n 40 "$(cdir "$c")/logs/$comp.log" >&2 || true; }
+      return 1
+    fi
+    sleep 0.2
+  done
 }

@@ -246,41 +246,6 @@ EOF
   } > "$d/kwok.yaml"
 }
 
-# start_proc <cluster> <component> args... : detached (own session, so closing the terminal
-# does not kill it), output to logs/<component>.log, pid recorded at once.
-start_proc() {
-  local c=$1 comp=$2; shift 2
-  local d; d=$(cdir "$c")
-  # 9>&- : the daemon must not inherit the lock fd, or it would hold the up/down lock forever.
-  setsid "$CLUSTER_BIN_DIR/$comp" "$@" >"$d/logs/$comp.log" 2>&1 </dev/null 9>&- &
-  echo $! > "$(pid_file "$c" "$comp")"
-  local i
-  for ((i = 0; i < 50; i++)); do live_pid "$c" "$comp" >/dev/null && return 0; sleep 0.05; done
-  echo "[cluster] $c: $comp did not start; last lines of $d/logs/$comp.log:" >&2
-  tail -n 30 "$d/logs/$comp.log" >&2 || true
-  return 1
-}
-
-# wait_for <cluster> <component-or-""> <timeout-s> <what> <cmd...>: polls cmd; fails early if the
-# component's process died.
-wait_for() {
-  local c=$1 comp=$2 timeout=$3 what=$4; shift 4
-  local deadline=$(( $(date +%s) + timeout ))
-  while ! "$@" >/dev/null 2>&1; do
-    if [[ -n "$comp" ]] && ! live_pid "$c" "$comp" >/dev/null; then
-      echo "[cluster] $c: $comp exited while waiting for $what; last lines of its log:" >&2
-      tail -n 40 "$(cdir "$c")/logs/$comp.log" >&2 || true
-      return 1
-    fi
-    if (( $(date +%s) >= deadline )); then
-      echo "[cluster] $c: timed out after ${timeout}s waiting for $what" >&2
-      [[ -n "$comp" ]] && { echo "last lines of $(cdir "$c")/logs/$comp.log:" >&2; tail -n 40 "$(cdir "$c")/logs/$comp.log" >&2 || true; }
-      return 1
-    fi
-    sleep 0.2
-  done
-}
-
 nodes_ready() { [[ "$(ready_node_count "$1")" -ge "$NODES_PER_CLUSTER" ]]; }
 
 create_nodes() { # cluster
