@@ -4,6 +4,7 @@
 #   - dependencies (npm ci) when node_modules is missing
 #   - Redis (Debian's redis-server, installed when missing) on a free loopback port
 #   - Debian's Chromium for the browser tests (installed when missing)
+#   - Alertmanager, built from its Go module when not cached (scripts/alertmanager/build.sh)
 #   - the local Kubernetes control planes, built from Go modules when not cached
 #     (test/integration/global-setup.ts runs scripts/cluster/up.sh)
 # then typechecks, lints and runs the unit and integration tests.
@@ -20,6 +21,11 @@ export REDIS_URL
 trap 'bash scripts/services/redis.sh stop "$redis_dir"' EXIT
 CHROMIUM_PATH=$(bash scripts/services/chromium.sh)   # the browser tests' Debian Chromium
 export CHROMIUM_PATH
+# The real Alertmanager for the test that has it send to the bot (built from its Go module
+# once, a minute or two, then cached beside the control-plane binaries).
+bash scripts/alertmanager/build.sh
+ALERTMANAGER_BIN=$(bash scripts/alertmanager/build.sh --path)
+export ALERTMANAGER_BIN
 
 echo "== typecheck"; tsc -p tsconfig.json
 echo "== lint"; eslint .

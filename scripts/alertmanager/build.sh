@@ -10,8 +10,10 @@ set -euo pipefail
 AM_VERSION=${AM_VERSION:-0.34.2}
 CHATOPS_K8S_CACHE=${CHATOPS_K8S_CACHE:-$HOME/.cache/chatops-k8s}
 OUT="$CHATOPS_K8S_CACHE/alertmanager-$AM_VERSION"
+# `build.sh --path`: print where the binary is (or will be) and build nothing.
+if [[ "${1:-}" == --path ]]; then echo "$OUT/alertmanager"; exit 0; fi
 if [[ -x "$OUT/alertmanager" && -f "$OUT/.complete" ]]; then
-  echo "alertmanager: cached in $OUT"
+  echo "alertmanager: cached in $OUT" >&2
   exit 0
 fi
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
@@ -26,7 +28,7 @@ mkdir -p "$work/am/ui/app/dist"
 echo '<!doctype html><title>Alertmanager</title><p>UI not bundled in this build.' \
   > "$work/am/ui/app/dist/index.html"
 mkdir -p "$OUT"
-(cd "$work/am" && go build -trimpath -ldflags "-s -w" -o "$OUT/alertmanager" ./cmd/alertmanager)
-"$OUT/alertmanager" --version 2>&1 | head -1
+(cd "$work/am" && go build >&2 -trimpath -ldflags "-s -w" -o "$OUT/alertmanager" ./cmd/alertmanager)
+"$OUT/alertmanager" --version 2>&1 | head -1 >&2
 date -u +%FT%TZ > "$OUT/.complete"
-echo "[alertmanager:build $(( $(date +%s) - start ))s] built into $OUT"
+echo "[alertmanager:build $(( $(date +%s) - start ))s] built into $OUT" >&2
