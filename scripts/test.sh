@@ -27,6 +27,12 @@ bash scripts/alertmanager/build.sh
 ALERTMANAGER_BIN=$(bash scripts/alertmanager/build.sh --path)
 export ALERTMANAGER_BIN
 
+# `scripts/test.sh <integration test files…>` (e.g. `npm run test:faults`): the same services,
+# only those files.
+if [[ $# -gt 0 ]]; then
+  echo "== integration tests: $*"; vitest run --project integration "$@"
+  exit 0
+fi
 echo "== typecheck"; tsc -p tsconfig.json
 echo "== lint"; eslint .
 echo "== unit tests"; vitest run --project unit

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
-import type { RolloutResult } from '../kube/rollout.ts';
+import type { ContactChange, RolloutResult } from '../kube/rollout.ts';
 import type { JobKind, JobPayload, SpecOf, Workload } from './spec.ts';
 
 /**
@@ -90,24 +90,65 @@ export function summarize(verb: string, results: readonly TargetResult[]): JobRe
 
 /**
  * Follows a workload's rollout after a write, reporting each state as a progress event (the
- * share of replicas both updated and available), optionally tagged with the batch.
+ * share of replicas both updated and available), optionally tagged with the batch, and saying
+ * in chat and in the audit log when the cluster stops answering and when it answers again.
  */
 export function followWithProgress(ctx: JobContext, gw: ClusterGateway, w: Workload, generation: number, batch?: number): Promise<RolloutResult> {
   const tag = batch === undefined ? {} : { batch };
+  let percent = 0;
   return gw.followRollout(refOf(w), {
     timeoutMs: ctx.rolloutTimeoutMs,
     minGeneration: generation,
     signal: ctx.signal,
-    onProgress: (p) =>
-      ctx.progress({
-        step: 'rollout',
-        ...tag,
-        cluster: w.cluster,
-        workload: w.name,
-        percent: p.replicas === 0 ? 100 : Math.round((100 * Math.min(p.updated, p.available)) / p.replicas),
-        message: `${p.updated}/${p.replicas} updated, ${p.available} available`,
-      }),
+    onProgress: (p) => {
+      percent = p.replicas === 0 ? 100 : Math.round((100 * Math.min(p.updated, p.available)) / p.replicas);
+      return ctx.progress({ step: 'rollout', ...tag, cluster: w.cluster, workload: w.name, percent, message: `${p.updated}/${p.replicas} updated, ${p.available} available` });
+    },
+    onContact: async (change) => {
+      const note = contactNote(contactBoard(ctx), w.cluster, change);
+      if (note === undefined) return;
+      await ctx.progress({ step: 'rollout', ...tag, cluster: w.cluster, percent, message: note });
+      await ctx.audit('step', note, { cluster: w.cluster, contact: change.state, ...(change.state === 'back' ? { downMs: change.downMs } : {}) }, w);
+    },
   });
+}
+
+/**
+ * Per job and cluster, how many followed workloads can't reach it, so an outage is told once
+ * per cluster (not once per workload of a 500-workload batch) and its end once.
+ */
+export type ContactBoard = Map<string, { lost: number; told: boolean }>;
+const boards = new WeakMap<JobContext, ContactBoard>();
+
+function contactBoard(ctx: JobContext): ContactBoard {
+  let b = boards.get(ctx);
+  if (b === undefined) boards.set(ctx, (b = new Map<string, { lost: number; told: boolean }>()));
+  return b;
+}
+
+/** What to say about one follower's contact change, if anything (the first loss, the first return). Updates `board`. */
+export function contactNote(board: ContactBoard, cluster: string, change: ContactChange): string | undefined {
+  const c = board.get(cluster) ?? { lost: 0, told: false };
+  board.set(cluster, c);
+  if (change.state === 'lost') {
+    c.lost++;
+    if (c.told) return undefined;
+    c.told = true;
+    return `lost contact with cluster ${cluster} (${change.reason}); waiting for it to answer again`;
+  }
+  c.lost = Math.max(0, c.lost - 1);
+  if (!c.told) return undefined;
+  c.told = false;
+  return `cluster ${cluster} answers again after ${seconds(change.downMs)}; following the rollout`;
+}
+
+/** " (cluster gz did not answer for 31 s on the way)" when a rollout outlived an outage, else "". */
+export function outageNote(cluster: string, rollout: RolloutResult): string {
+  return rollout.unreachableMs >= 1000 ? ` (cluster ${cluster} did not answer for ${seconds(rollout.unreachableMs)} on the way)` : '';
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
 }
 
 /** Why a rollout did not complete, with the pods' reasons: "… progress deadline (pods: CrashLoopBackOff)". */

@@ -51,7 +51,17 @@ export interface FollowOptions {
   /** Whether to attach a diagnosis on failure or timeout; default true. */
   readonly diagnose?: boolean | undefined;
   readonly now?: (() => number) | undefined;
+  /**
+   * Called when the cluster stops answering (a transient error after a good read, or at the
+   * first read) and when it answers again, so the caller can say so while it keeps waiting.
+   * Errors in it are not caught.
+   */
+  readonly onContact?: ((change: ContactChange) => void | Promise<void>) | undefined;
 }
+
+export type ContactChange =
+  | { readonly state: 'lost'; readonly reason: string }
+  | { readonly state: 'back'; readonly downMs: number };
 
 export interface RolloutResult {
   readonly outcome: 'complete' | 'failed' | 'timeout' | 'cancelled';
@@ -62,6 +72,8 @@ export interface RolloutResult {
   readonly updates: number;
   readonly elapsedMs: number;
   readonly diagnosis: Diagnosis | undefined;
+  /** Time the cluster did not answer while being followed, summed over every outage. */
+  readonly unreachableMs: number;
 }
 
 export function progressOf(s: WorkloadStatus): RolloutProgress {
@@ -125,6 +137,8 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
   let lastKey = '';
   let updates = 0;
   let last: RolloutProgress | undefined;
+  let lostAt: number | undefined;
+  let unreachableMs = 0;
   const finish = async (outcome: RolloutResult['outcome'], state: { reason: string | undefined; message: string }): Promise<RolloutResult> => {
     const wantDiagnosis = (options.diagnose ?? true) && (outcome === 'failed' || outcome === 'timeout');
     let diagnosis: Diagnosis | undefined;
@@ -144,6 +158,7 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
       updates,
       elapsedMs: now() - started,
       diagnosis,
+      unreachableMs: unreachableMs + (lostAt === undefined ? 0 : now() - lostAt),
     };
   };
 
@@ -153,8 +168,22 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
     try {
       status = await workloadStatus(c, ref);
     } catch (e) {
-      // A blip while reading is not the rollout failing: keep polling until the deadline.
-      if (!(e instanceof KubeError) || !e.retryable) throw e;
+      // A blip while reading, or the apiserver down for a while, is not the rollout failing:
+      // keep polling until the deadline, and say once that the cluster stopped answering.
+      // An apiserver coming back answers 403 for a moment, until its RBAC caches are filled:
+      // during an outage already seen, that is the outage going on, not a lost permission.
+      const outage = e instanceof KubeError && (e.retryable || (lostAt !== undefined && e.kind === 'forbidden'));
+      if (!outage) throw e;
+      if (lostAt === undefined) {
+        lostAt = now();
+        await options.onContact?.({ state: 'lost', reason: e.message });
+      }
+    }
+    if (status !== undefined && lostAt !== undefined) {
+      const downMs = now() - lostAt;
+      unreachableMs += downMs;
+      lostAt = undefined;
+      await options.onContact?.({ state: 'back', downMs });
     }
     if (status !== undefined) {
       const p = progressOf(status);

@@ -1,6 +1,6 @@
 import { KubeError } from '../../kube/errors.ts';
 import { StaleRequest } from '../../kube/retry.ts';
-import { describeTarget, followWithProgress, forEachTarget, refOf, rolloutFailure, summarize, type Processor, type TargetResult } from '../context.ts';
+import { describeTarget, followWithProgress, forEachTarget, outageNote, refOf, rolloutFailure, summarize, type Processor, type TargetResult } from '../context.ts';
 
 /**
  * Sets the new image on every bound workload and follows each rollout to the end. A workload
@@ -25,7 +25,7 @@ export const deploy: Processor<'deploy'> = async (spec, ctx) => {
       }
       await ctx.progress({ step: 'rollout', cluster: w.cluster, workload: w.name, percent: 0, message: `rolling out on ${w.cluster}` });
       const rollout = await followWithProgress(ctx, gw, w, generation);
-      if (rollout.outcome === 'complete') return { ...base, outcome: 'done', message: `${spec.image} is live` };
+      if (rollout.outcome === 'complete') return { ...base, outcome: 'done', message: `${spec.image} is live${outageNote(w.cluster, rollout)}` };
       const why = rolloutFailure(rollout);
       if (!spec.autoRollback) return { ...base, outcome: 'failed', message: why };
       try {

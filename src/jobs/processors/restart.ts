@@ -1,4 +1,4 @@
-import { describeTarget, forEachTarget, refOf, summarize, type Processor, type TargetResult } from '../context.ts';
+import { describeTarget, followWithProgress, forEachTarget, outageNote, refOf, summarize, type Processor, type TargetResult } from '../context.ts';
 
 /** A rolling restart keyed by the operation's token: a replay finds the token set and writes nothing. */
 export const restart: Processor<'restart'> = async (spec, ctx) => {
@@ -9,9 +9,9 @@ export const restart: Processor<'restart'> = async (spec, ctx) => {
       const base = { cluster: w.cluster, workload: `${w.namespace}/${w.name}` };
       const r = await gw.restart({ ...refOf(w), token: spec.token });
       await ctx.audit('step', `${r.changed ? 'restarted' : 'found restarted'} ${describeTarget(w)}`, { token: spec.token, changed: r.changed }, w);
-      const rollout = await gw.followRollout(refOf(w), { timeoutMs: ctx.rolloutTimeoutMs, minGeneration: r.generation, signal: ctx.signal });
+      const rollout = await followWithProgress(ctx, gw, w, r.generation);
       if (rollout.outcome !== 'complete') return { ...base, outcome: 'failed', message: rollout.message };
-      return { ...base, outcome: r.changed ? 'done' : 'unchanged', message: 'restarted' };
+      return { ...base, outcome: r.changed ? 'done' : 'unchanged', message: `restarted${outageNote(w.cluster, rollout)}` };
     }),
   );
   return summarize('restart', results);

@@ -1,5 +1,5 @@
 import { StaleRequest } from '../../kube/retry.ts';
-import { describeTarget, forEachTarget, refOf, summarize, type Processor, type TargetResult } from '../context.ts';
+import { describeTarget, followWithProgress, forEachTarget, outageNote, refOf, summarize, type Processor, type TargetResult } from '../context.ts';
 
 /**
  * Rolls each workload back to the revision bound when the request was made, conditional on the
@@ -23,9 +23,9 @@ export const rollback: Processor<'rollback'> = async (spec, ctx) => {
       try {
         const r = await gw.rollback({ ...refOf(w), target: { kind: 'revision', revision: t.toRevision }, expectedRevision: t.fromRevision, changeCause: `chatops ${ctx.payload.opId}: rollback to revision ${t.toRevision} (by ${ctx.payload.requestedBy})` });
         await ctx.audit('step', `rolled ${describeTarget(w)} back from revision ${r.from.revision} to ${r.to.revision}`, { from: r.from.revision, to: r.to.revision, changed: r.changed }, w);
-        const rollout = await gw.followRollout(refOf(w), { timeoutMs: ctx.rolloutTimeoutMs, minGeneration: r.generation, signal: ctx.signal });
+        const rollout = await followWithProgress(ctx, gw, w, r.generation);
         if (rollout.outcome !== 'complete') return { ...base, outcome: 'failed', message: rollout.message };
-        return { ...base, outcome: 'done', message: `back on revision ${t.toRevision} (${t.toImage})` };
+        return { ...base, outcome: 'done', message: `back on revision ${t.toRevision} (${t.toImage})${outageNote(w.cluster, rollout)}` };
       } catch (e) {
         if (e instanceof StaleRequest) return { ...base, outcome: 'blocked', message: e.message };
         throw e;

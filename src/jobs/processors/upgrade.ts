@@ -1,7 +1,7 @@
 import { KubeError } from '../../kube/errors.ts';
 import { selectContainers } from '../../kube/images.ts';
 import { StaleRequest } from '../../kube/retry.ts';
-import { describeTarget, followWithProgress, refOf, rolloutFailure, type JobContext, type JobResult, type Processor, type TargetResult } from '../context.ts';
+import { describeTarget, followWithProgress, outageNote, refOf, rolloutFailure, type JobContext, type JobResult, type Processor, type TargetResult } from '../context.ts';
 import { leaseKey } from '../leases.ts';
 import { createLedger, type Ledger, type LedgerSnapshot } from '../ledger.ts';
 import { runProbe } from '../probe.ts';
@@ -160,9 +160,10 @@ async function updateWorkload(r: Run, t: UpgradeTarget, snap: LedgerSnapshot, ba
     if (rollout.outcome !== 'complete') {
       return fail(rolloutFailure(rollout));
     }
-    await ledger.moveWorkload(opId, key, 'done', `${spec.image} is live`);
-    await ctx.progress({ step: 'workload', batch: batch + 1, cluster: w.cluster, workload: w.name, percent: 100, message: `${spec.image} is live` });
-    return { ok: true, message: `${spec.image} is live` };
+    const live = `${spec.image} is live${outageNote(w.cluster, rollout)}`;
+    await ledger.moveWorkload(opId, key, 'done', live);
+    await ctx.progress({ step: 'workload', batch: batch + 1, cluster: w.cluster, workload: w.name, percent: 100, message: live });
+    return { ok: true, message: live };
   };
   return ctx.withLease(w, async () => {
     try {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminClients } from '../support/cluster.ts';
 import { auditMark, countBotWrites } from '../support/audit.ts';
 import { testNamespace } from '../support/namespace.ts';
+import { faultReport } from '../support/report.ts';
 import { createDeployment, waitFor, waitForRollout } from '../support/workloads.ts';
 import { startFakeSlackApi, type FakeSlackApi } from '../../fakes/slack-api.ts';
 import { FAKE_TEAM_ID, postSigned, slashCommandBody, signSlack } from '../../fakes/slack-sign.ts';
@@ -60,15 +61,19 @@ describe('bad requests', () => {
       { what: 'a timestamp that is not a number', send: () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': 'soon', 'x-slack-signature': 'v0=00' }, body: '{}' }), status: [401] },
       { what: 'an unknown path', send: () => fetch(`${bot.api.url}/slack/other`, { method: 'POST', body: '{}' }), status: [404] },
     ];
+    const statuses: number[] = [];
     for (const c of cases) {
       const res = await c.send();
+      statuses.push(res.status);
       expect(c.status, `${c.what}: got ${res.status}`).toContain(res.status);
       await res.body?.cancel();
     }
     expect((await fetch(`${bot.api.url}/healthz`)).status).toBe(200);
     const good = await postSigned(url, slashCommandBody({ command: '/ops', text: 'help', user_id: PEOPLE.alice.slack, team_id: FAKE_TEAM_ID, channel_id: 'C0FAULTS', response_url: fake.responseUrl('f1') }), { secret: SECRET });
     expect(good.status).toBe(200);
-    expect((await bot.api.s.ops.list(100)).length).toBe(before);
+    const after = (await bot.api.s.ops.list(100)).length;
+    expect(after).toBe(before);
+    faultReport('bad-requests', { requests: cases.length, statuses: statuses.join(','), new_operations: after - before, server_up_after: true });
   });
 });
 
@@ -97,8 +102,11 @@ describe('two API processes and two workers on one Redis', () => {
       expect(ops).toHaveLength(10);
       expect(ops.every((o) => o.status === 'succeeded')).toBe(true);
       // One write per deploy, whoever received it and whichever worker ran it.
-      expect(await countBotWrites(mark, { namespace: ns, successfulOnly: true })).toBe(10);
+      const writes = await countBotWrites(mark, { namespace: ns, successfulOnly: true });
+      expect(writes).toBe(10);
       expect(new Set(ran.values())).toEqual(new Set(['a', 'b']));
+      const byWorker = [...ran.values()];
+      faultReport('two-apis-two-workers', { deploys: 10, deliveries: sent.length, operations: ops.length, bot_writes: writes, ran_on_worker_a: byWorker.filter((w) => w === 'a').length, ran_on_worker_b: byWorker.filter((w) => w === 'b').length });
     } finally {
       await a.stop();
       await b.stop();

@@ -4,6 +4,7 @@ import { message } from '../../../src/core/message.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { createDeployment, waitFor, waitForRollout, webTemplate } from '../support/workloads.ts';
+import { faultReport } from '../support/report.ts';
 import { startFakeSlackApi, type FakeMessage, type FakeSlackApi } from '../../fakes/slack-api.ts';
 import { appMentionEventBody, blockActionBody, FAKE_TEAM_ID, postSigned, slashCommandBody } from '../../fakes/slack-sign.ts';
 import { startFakeSocketMode, type FakeSocketMode } from '../../fakes/slack-socket.ts';
@@ -187,7 +188,9 @@ describe('Slack over HTTP', () => {
     }
     const got = fake.messages(channel).map((m) => /storm message (\d+)/.exec(m.text ?? '')?.[1]);
     expect(got).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
-    expect(fake.calls.filter((c) => c.method === 'chat.postMessage' && c.outcome === 'http_429' && c.args['channel'] === channel).length).toBeGreaterThan(0);
+    const throttled = fake.calls.filter((c) => c.method === 'chat.postMessage' && c.outcome === 'http_429' && c.args['channel'] === channel).length;
+    expect(throttled).toBeGreaterThan(0);
+    faultReport('slack-429-storm', { sent: 8, answered_429: throttled, arrived: got.length, lost: 8 - new Set(got).size, duplicated: got.length - new Set(got).size, in_order: true });
   });
 
   it('with 500s and a request that never answers (timeout), every message still arrives once, in order', async () => {
@@ -197,8 +200,10 @@ describe('Slack over HTTP', () => {
     for (let i = 0; i < 5; i++) await bot.api.outbox.post(`slack:${channel}`, message(`flaky message ${i}`, 'info'));
     await waitFor('5 messages', () => (fake.messages(channel).length >= 5 ? true : undefined), 60_000, 200);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(fake.messages(channel).map((m) => /flaky message (\d+)/.exec(m.text ?? '')?.[1])).toEqual(['0', '1', '2', '3', '4']);
+    const arrived = fake.messages(channel).map((m) => /flaky message (\d+)/.exec(m.text ?? '')?.[1]);
+    expect(arrived).toEqual(['0', '1', '2', '3', '4']);
     expect(fake.calls.filter((c) => c.method === 'chat.postMessage' && c.args['channel'] === channel).map((c) => c.outcome).slice(0, 3)).toEqual(['http_500', 'http_500', 'hang']);
+    faultReport('slack-500-timeout', { sent: 5, answered_500: 2, never_answered: 1, arrived: arrived.length, lost: 5 - new Set(arrived).size, duplicated: arrived.length - new Set(arrived).size, in_order: true });
   });
 });
 

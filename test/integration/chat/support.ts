@@ -47,16 +47,16 @@ export interface Bot {
 }
 
 /** The API role (HTTP server, adapters, notifier, outbox) and a worker, on a unique Redis prefix. */
-export async function startBot(config: Config, extra: Partial<Parameters<typeof startApi>[1]> = {}): Promise<Bot> {
+export async function startBot(config: Config, extra: Partial<Parameters<typeof startApi>[1]> = {}, worker: { rolloutTimeoutMs?: number } = {}): Promise<Bot> {
   const url = process.env['REDIS_URL'];
   if (url === undefined) throw new Error('REDIS_URL is not set: run the tests with npm test, which starts Redis');
   const api = await startApi(config, { redisUrl: url, prefix: `chat-${randomBytes(4).toString('hex')}:`, log: silentLog(), host: '127.0.0.1', port: 0, ...extra });
-  const worker = runWorker(api.s, { rolloutTimeoutMs: 60_000, lockDurationMs: 5_000, concurrency: 2 });
+  const w = runWorker(api.s, { rolloutTimeoutMs: worker.rolloutTimeoutMs ?? 60_000, lockDurationMs: 5_000, concurrency: 2 });
   return {
     api,
-    worker,
+    worker: w,
     async stop() {
-      await worker.close();
+      await w.close();
       await api.stop();
     },
   };

@@ -9,6 +9,7 @@ import { decideApproval, submit } from '../../../src/service/requests.ts';
 import { createServices, runWorker } from '../../../src/service/services.ts';
 import { adminClients } from '../support/cluster.ts';
 import { auditMark, countBotWrites } from '../support/audit.ts';
+import { faultReport } from '../support/report.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { createDeployment, waitFor, waitForRollout } from '../support/workloads.ts';
 import { jobsConfig } from './support.ts';
@@ -99,6 +100,8 @@ describe('Redis restarted under load', () => {
       return all.every((o) => o !== undefined && ['succeeded', 'failed', 'blocked'].includes(o.status)) ? all : undefined;
     }, 120_000, 500);
     expect(ops.map((o) => o?.status)).toEqual(APPS.map(() => 'succeeded'));
-    expect(await countBotWrites(mark, { namespace: ns.name, successfulOnly: true })).toBe(APPS.length);
+    const writes = await countBotWrites(mark, { namespace: ns.name, successfulOnly: true });
+    expect(writes).toBe(APPS.length);
+    faultReport('redis-restart', { deploys: APPS.length, approved_before_restart: 4, approved_after_restart: APPS.length - 4, lost_approvals_or_jobs: APPS.length - ops.filter((o) => o?.status === 'succeeded').length, bot_writes: writes });
   });
 });

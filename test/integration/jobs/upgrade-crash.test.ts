@@ -8,6 +8,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { LedgerSnapshot } from '../../../src/jobs/ledger.ts';
 import { submit } from '../../../src/service/requests.ts';
 import { auditMark } from '../support/audit.ts';
+import { faultReport } from '../support/report.ts';
 import { REPO, waitFor } from '../support/workloads.ts';
 import { appNames, deploymentWrites, delivery, each, fleet, images, ledgerOf, marks, upgradeConfig, upgradeConfigDoc, upgradeHarness, waitForStatus } from './upgrade-support.ts';
 
@@ -82,6 +83,7 @@ describe('batch upgrade under kill -9', () => {
       expect(opId, req.message.text).toBeDefined();
       await waitFor('batch 2 to start', async () => ((await ledgerOf(t.s, opId).catch(() => undefined))?.batches[1] === 'running' ? true : undefined), 60_000, 50);
       const killedAt: string[] = [];
+      const resumeMs: number[] = [];
       for (let k = 0; k < KILLS_PER_RUN; k++) {
         await sleep(randomInt(200, 2500));
         if ((await ledgerOf(t.s, opId)).batches[1] !== 'running') break; // the batch finished first: nothing left to interrupt
@@ -89,21 +91,31 @@ describe('batch upgrade under kill -9', () => {
         const before = await ledgerOf(t.s, opId);
         const steps = [...before.workloads.values()].map((w) => w.step);
         killedAt.push(`${steps.filter((x) => x === 'done').length} done + ${steps.filter((x) => x === 'written').length} written`);
+        const killed = Date.now();
         child = await startChild(env);
         // Wait for the new worker to take the job over (after the dead one's lock ran out) and move a workload on.
         await waitFor('the job to resume in the new worker', async () => {
           const now = await ledgerOf(t.s, opId);
           return progressOf(now) !== progressOf(before) || now.gate.state !== 'running' ? true : undefined;
         }, 45_000, 100);
+        resumeMs.push(Date.now() - killed);
       }
       const op = await waitForStatus(t.s, opId, ['succeeded', 'paused', 'failed', 'cancelled'], 90_000);
       expect(op.status, `${op.summary} (killed at: ${killedAt.join(', ')}; child log: ${child.log.join('')})`).toBe('succeeded');
       expect(killedAt.length).toBeGreaterThan(0);
       expect(await images(ns.name, apps, 'gz')).toEqual(apps.map(() => target));
       expect(await images(ns.name, apps, 'nj')).toEqual(apps.map(() => target));
-      console.info(`[upgrade-crash] run ${run}: killed at ${killedAt.join('; ')} (of 20 workloads)`);
       const writes = await deploymentWrites(m, ns.name);
       expect(Object.fromEntries([...writes].sort()), `run ${run}, killed at: ${killedAt.join(', ')}`).toEqual(Object.fromEntries([...each(apps, 1)].sort()));
+      faultReport('worker-kill-9', {
+        run,
+        kills: killedAt.length,
+        killed_at: killedAt.join('; '),
+        resume_s: resumeMs.map((ms) => (ms / 1000).toFixed(1)).join(','),
+        workloads: 20,
+        duplicate_writes: [...writes.values()].reduce((n, c) => n + Math.max(0, c - 1), 0),
+        stuck_jobs: op.status === 'succeeded' ? 0 : 1,
+      });
     }
   });
 });
