@@ -10,9 +10,9 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startChild(script: string, args: readonly string[], env: Readonly<Record<string, string>>): Child {
+export function startChild(script: string, args: readonly string[], env: Readonly<Record<string, string>>, nodeFlags: readonly string[] = []): Child {
   const startedAt = performance.now();
-  const proc = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeFlags, script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   proc.stdout?.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter((l) => l !== '')));
   proc.stderr?.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter((l) => l !== '')));
@@ -47,4 +47,31 @@ export async function waitForLine(c: Child, re: RegExp, timeoutMs = 30_000): Pro
     if (Date.now() > deadline) throw new Error(`no line matching ${String(re)} within ${timeoutMs} ms; output:\n${c.output.join('\n')}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** Like startChild, for a program other than Node (e.g. the Alertmanager binary). */
+export function startProgram(command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Child {
+  const startedAt = performance.now();
+  const proc = spawn(command, [...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  proc.stdout?.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter((l) => l !== '')));
+  proc.stderr?.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter((l) => l !== '')));
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  return {
+    proc,
+    startedAt,
+    output,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Peak resident set size of a process so far (VmHWM) in MB, from /proc. */
+export function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? Number.NaN : Number(m[1]) / 1024;
 }

@@ -2,19 +2,16 @@
 import { Command as Cli } from 'commander';
 import { formatProblems, loadConfig } from '../config/load.ts';
 import { defaultConfigPath } from '../config/paths.ts';
-import { applyBotRbac, generatedHeader, rbacConfigFromConfigMap, rbacYaml } from './rbac-command.ts';
-import { runCommand } from './run-command.ts';
-import { createSamples } from './samples-command.ts';
-import { createServices } from '../service/services.ts';
-import { createLog } from '../log.ts';
-import { serveCommand } from './serve-command.ts';
 import { actorFrom, CliError, configFrom, EXIT, prefixFromEnv, redisUrlFrom } from './setup.ts';
-import { workerCommand } from './worker-command.ts';
 
 /**
  * The `chatops` command line: the same grammar, policy and messages as chat. Outside local
  * mode it always acts as the configured operator, so nobody can use it to approve their own
  * request by claiming to be someone else.
+ *
+ * Each subcommand imports what it needs when it runs: `chatops serve` (a long-running API
+ * process) then never loads the Kubernetes client, the worker or the RBAC tools, which keeps
+ * its idle memory down.
  */
 /** Runs a command body, turning a CliError into its message and exit code. */
 async function guarded(body: () => Promise<void>): Promise<void> {
@@ -47,6 +44,7 @@ program
     await guarded(async () => {
       const { config } = configFrom(opts.config);
       const actor = actorFrom(config, opts.as);
+      const { runCommand } = await import('./run-command.ts');
       process.exitCode = await runCommand(config, actor, words.join(' '), { ...(opts.wait === true ? { wait: true } : {}), ...(opts.delivery === undefined ? {} : { delivery: opts.delivery }) }, (l) => process.stdout.write(l + '\n'));
     });
   });
@@ -61,6 +59,7 @@ program
       const { config } = configFrom(opts.config);
       const url = redisUrlFrom(config);
       if (url === undefined) throw new CliError('The worker needs Redis: set REDIS_URL or redis.url in the config.', EXIT.usage);
+      const { workerCommand } = await import('./worker-command.ts');
       await workerCommand(config, url, opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }, (l) => process.stdout.write(`[worker] ${l}\n`));
     });
   });
@@ -77,6 +76,7 @@ program
       const { config } = configFrom(opts.config);
       const url = redisUrlFrom(config);
       if (url === undefined) throw new CliError('The API role needs Redis: set REDIS_URL or redis.url in the config.', EXIT.usage);
+      const [{ serveCommand }, { createLog }] = await Promise.all([import('./serve-command.ts'), import('../log.ts')]);
       await serveCommand(config, url, { host: opts.host, port: opts.port }, createLog('chatops-api'));
     });
   });
@@ -117,6 +117,7 @@ program
       return;
     }
     const file = opts.configmap ?? opts.config ?? process.env['CHATOPS_CONFIG'] ?? defaultConfigPath();
+    const { applyBotRbac, generatedHeader, rbacConfigFromConfigMap, rbacYaml } = await import('./rbac-command.ts');
     const loaded = opts.configmap === undefined ? loadConfig(file) : rbacConfigFromConfigMap(file);
     if (!loaded.ok) {
       process.stderr.write(`Config ${file} has problems:\n${formatProblems(loaded.error)}\n`);
@@ -147,6 +148,7 @@ program
       const { config } = configFrom(opts.config);
       const url = redisUrlFrom(config);
       if (url === undefined) throw new CliError('The audit log lives in Redis: set REDIS_URL or redis.url in the config.', EXIT.usage);
+      const { createServices } = await import('../service/services.ts');
       const s = createServices(config, { redisUrl: url, ...prefixFromEnv() });
       try {
         const r = await s.audit.exportJsonl(process.stdout, opts.after === undefined ? {} : { afterId: opts.after });
@@ -165,6 +167,7 @@ program
   .action(async (opts: { config?: string; adminContext: string }) => {
     await guarded(async () => {
       const { config } = configFrom(opts.config);
+      const { createSamples } = await import('./samples-command.ts');
       const ok = await createSamples(config, opts.adminContext, (l) => process.stdout.write(l + '\n'));
       process.exitCode = ok ? EXIT.ok : EXIT.failed;
     });

@@ -45,7 +45,7 @@ export async function serveCommand(config: Config, redisUrl: string, opts: Serve
     ...(opts.host === undefined ? {} : { host: opts.host }),
     ...(opts.port === undefined ? {} : { port: opts.port }),
   });
-  log.info({ mode: config.mode }, 'api role running; SIGTERM stops it');
+  log.info({ mode: config.mode, url: api.url }, 'api role running; SIGTERM stops it');
   const signal = await stopWhen;
   log.info({ signal }, 'stopping: closing the server, parts, notifier, outbox and Redis');
   await api.stop();

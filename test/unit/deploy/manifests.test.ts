@@ -217,7 +217,8 @@ describe('the Dockerfile', () => {
   it('builds in stages from the official Node 24 image, with production dependencies from the lockfile', () => {
     const arg = lines.find((l) => l.startsWith('ARG NODE_IMAGE='));
     expect(arg).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-slim$/);
-    expect(lines.filter((l) => l.startsWith('FROM '))).toEqual(['FROM ${NODE_IMAGE} AS deps', 'FROM ${NODE_IMAGE}']);
+    expect(lines.filter((l) => l.startsWith('FROM '))).toEqual(['FROM ${NODE_IMAGE} AS deps', 'FROM ${NODE_IMAGE} AS build', 'FROM ${NODE_IMAGE}']);
+    expect(lines).toContain('RUN bash scripts/build.sh /app/dist');
     expect(lines).toContainEqual(expect.stringMatching(/^RUN npm ci --omit=dev --ignore-scripts\b/));
     const engines = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
     expect(engines).toMatch(/>=24\b/);
@@ -229,7 +230,7 @@ describe('the Dockerfile', () => {
     expect(user[0]).toMatch(/^USER [1-9]\d*:[1-9]\d*$/);
     const uid = Number(/^USER (\d+)/.exec(user[0] ?? '')?.[1]);
     expect(podOf('chatops-api').securityContext?.['runAsUser']).toBe(uid);
-    expect(lines).toContain('ENTRYPOINT ["node", "src/cli/chatops.ts"]');
+    expect(lines).toContainEqual(expect.stringMatching(/^ENTRYPOINT \["node", ("--[a-z-]+=\d+", )*"src\/cli\/chatops\.js"\]$/));
     expect(lines).toContain('CMD ["serve"]');
     expect(lines.some((l) => l.startsWith('HEALTHCHECK'))).toBe(false);
     // The last stage is the runtime one: USER comes after its FROM.
