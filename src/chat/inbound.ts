@@ -3,9 +3,10 @@ import { handleText } from '../core/handle.ts';
 import type { Message } from '../core/message.ts';
 import type { ParseOptions } from '../core/parse.ts';
 import { refreshOp } from '../notify/op-notifier.ts';
-import type { Outbox } from '../notify/outbox.ts';
+import { platformLabel, type Outbox } from '../notify/outbox.ts';
 import { showOpIn } from '../service/op-live.ts';
 import { decideApproval, decideUpgrade, submit, type Reply } from '../service/requests.ts';
+import { inRequestSpan, noteRequest, replyAttributes } from '../service/request-trace.ts';
 import type { Services } from '../service/services.ts';
 
 /**
@@ -46,15 +47,22 @@ export interface Carried {
   readonly reply: Reply;
 }
 
-export async function carryOut(s: Services, outbox: Outbox, req: ChatRequest): Promise<Carried> {
-  const reply = await submit(s, { text: req.text, actor: req.actor, deliveryId: req.deliveryId, channel: req.channel, ...(req.parse === undefined ? {} : { parse: req.parse }) });
-  if (reply.opId === undefined) return { message: reply.message, live: false, reply };
-  // A new operation shows in the channel it was asked in; a decision on one (typed /approve,
-  // /continue) refreshes the message wherever the operation already shows.
-  const isNewOp = reply.created === true;
-  if (isNewOp) await showOpIn(s, reply.opId, req.channel, req.threadRef);
-  await refreshOp(s, outbox, reply.opId);
-  return { message: reply.message, live: isNewOp, reply };
+/**
+ * Carries out a request in its own `chat command` span (a new trace; an operation it creates
+ * lives in that trace). Precheck's refusals happen before it and have no span.
+ */
+export function carryOut(s: Services, outbox: Outbox, req: ChatRequest): Promise<Carried> {
+  return inRequestSpan('chat command', { 'chatops.platform': platformLabel(req.channel) }, async () => {
+    const reply = await submit(s, { text: req.text, actor: req.actor, deliveryId: req.deliveryId, channel: req.channel, ...(req.parse === undefined ? {} : { parse: req.parse }) });
+    noteRequest(replyAttributes(reply));
+    if (reply.opId === undefined) return { message: reply.message, live: false, reply };
+    // A new operation shows in the channel it was asked in; a decision on one (typed /approve,
+    // /continue) refreshes the message wherever the operation already shows.
+    const isNewOp = reply.created === true;
+    if (isNewOp) await showOpIn(s, reply.opId, req.channel, req.threadRef);
+    await refreshOp(s, outbox, reply.opId);
+    return { message: reply.message, live: isNewOp, reply };
+  });
 }
 
 /**
@@ -100,7 +108,13 @@ export function clickActionOf(actionId: string): string | undefined {
   return Object.hasOwn(CLICK_HANDLERS, base) ? base : undefined;
 }
 
+/** Runs the action's handler in a `chat click <action>` span (a new trace, as a command's). */
 export async function click(s: Services, outbox: Outbox, action: string, c: Click): Promise<Reply | undefined> {
   const handler = Object.hasOwn(CLICK_HANDLERS, action) ? CLICK_HANDLERS[action] : undefined;
-  return handler === undefined ? undefined : handler(s, outbox, c);
+  if (handler === undefined) return undefined;
+  return inRequestSpan(`chat click ${action}`, { 'chatops.platform': platformLabel(c.channel), 'chatops.action': action }, async () => {
+    const reply = await handler(s, outbox, c);
+    noteRequest(replyAttributes(reply));
+    return reply;
+  });
 }

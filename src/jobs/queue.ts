@@ -1,6 +1,8 @@
+import { SpanKind } from '@opentelemetry/api';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobPayload, type JobPayload } from './spec.ts';
+import { inOperationTrace, recordedSpanId } from './tracing.ts';
 
 /**
  * The operations queue. A job's id is its operation id, so adding the same operation twice
@@ -25,10 +27,24 @@ export function createQueue(connection: Redis, prefix: string): Queue {
   });
 }
 
-export async function enqueue(queue: Queue, payload: JobPayload): Promise<{ jobId: string; added: boolean }> {
-  const data = jobPayload.parse(payload);
-  const existing = await queue.getJob(data.opId);
-  if (existing !== undefined && existing !== null) return { jobId: data.opId, added: false };
-  await queue.add(data.spec.kind, data, { jobId: data.opId });
-  return { jobId: data.opId, added: true };
+/**
+ * Adds the operation's job, in an `enqueue <kind>` span of its trace; the job carries that
+ * span's id, so every run of it (retries included) shows under the enqueue.
+ */
+export function enqueue(queue: Queue, payload: JobPayload): Promise<{ jobId: string; added: boolean }> {
+  const attributes = { 'chatops.op_id': payload.opId, 'chatops.kind': payload.spec.kind, 'messaging.system': 'bullmq', 'messaging.destination.name': QUEUE_NAME };
+  return inOperationTrace(
+    payload,
+    `enqueue ${payload.spec.kind}`,
+    attributes,
+    async (span) => {
+      const data = jobPayload.parse({ ...payload, parentSpanId: recordedSpanId(span) ?? payload.parentSpanId });
+      const existing = await queue.getJob(data.opId);
+      const added = existing === undefined || existing === null;
+      if (added) await queue.add(data.spec.kind, data, { jobId: data.opId });
+      span.setAttribute('chatops.added', added);
+      return { jobId: data.opId, added };
+    },
+    { kind: SpanKind.PRODUCER },
+  );
 }

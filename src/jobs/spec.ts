@@ -78,6 +78,8 @@ export const jobPayload = z.object({
   approvalId: z.string().optional(),
   reason: z.string().optional(),
   traceId: z.string(),
+  /** The span in that trace the job's span hangs under (the enqueue; before it, the request). */
+  parentSpanId: z.string().optional(),
   requestedAt: z.string(),
   /** Only on the jobs that carry on a paused upgrade (continue / retry / abort). */
   decision: upgradeDecision.optional(),

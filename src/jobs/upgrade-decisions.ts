@@ -1,3 +1,4 @@
+import { SpanKind } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/log.ts';
@@ -5,7 +6,9 @@ import type { Config } from '../config/schema.ts';
 import { decide, type AdhocFreeze, type Lock } from '../core/policy.ts';
 import { createLedger } from './ledger.ts';
 import type { OpRecord, Operations } from './operations.ts';
+import { QUEUE_NAME } from './queue.ts';
 import { jobPayload, type JobPayload } from './spec.ts';
+import { inOperationTrace, recordedSpanId } from './tracing.ts';
 import { decisionRefusal, type DecisionKind } from './upgrade-steps.ts';
 
 /**
@@ -107,7 +110,9 @@ export async function decideUpgradeOp(deps: DecisionDeps, opId: string, kind: De
     { dedupeKey: `${opId}:d${r.n}` },
   );
   const updated = await deps.ops.update(opId, { status: 'queued', summary: `upgrade: ${summary}` }, now);
-  // A job id already queued is not added again (BullMQ keeps the first).
-  await deps.queue.add(payload.spec.kind, payload, { jobId });
+  // A job id already queued is not added again (BullMQ keeps the first). The add is a span of
+  // the upgrade's trace, linked to the click or command that decided, and the job hangs under it.
+  const attributes = { 'chatops.op_id': opId, 'chatops.kind': payload.spec.kind, 'chatops.upgrade_decision': kind, 'messaging.system': 'bullmq', 'messaging.destination.name': QUEUE_NAME };
+  await inOperationTrace(payload, `enqueue ${payload.spec.kind}`, attributes, (span) => deps.queue.add(payload.spec.kind, { ...payload, parentSpanId: recordedSpanId(span) ?? payload.parentSpanId }, { jobId }), { kind: SpanKind.PRODUCER });
   return { kind: 'accepted', n: r.n, jobId, op: updated ?? op, summary };
 }

@@ -78,9 +78,9 @@ export async function processJob(deps: WorkerDeps, job: Job, signal: AbortSignal
   const parsed = jobPayload.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`job ${job.id ?? '?'} has an invalid payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
   const p = parsed.data;
-  // One span per job run, in the trace the operation was given when it was requested.
+  // One span per job run, in the operation's trace, under the span that enqueued the job.
   const attributes = { 'chatops.op_id': p.opId, 'chatops.kind': p.spec.kind, 'chatops.app': p.spec.app, 'chatops.env': p.spec.env, 'chatops.attempt': job.attemptsMade + 1 };
-  return inOperationTrace(p.traceId, `operation ${p.spec.kind}`, attributes, async (span) => {
+  return inOperationTrace(p, `operation ${p.spec.kind}`, attributes, async (span) => {
     const result = await runJob(deps, job, p, signal);
     span.setAttribute('chatops.outcome', result.outcome);
     return result;

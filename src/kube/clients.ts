@@ -1,5 +1,6 @@
 import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { ClusterConfig, Config } from '../config/schema.ts';
+import { tracedConfiguration } from './api-spans.ts';
 import { KubeError } from './errors.ts';
 
 /**
@@ -55,13 +56,15 @@ export function clientsFor(name: string, region: string, access: ClusterAccess):
   let c = cache.get(key);
   if (c === undefined) {
     const kubeConfig = loadKubeConfig(name, access);
+    // makeApiClient's configuration with every call made a span of the active trace.
+    const configuration = tracedConfiguration(kubeConfig, name);
     c = {
       cluster: name,
       region,
       kubeConfig,
-      apps: kubeConfig.makeApiClient(AppsV1Api),
-      core: kubeConfig.makeApiClient(CoreV1Api),
-      rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api),
+      apps: new AppsV1Api(configuration),
+      core: new CoreV1Api(configuration),
+      rbac: new RbacAuthorizationV1Api(configuration),
     };
     cache.set(key, c);
   }

@@ -7,6 +7,7 @@ import type { Services } from '../service/services.ts';
 import type { Outbox } from './outbox.ts';
 import { claim } from '../jobs/dedupe.ts';
 import type { OpRecord } from '../jobs/operations.ts';
+import { opEvents, type ApprovalEvent } from './op-events.ts';
 
 /**
  * Keeps each operation's live chat message current: follows the stream of operation changes
@@ -49,13 +50,25 @@ async function ensureGroup(redis: Redis, stream: string): Promise<void> {
 
 type Entries = [string, string[]][];
 
-const ENDED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'blocked', 'rejected', 'expired', 'cancelled']);
+/** Claims of counted events outlive any approval wait (they are a few bytes each). */
+const EVENT_CLAIM_TTL_SECONDS = 30 * 24 * 3600;
+/** Event keys this replica already claimed or saw claimed: most changes need no Redis call. */
+const SEEN_MAX = 20_000;
+
+export interface OpNotifierOptions {
+  readonly onError?: (e: unknown) => void;
+  readonly blockMs?: number;
+  /** Once per operation that reached an end, across all replicas. */
+  readonly onEnded?: (op: OpRecord) => void;
+  /** Once per approval request and once for what became of it, across all replicas. */
+  readonly onApproval?: (event: ApprovalEvent, op: OpRecord) => void;
+}
 
 /**
- * `onEnded` is called once per operation that reached an end, across all replicas (a Redis
- * claim), for metrics: each replica counts the ones it handled, and Prometheus sums them.
+ * The callbacks are for metrics: each event is counted by the replica that claims it first (a
+ * Redis claim), so each replica counts the ones it handled and Prometheus sums them.
  */
-export function runOpNotifier(s: Services, outbox: Outbox, opts: { onError?: (e: unknown) => void; blockMs?: number; onEnded?: (op: OpRecord) => void } = {}): { stop(): Promise<void> } {
+export function runOpNotifier(s: Services, outbox: Outbox, opts: OpNotifierOptions = {}): { stop(): Promise<void> } {
   const changes = s.ops.changesKey;
   const notifications = `${s.prefix}notifications`;
   // XREADGROUP … BLOCK holds its connection: it gets its own.
@@ -64,6 +77,19 @@ export function runOpNotifier(s: Services, outbox: Outbox, opts: { onError?: (e:
   reader.on('error', () => undefined);
   const consumer = `notifier-${randomUUID()}`;
   let stopped = false;
+  const seen = new Set<string>();
+
+  const countEvents = async (rec: OpRecord): Promise<void> => {
+    for (const e of opEvents(rec)) {
+      if (seen.has(e.key)) continue;
+      const first = (await claim(s.redis, s.prefix, e.key, rec.status, EVENT_CLAIM_TTL_SECONDS)).first;
+      if (seen.size >= SEEN_MAX) seen.clear();
+      seen.add(e.key);
+      if (!first) continue;
+      if (e.kind === 'ended') opts.onEnded?.(rec);
+      else opts.onApproval?.(e.event, rec);
+    }
+  };
 
   const handle = async (stream: string, entries: Entries): Promise<void> => {
     const ops = new Set<string>();
@@ -74,9 +100,9 @@ export function runOpNotifier(s: Services, outbox: Outbox, opts: { onError?: (e:
     for (const op of ops) {
       if (op === '') continue;
       await refreshOp(s, outbox, op);
-      if (opts.onEnded === undefined) continue;
+      if (opts.onEnded === undefined && opts.onApproval === undefined) continue;
       const rec = await s.ops.get(op);
-      if (rec !== undefined && ENDED.has(rec.status) && (await claim(s.redis, s.prefix, `op-ended:${op}`, rec.status)).first) opts.onEnded(rec);
+      if (rec !== undefined) await countEvents(rec);
     }
     if (entries.length > 0) await s.redis.xack(stream, GROUP, ...entries.map(([id]) => id));
   };

@@ -135,6 +135,14 @@ export function platformOf(channel: string): string {
   return i < 0 ? channel : channel.slice(0, i);
 }
 
+const KNOWN_PLATFORMS: ReadonlySet<string> = new Set(['slack', 'lark', 'console']);
+
+/** The channel's platform as a metric label or span attribute: a known platform, else "other" (bounded). */
+export function platformLabel(channel: string): string {
+  const p = platformOf(channel);
+  return KNOWN_PLATFORMS.has(p) ? p : 'other';
+}
+
 export function channelIdOf(channel: string): string {
   const i = channel.indexOf(':');
   return i < 0 ? channel : channel.slice(i + 1);

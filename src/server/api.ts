@@ -65,6 +65,7 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
       metrics.operations.inc({ kind: op.kind, result: op.status });
       metrics.durations.observe({ kind: op.kind, result: op.status }, Math.max(0, (Date.parse(op.updatedAt) - Date.parse(op.createdAt)) / 1000));
     },
+    onApproval: (event, op) => metrics.approvals.inc({ env: op.env, event }),
   });
   const sending = runOutbox(outbox, senders, { onError: (e) => o.log.error({ err: e }, 'outbox') });
   const http = await startHttpServer({

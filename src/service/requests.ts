@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { openApproval } from '../core/approval.ts';
 import { handleText } from '../core/handle.ts';
 import { linksFor } from '../core/links.ts';
@@ -9,11 +8,13 @@ import { claim, dedupeKey } from '../jobs/dedupe.ts';
 import type { OpRecord } from '../jobs/operations.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts';
+import { inOperationTrace } from '../jobs/tracing.ts';
 import { decideUpgradeOp } from '../jobs/upgrade-decisions.ts';
 import { KubeError } from '../kube/errors.ts';
 import { answer } from './answers.ts';
 import { saveOpBase } from './op-live.ts';
 import { approvalOutcomeMessage, approvalRequestMessage, confirmsApprovals, opMessage } from './messages.ts';
+import { newOpTrace, noteRequest, requestAttributes } from './request-trace.ts';
 import type { Services } from './services.ts';
 
 /**
@@ -49,6 +50,7 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
   const now = s.clock();
   const { locks, freezes } = await s.policyState(now);
   const outcome = handleText(inbound.text, { config: s.config, actor: inbound.actor, now, locks, freezes, ...(inbound.parse === undefined ? {} : { parse: inbound.parse }) });
+  noteRequest(requestAttributes(outcome, s.config));
   if (outcome.kind === 'error' || outcome.kind === 'answer') return { message: outcome.message };
   if (outcome.kind === 'approval') {
     const c = outcome.command;
@@ -83,7 +85,9 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
   let payload: JobPayload;
   try {
     const spec = await bindSpec(s.config, plan, s.gatewayFor, opId);
-    payload = jobPayload.parse({ opId, spec, requestedBy: actor, approvedBy: [], traceId: randomBytes(16).toString('hex'), requestedAt: now.toISOString(), ...(plan.reason === undefined ? {} : { reason: plan.reason }) });
+    // The operation's trace is this request's: its approvals, job and steps continue it.
+    const { traceId, parentSpanId } = newOpTrace();
+    payload = jobPayload.parse({ opId, spec, requestedBy: actor, approvedBy: [], traceId, parentSpanId, requestedAt: now.toISOString(), ...(plan.reason === undefined ? {} : { reason: plan.reason }) });
   } catch (e) {
     // Nothing was created; let the same delivery be tried again once the cause is fixed.
     await s.redis.del(dedupeKey(s.prefix, `delivery:${inbound.deliveryId}`));
@@ -139,15 +143,30 @@ export async function decideUpgrade(s: Services, opId: string, kind: 'continue' 
 
 /** Approve / reject / cancel (buttons or typed). An approval that completes queues the job once. */
 export async function decideApproval(s: Services, id: string, kind: 'approve' | 'reject' | 'cancel', actor: string | undefined, reason?: string): Promise<Reply> {
-  const now = s.clock();
   if (actor === undefined) return { message: message('Not allowed', 'denied', { text: "I don't know who you are, so you can't decide on requests." }) };
-  const r = await s.approvals.decide(id, { kind, actor, now, ...(reason === undefined ? {} : { reason }) });
-  if (r.state === undefined) return { message: message('No such request', 'error', { text: `There is no pending request ${id}.` }) };
-  const state = r.state;
   const raw = await s.redis.get(pendingKey(s, id));
   const pending = raw === null ? undefined : jobPayload.parse(JSON.parse(raw));
+  if (pending === undefined) return (await applyDecision(s, id, kind, actor, reason, undefined)).reply;
+  // Each decision is a span of the operation's trace, under the request that asked for it
+  // (and linked to the click or command that carried it); a completing one enqueues under it.
+  const attributes = { 'chatops.op_id': pending.opId, 'chatops.approval_id': id, 'chatops.env': pending.spec.env, 'chatops.app': pending.spec.app };
+  return inOperationTrace(pending, `approval ${kind}`, attributes, async (span) => {
+    const { reply, outcome } = await applyDecision(s, id, kind, actor, reason, pending);
+    span.setAttribute('chatops.approval_outcome', outcome);
+    return reply;
+  });
+}
+
+async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject' | 'cancel', actor: string, reason: string | undefined, pending: JobPayload | undefined): Promise<{ reply: Reply; outcome: string }> {
+  const now = s.clock();
+  const r = await s.approvals.decide(id, { kind, actor, now, ...(reason === undefined ? {} : { reason }) });
+  if (r.state === undefined) return { reply: { message: message('No such request', 'error', { text: `There is no pending request ${id}.` }) }, outcome: r.outcome.kind };
+  const state = r.state;
   const opId = pending?.opId;
-  const reply = (extra: Partial<Reply> = {}): Reply => ({ message: approvalOutcomeMessage(r.outcome, state, actor), approvalId: id, ...(opId === undefined ? {} : { opId }), ...extra });
+  const reply = (extra: Partial<Reply> = {}): { reply: Reply; outcome: string } => ({
+    reply: { message: approvalOutcomeMessage(r.outcome, state, actor), approvalId: id, ...(opId === undefined ? {} : { opId }), ...extra },
+    outcome: r.outcome.kind,
+  });
   const audit = (k: 'approved' | 'rejected' | 'cancelled' | 'expired', summary: string) =>
     s.audit.append({ at: now, kind: k, actor, opId, approvalId: id, app: pending?.spec.app, env: pending?.spec.env, summary, detail: { outcome: r.outcome.kind }, traceId: pending?.traceId }, { dedupeKey: `${id}:${k}:${actor}` });
 
@@ -155,7 +174,7 @@ export async function decideApproval(s: Services, id: string, kind: 'approve' | 
     case 'approved': {
       if (pending === undefined || opId === undefined) return reply();
       // The approval is bound to the exact change; a stored payload that differs is not run.
-      if (specDigest(pending.spec) !== state.digest) return { message: message('Not run', 'denied', { text: 'The stored change does not match what was approved; nothing was queued.' }) };
+      if (specDigest(pending.spec) !== state.digest) return { reply: { message: message('Not run', 'denied', { text: 'The stored change does not match what was approved; nothing was queued.' }) }, outcome: 'digest_mismatch' };
       const approvedBy = state.approvals.map((a) => a.person);
       await audit('approved', `approved by ${approvedBy.join(', ')}`);
       await s.ops.update(opId, { status: 'queued', approvedBy }, now);

@@ -19,7 +19,7 @@ export const consolePart: PartFactory = (ctx) => {
   const sessions = createSessions(s.redis, s.prefix);
   return {
     name: 'console',
-    routes: consoleRoutes({ s, outbox, store, hub, sessions, log }),
+    routes: consoleRoutes({ s, outbox, store, hub, sessions, log, metrics: ctx.metrics }),
     sender: { platform: 'console', sender: createConsoleSender(store) },
     start() {
       hub.start();

@@ -4,6 +4,7 @@ import { claim } from '../../jobs/dedupe.ts';
 import type { Log } from '../../log.ts';
 import type { Outbox } from '../../notify/outbox.ts';
 import type { Handler } from '../../server/http.ts';
+import type { Metrics } from '../../server/metrics.ts';
 import type { Services } from '../../service/services.ts';
 import { carryOut, click, clickActionOf, precheck } from '../inbound.ts';
 import { consoleAccess, cookieOf, csrfProblem, hostProblem, personForToken, SESSION_COOKIE, sessionCookie, type Sessions } from './auth.ts';
@@ -28,12 +29,14 @@ export interface RouteDeps {
   readonly hub: ConsoleHub;
   readonly sessions: Sessions;
   readonly log: Log;
+  /** Commands and clicks are counted as Slack's and Lark's are (absent in tests that build routes alone). */
+  readonly metrics?: Metrics | undefined;
 }
 
 const FAILED_LOGINS_PER_MINUTE = 10;
 
 export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
-  const { s, outbox, store, hub, sessions, log } = d;
+  const { s, outbox, store, hub, sessions, log, metrics } = d;
   const config = s.config;
   const access = consoleAccess(config);
   const failedLogins = new Map<string, { n: number; since: number }>();
@@ -202,6 +205,7 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
       const rid = str(body, 'id', 64) ?? randomBytes(12).toString('hex');
       if (!/^[A-Za-z0-9_-]{8,64}$/.test(rid)) throw new HttpError(400, 'id must be 8-64 letters, digits, _ or -');
       const pre = await precheck(s, text, actor);
+      metrics?.commands.inc({ platform: 'console', outcome: pre.kind === 'stop' ? 'answered' : 'carried_out' });
       if (pre.kind === 'stop') {
         sendJson(res, 200, { live: false, reply: pre.message });
         return;
@@ -223,6 +227,7 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
       const action = clickActionOf(str(body, 'action', 40) ?? '');
       const value = str(body, 'value', 200);
       if (action === undefined || value === undefined || value === '') throw new HttpError(400, 'Unknown button.');
+      metrics?.clicks.inc({ platform: 'console', action });
       const reply = await click(s, outbox, action, { value, actor, channel });
       sendJson(res, 200, { reply: reply?.message ?? null, opId: reply?.opId ?? null });
     }),
