@@ -1,6 +1,7 @@
 import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { ClusterConfig, Config } from '../config/schema.ts';
 import { tracedConfiguration } from './api-spans.ts';
+import { reuseConnections } from './connections.ts';
 import { KubeError } from './errors.ts';
 
 /**
@@ -55,7 +56,7 @@ export function clientsFor(name: string, region: string, access: ClusterAccess):
   const key = JSON.stringify([name, region, access]);
   let c = cache.get(key);
   if (c === undefined) {
-    const kubeConfig = loadKubeConfig(name, access);
+    const kubeConfig = reuseConnections(loadKubeConfig(name, access));
     // makeApiClient's configuration with every call made a span of the active trace.
     const configuration = tracedConfiguration(kubeConfig, name);
     c = {
