@@ -101,8 +101,11 @@ async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSi
     await deps.audit({ ...base, kind: 'blocked', summary: result.summary, detail: {}, dedupeKey: `${jobId}:blocked` });
     return result;
   }
-  await deps.ops.update(p.opId, { status: 'running', summary: `${p.spec.kind} running (attempt ${job.attemptsMade + 1})` }, now);
-  await deps.audit({ ...base, kind: 'started', summary: `${p.spec.kind} of ${p.spec.app} in ${p.spec.env} started`, detail: { attempt: job.attemptsMade + 1, job: jobId }, dedupeKey: `${jobId}:started` });
+  // Independent writes, so one round trip of waiting rather than two before the work starts.
+  await Promise.all([
+    deps.ops.update(p.opId, { status: 'running', summary: `${p.spec.kind} running (attempt ${job.attemptsMade + 1})` }, now),
+    deps.audit({ ...base, kind: 'started', summary: `${p.spec.kind} of ${p.spec.app} in ${p.spec.env} started`, detail: { attempt: job.attemptsMade + 1, job: jobId }, dedupeKey: `${jobId}:started` }),
+  ]);
   const ctx: JobContext = {
     payload: p,
     gatewayFor: deps.gatewayFor,

@@ -176,8 +176,9 @@ async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject'
       // The approval is bound to the exact change; a stored payload that differs is not run.
       if (specDigest(pending.spec) !== state.digest) return { reply: { message: message('Not run', 'denied', { text: 'The stored change does not match what was approved; nothing was queued.' }) }, outcome: 'digest_mismatch' };
       const approvedBy = state.approvals.map((a) => a.person);
-      await audit('approved', `approved by ${approvedBy.join(', ')}`);
-      await s.ops.update(opId, { status: 'queued', approvedBy }, now);
+      // The record and the audit entry are independent; both precede the enqueue, so the
+      // worker never finds the operation still "awaiting approval".
+      await Promise.all([audit('approved', `approved by ${approvedBy.join(', ')}`), s.ops.update(opId, { status: 'queued', approvedBy }, now)]);
       await enqueue(s.queue, { ...pending, approvedBy });
       return reply();
     }
