@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/workloads.ts';
-import { botEntries, consoleClient, requestId, textOf } from './support.ts';
+import { alive, botEntries, consoleClient, requestId, textOf } from './support.ts';
 
 /**
  * `npm start` on a machine where nothing runs yet, on the embedded defaults (no config, no
@@ -47,15 +47,6 @@ function clusterPids(): number[] {
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.pid'))) out.push(Number(readFileSync(join(dir, f), 'utf8')));
   }
   return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('npm start on a cold machine', () => {

@@ -8,7 +8,7 @@ import type { Message } from '../../../src/core/message.ts';
 import { adminClients, BOT_USER, cluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { createDeployment, waitFor, waitForRollout, webTemplate } from '../support/workloads.ts';
-import { botEntries, consoleClient, requestId, textOf } from './support.ts';
+import { alive, botEntries, consoleClient, requestId, textOf } from './support.ts';
 
 /**
  * `npm start` (node src/main.ts) as a newcomer runs it: one process that starts a Redis of its
@@ -70,15 +70,6 @@ function start(env: Record<string, string | undefined>): Running {
 
 async function consoleUrl(r: Running): Promise<string> {
   return waitFor('the console URL', () => /Web console: +(http:\/\/\S+)\/console\//.exec(r.out)?.[1] ?? (r.child.exitCode !== null ? `exited: ${r.out}` : undefined), 90_000, 100);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('npm start', () => {

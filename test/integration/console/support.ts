@@ -87,3 +87,13 @@ export async function followSse(url: string, cookie?: string): Promise<SseStream
   })();
   return { events, close: () => ac.abort() };
 }
+
+/** Whether a process (one the test started) is still running. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

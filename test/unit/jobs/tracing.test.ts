@@ -1,23 +1,10 @@
-import { context, trace, SpanKind } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { trace, SpanKind } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { useMemoryTracer } from '../support/tracer.ts';
 import { inOperationTrace, inSpan, recordedSpanId } from '../../../src/jobs/tracing.ts';
 
 /** Where a span of an operation hangs: in its trace, under the stored parent, linked to what caused it. */
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(provider);
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-});
-beforeEach(() => exporter.reset());
+const exporter = useMemoryTracer();
 
 const TRACE = 'a'.repeat(32);
 const PARENT = 'b'.repeat(16);

@@ -1,25 +1,12 @@
-import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { HttpMethod, KubeConfig, Observable, RequestContext, ResponseContext, SelfDecodingBody, type HttpLibrary } from '@kubernetes/client-node';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useMemoryTracer } from '../support/tracer.ts';
 import { tracedConfiguration, tracedHttpLibrary } from '../../../src/kube/api-spans.ts';
 import { inSpan } from '../../../src/jobs/tracing.ts';
 
 /** A client span per Kubernetes call, inside a trace only; the HTTP library underneath is a fake. */
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(provider);
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-});
-beforeEach(() => exporter.reset());
+const exporter = useMemoryTracer();
 
 function fake(answer: number | Error): HttpLibrary & { sent: string[] } {
   const sent: string[] = [];

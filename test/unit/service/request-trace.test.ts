@@ -1,7 +1,6 @@
-import { context, trace, SpanKind } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SpanKind } from '@opentelemetry/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMemoryTracer } from '../support/tracer.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import type { Config } from '../../../src/config/schema.ts';
 import { handleText } from '../../../src/core/handle.ts';
@@ -10,22 +9,13 @@ import { inRequestSpan, newOpTrace, noteRequest, replyAttributes, requestAttribu
 
 /** The request span: a new trace per request, what the line was (never what was typed), and the operation it creates. */
 let config: Config;
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const exporter = useMemoryTracer();
 
 beforeAll(() => {
   const r = loadConfig(new URL('../../fixtures/policy-config.yaml', import.meta.url).pathname, {});
   if (!r.ok) throw new Error(JSON.stringify(r.error));
   config = r.value;
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(provider);
 });
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-});
-beforeEach(() => exporter.reset());
 
 const NOW = new Date('2026-11-25T10:00:00Z');
 
