@@ -67,12 +67,12 @@ async function bullFloor(url: string, n: number): Promise<number[]> {
   const queue = new Queue(name, { connection });
   const seen: number[] = [];
   const worker = new Worker(name, (job) => {
-    seen.push(Date.now() + (performance.timeOrigin % 1) - (job.data as { at: number }).at);
+    seen.push(performance.timeOrigin + performance.now() - (job.data as { at: number }).at);
     return Promise.resolve();
   }, { connection, concurrency: 1 });
   await worker.waitUntilReady();
   for (let i = 0; i < n; i++) {
-    await queue.add('x', { at: Date.now() + (performance.timeOrigin % 1) }, { removeOnComplete: true });
+    await queue.add('x', { at: performance.timeOrigin + performance.now() }, { removeOnComplete: true });
     await new Promise((r) => setTimeout(r, 20));
   }
   await until(() => (seen.length >= n ? true : undefined), 30_000);
@@ -119,7 +119,7 @@ export async function p2(opts: { deploys?: number; floor?: number } = {}): Promi
       const asked = await submit(s, { text: `/deploy web v${i} to bench`, actor: 'alice', deliveryId: `bench-${ns}-${i}` });
       if (asked.approvalId === undefined || asked.opId === undefined) throw new Error(`no approval: ${asked.message.title}`);
       const offset = statSync(c.auditLog).size;
-      const t0 = Date.now() + (performance.timeOrigin % 1);
+      const t0 = performance.timeOrigin + performance.now();
       await decideApproval(s, asked.approvalId, 'approve', 'bob');
       const wrote = await until(() => firstBotPatch(c.auditLog, offset, ns), 30_000);
       latencies.push(wrote - t0);
