@@ -3,13 +3,15 @@ import { runLoop, type Loop } from '../loop.ts';
 import type { Log } from '../log.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import type { Services } from '../service/services.ts';
+import { countAlertMessage, countAlertReceived, countAlertStorm } from '../server/alert-metrics.ts';
+import type { Metrics } from '../server/metrics.ts';
 import { findCorrelation } from './correlation.ts';
 import { groupBase, groupValues } from './fingerprint.ts';
 import { alertLinks } from './links.ts';
 import { alertKey, alertLine, changesMessage, clockTime, ago, detailsMessage, distinguishing, groupMessage, groupTitle, noteMessage, stormMessage, type Correlation, type GroupView, type StormEntry } from './message.ts';
 import { firstLabel, type Alert } from './model.ts';
 import { configRoutes, deliveries, routingLabels, subscriptionRoute, type Route } from './routing.ts';
-import { AlertStore, type GroupRecord, type Transition } from './store.ts';
+import { AlertStore, type GroupOp, type GroupRecord, type Transition } from './store.ts';
 import { StormGate } from './storm.ts';
 import { Subscriptions } from './subscriptions.ts';
 
@@ -30,6 +32,7 @@ export interface AlertEngineOptions {
   readonly editDelayMs?: number;
   /** How often the flusher looks for due groups. */
   readonly pollMs?: number;
+  readonly metrics?: Metrics | undefined;
 }
 
 export interface IngestResult {
@@ -92,6 +95,7 @@ export class AlertEngine {
   private readonly now: () => number;
   private readonly editDelayMs: number;
   private readonly pollMs: number;
+  private readonly metrics: Metrics | undefined;
   private routeCache: { at: number; routes: Route[] } | undefined;
 
   constructor(o: AlertEngineOptions) {
@@ -101,6 +105,7 @@ export class AlertEngine {
     this.now = o.now ?? Date.now;
     this.editDelayMs = o.editDelayMs ?? 1000;
     this.pollMs = o.pollMs ?? 250;
+    this.metrics = o.metrics;
     this.store = new AlertStore(o.s.redis, o.s.prefix);
     this.storm = new StormGate(o.s.redis, o.s.prefix);
     this.subs = new Subscriptions(o.s.redis, o.s.prefix);
@@ -121,42 +126,61 @@ export class AlertEngine {
     this.routeCache = undefined;
   }
 
+  /**
+   * Records the alerts and puts the new ones into their groups. A payload goes to Redis in three
+   * round trips rather than a few per alert (bench P4: 10,000 alerts in 10 s): the records of a
+   * run of distinct fingerprints in one Lua step, then the groups of its resolved alerts, then
+   * every join and member update in payload order, pipelined. A fingerprint repeated within the
+   * payload starts a new run, so it sees its earlier copy applied, as if the alerts had come
+   * one by one.
+   */
   async ingest(alerts: readonly Alert[]): Promise<IngestResult> {
     let fresh = 0;
     let resolved = 0;
     let unchanged = 0;
-    for (const a of alerts) {
-      const t = await this.ingestOne(a);
-      if (t === 'new' || t === 'refire') fresh++;
-      else if (t === 'resolved') resolved++;
-      else unchanged++;
+    for (const run of distinctRuns(alerts)) {
+      for (const t of await this.ingestRun(run)) {
+        if (t === 'new' || t === 'refire') fresh++;
+        else if (t === 'resolved') resolved++;
+        else unchanged++;
+      }
     }
     return { received: alerts.length, new: fresh, resolved, unchanged };
   }
 
-  private async ingestOne(a: Alert): Promise<Transition> {
-    const t = await this.store.upsertAlert(a);
+  private async ingestRun(run: readonly Alert[]): Promise<Transition[]> {
+    const ts = await this.store.upsertAlerts(run);
+    run.forEach((a, i) => countAlertReceived(this.metrics, a.source, ts[i] ?? 'same'));
+    const changed = run.filter((_, i) => ts[i] === 'resolved' || ts[i] === 'count');
+    const groupsOf = await this.store.groupsOfMany(changed.map((a) => a.fingerprint));
+    const routes = ts.some((t) => t === 'new' || t === 'refire') ? await this.routes() : [];
     const now = this.now();
-    if (t === 'new' || t === 'refire') {
-      const labels = routingLabels(a, this.s.config.alerts);
-      for (const d of deliveries(labels, await this.routes())) {
-        const values = groupValues(labels, d.route.groupBy);
-        await this.store.join({
-          base: groupBase(d.channel, d.route.id, values),
-          channel: d.channel,
-          routeId: d.route.id,
-          values,
-          alert: a,
-          now,
-          groupWaitMs: d.route.groupWaitMs,
-          repeatIntervalMs: d.route.repeatIntervalMs,
-          editDelayMs: this.editDelayMs,
-        });
+    const ops: GroupOp[] = [];
+    run.forEach((a, i) => {
+      const t = ts[i];
+      if (t === 'new' || t === 'refire') {
+        const labels = routingLabels(a, this.s.config.alerts);
+        for (const d of deliveries(labels, routes)) {
+          const values = groupValues(labels, d.route.groupBy);
+          ops.push({
+            kind: 'join',
+            base: groupBase(d.channel, d.route.id, values),
+            channel: d.channel,
+            routeId: d.route.id,
+            values,
+            alert: a,
+            now,
+            groupWaitMs: d.route.groupWaitMs,
+            repeatIntervalMs: d.route.repeatIntervalMs,
+            editDelayMs: this.editDelayMs,
+          });
+        }
+      } else if (t === 'resolved' || t === 'count') {
+        for (const gid of groupsOf.get(a.fingerprint) ?? []) ops.push({ kind: 'update', gid, alert: a, now, dueAt: now + this.editDelayMs, event: t === 'resolved' });
       }
-    } else if (t === 'resolved' || t === 'count') {
-      for (const gid of await this.store.groupsOf(a.fingerprint)) await this.store.updateMember(gid, a, now, now + this.editDelayMs, t === 'resolved');
-    }
-    return t;
+    });
+    await this.store.applyGroupOps(ops);
+    return ts;
   }
 
   /** One pass over the due groups; returns how many were handled. */
@@ -217,9 +241,11 @@ export class AlertEngine {
         posted = 'own';
         await this.store.setFields(id, { posted: 'own', lastRemindAt: String(now) });
         await this.outbox.upsert(channel, key, groupMessage(view));
+        countAlertMessage(this.metrics, channel, 'posted');
         await this.outbox.post(channel, detailsMessage(id, alerts), { threadKey: key, dedupeId: `${channel}:${key}:details` });
       } else {
         posted = 'storm';
+        countAlertStorm(this.metrics, channel, d.started);
         await this.store.setFields(id, { posted: 'storm', stormKey: String(d.epoch) });
         const st = storms.get(`${channel}\n${d.epoch}`) ?? { channel, epoch: d.epoch, added: [] };
         st.added.push(id);
@@ -228,6 +254,7 @@ export class AlertEngine {
       await this.store.dropEvents(id, events.length);
     } else if (posted === 'own') {
       await this.outbox.upsert(channel, key, groupMessage(view));
+      countAlertMessage(this.metrics, channel, 'updated');
       const lines: string[] = [];
       const show = distinguishing(alerts, new Set(['alertname', ...Object.keys(g.values)]));
       for (const e of events) {
@@ -289,6 +316,7 @@ export class AlertEngine {
     const started = Number((await this.s.redis.zrange(this.storm.membersKey(channel, epoch), '0', '0', 'WITHSCORES'))[1] ?? now);
     const key = StormGate.summaryKey(epoch);
     await this.outbox.upsert(channel, key, stormMessage(this.stormLimit(channel), entries, now, started));
+    countAlertMessage(this.metrics, channel, 'storm_summary');
     if (added.length > 0) {
       const lines = added.map((gid) => {
         const e = entries.find((x) => x.id === gid);
@@ -311,4 +339,22 @@ export function placeOf(a: Pick<Alert, 'labels'>, cfg: Services['config']['alert
 
 export function newOwner(): string {
   return `alerts-${randomUUID()}`;
+}
+
+/** The alerts cut, in order, into runs in which no fingerprint repeats (a repeat starts the next run). */
+export function distinctRuns<T extends { readonly fingerprint: string }>(alerts: readonly T[]): T[][] {
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let seen = new Set<string>();
+  for (const a of alerts) {
+    if (seen.has(a.fingerprint)) {
+      runs.push(run);
+      run = [];
+      seen = new Set();
+    }
+    run.push(a);
+    seen.add(a.fingerprint);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }

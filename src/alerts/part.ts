@@ -66,7 +66,7 @@ export const alertsPart: PartFactory = (ctx) => {
   const log = ctx.log.child({ part: 'alerts' });
   const editDelayMs = knob(knobs, 'alertsEditDelayMs', isNumber);
   const pollMs = knob(knobs, 'alertsPollMs', isNumber);
-  const engine = new AlertEngine({ s, outbox, log, ...(editDelayMs === undefined ? {} : { editDelayMs }), ...(pollMs === undefined ? {} : { pollMs }) });
+  const engine = new AlertEngine({ s, outbox, log, metrics: ctx.metrics, ...(editDelayMs === undefined ? {} : { editDelayMs }), ...(pollMs === undefined ? {} : { pollMs }) });
   const ingest = (alerts: readonly Alert[]) => engine.ingest(alerts);
   const routes: Record<string, ReturnType<typeof webhookHandler>> = {};
   const am = config.alerts.sources.alertmanager;

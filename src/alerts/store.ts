@@ -55,31 +55,42 @@ const KEEP_RESOLVED_S = 7 * 24 * 3600;
 const CLAIM_MS = 30_000;
 
 /**
- * KEYS[1] alert record. ARGV: status, startsAt, json, count ('' = none), firing ttl, resolved ttl.
- * A resolved alert never seen firing is ignored; a firing alert that was resolved and comes
- * back with the start it had is a stale copy (a slower Alertmanager replica), not a new fire.
+ * Records alerts, in order, in one step. KEYS[i]: the record of alert i. ARGV: firing ttl,
+ * resolved ttl, then per alert: status, startsAt, json, count ('' = none). Returns each one's
+ * transition. A resolved alert never seen firing is ignored; a firing alert that was resolved
+ * and comes back with the start it had is a stale copy (a slower Alertmanager replica), not a
+ * new fire.
  */
-const UPSERT_ALERT = `
-local cur = redis.call('HGET', KEYS[1], 'status')
-local start = redis.call('HGET', KEYS[1], 'startsAt')
-local count = redis.call('HGET', KEYS[1], 'count') or ''
-local result
-if ARGV[1] == 'firing' then
-  if not cur then result = 'new'
-  elseif cur == 'resolved' then
-    if start == ARGV[2] then return 'same' end
-    result = 'refire'
-  elseif ARGV[4] ~= '' and ARGV[4] ~= count then result = 'count'
-  else result = 'same' end
-  redis.call('HSET', KEYS[1], 'status', 'firing', 'json', ARGV[3], 'count', ARGV[4])
-  if result == 'new' or result == 'refire' then redis.call('HSET', KEYS[1], 'startsAt', ARGV[2]) end
-  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5]))
-  return result
+const UPSERT_ALERTS = `
+local function upsert(key, status, startsAt, json, newCount, ttlFiring, ttlResolved)
+  local cur = redis.call('HGET', key, 'status')
+  local start = redis.call('HGET', key, 'startsAt')
+  local count = redis.call('HGET', key, 'count') or ''
+  local result
+  if status == 'firing' then
+    if not cur then result = 'new'
+    elseif cur == 'resolved' then
+      if start == startsAt then return 'same' end
+      result = 'refire'
+    elseif newCount ~= '' and newCount ~= count then result = 'count'
+    else result = 'same' end
+    redis.call('HSET', key, 'status', 'firing', 'json', json, 'count', newCount)
+    if result == 'new' or result == 'refire' then redis.call('HSET', key, 'startsAt', startsAt) end
+    redis.call('EXPIRE', key, ttlFiring)
+    return result
+  end
+  if cur ~= 'firing' then return cur and 'same' or 'ignored' end
+  redis.call('HSET', key, 'status', 'resolved', 'json', json)
+  redis.call('EXPIRE', key, ttlResolved)
+  return 'resolved'
 end
-if cur ~= 'firing' then return cur and 'same' or 'ignored' end
-redis.call('HSET', KEYS[1], 'status', 'resolved', 'json', ARGV[3])
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
-return 'resolved'`;
+local ttlFiring, ttlResolved = tonumber(ARGV[1]), tonumber(ARGV[2])
+local out = {}
+for i = 1, #KEYS do
+  local b = 2 + (i - 1) * 4
+  out[i] = upsert(KEYS[i], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ttlFiring, ttlResolved)
+end
+return out`;
 
 /**
  * Puts an alert into the current group of `base`, opening one (a new epoch) when there is none
@@ -162,6 +173,46 @@ redis.call('HINCRBY', g, 'version', 1)
 redis.call('ZADD', KEYS[1], 'LT', ARGV[3], ARGV[4])
 return {1, ARGV[2]}`;
 
+export interface JoinInput {
+  readonly base: string;
+  readonly channel: string;
+  readonly routeId: string;
+  readonly values: Readonly<Record<string, string>>;
+  readonly alert: Alert;
+  readonly now: number;
+  readonly groupWaitMs: number;
+  readonly repeatIntervalMs: number;
+  readonly editDelayMs: number;
+}
+
+export interface UpdateInput {
+  readonly gid: string;
+  readonly alert: Alert;
+  readonly now: number;
+  readonly dueAt: number;
+  /** False for count updates (no thread line). */
+  readonly event: boolean;
+}
+
+export type GroupOp = ({ readonly kind: 'join' } & JoinInput) | ({ readonly kind: 'update' } & UpdateInput);
+
+/** A pipeline's replies, or its first error (the commands before and after it still ran). */
+function results(res: [Error | null, unknown][] | null): unknown[] {
+  return (res ?? []).map(([e, v]) => {
+    if (e !== null) throw e;
+    return v;
+  });
+}
+
+/**
+ * UPSERT_ALERTS as an ioredis script command: EVALSHA, with the script's text sent only the
+ * first time on a connection and again after a NOSCRIPT (a Redis restart). One command per
+ * webhook request, not one per alert and not a pipeline: ioredis copies every script defined on
+ * the connection (BullMQ's too) into each pipeline it makes.
+ */
+const UPSERT_COMMAND = 'chatopsAlertUpsertMany';
+type Scripted = Record<typeof UPSERT_COMMAND, (...args: (string | number)[]) => Promise<unknown>>;
+
 function num(v: string | undefined): number | undefined {
   return v === undefined || v === '' ? undefined : Number(v);
 }
@@ -172,6 +223,7 @@ export class AlertStore {
   constructor(redis: Redis, prefix: string) {
     this.redis = redis;
     this.p = `${prefix}alerts:`;
+    if (!(UPSERT_COMMAND in redis)) redis.defineCommand(UPSERT_COMMAND, { lua: UPSERT_ALERTS });
   }
 
   get dueKey(): string {
@@ -186,7 +238,7 @@ export class AlertStore {
 
   /** Records an alert as received and says what changed. */
   async upsertAlert(a: Alert): Promise<Transition> {
-    return (await this.redis.eval(UPSERT_ALERT, 1, this.alertKey(a.fingerprint), a.status, a.startsAt, JSON.stringify(a), a.count === undefined ? '' : String(a.count), KEEP_FIRING_S, KEEP_RESOLVED_S)) as Transition;
+    return (await this.upsertAlerts([a]))[0] ?? 'same';
   }
 
   async alert(fp: string): Promise<Alert | undefined> {
@@ -212,11 +264,28 @@ export class AlertStore {
     return this.redis.smembers(`${this.alertKey(fp)}:groups`);
   }
 
-  async join(o: { base: string; channel: string; routeId: string; values: Readonly<Record<string, string>>; alert: Alert; now: number; groupWaitMs: number; repeatIntervalMs: number; editDelayMs: number }): Promise<string | undefined> {
+  /** Records alerts in order, in one step and one round trip; their transitions in the same order. */
+  async upsertAlerts(alerts: readonly Alert[]): Promise<Transition[]> {
+    if (alerts.length === 0) return [];
+    const keys = alerts.map((a) => this.alertKey(a.fingerprint));
+    const args = alerts.flatMap((a) => [a.status, a.startsAt, JSON.stringify(a), a.count === undefined ? '' : String(a.count)]);
+    return (await (this.redis as unknown as Scripted)[UPSERT_COMMAND](keys.length, ...keys, KEEP_FIRING_S, KEEP_RESOLVED_S, ...args)) as Transition[];
+  }
+
+  /** groupsOf for many alerts in one round trip. */
+  async groupsOfMany(fps: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (fps.length === 0) return out;
+    const pipe = this.redis.pipeline();
+    for (const fp of fps) pipe.smembers(`${this.alertKey(fp)}:groups`);
+    const res = results(await pipe.exec());
+    fps.forEach((fp, i) => out.set(fp, (res[i] as string[] | undefined) ?? []));
+    return out;
+  }
+
+  private joinArgs(o: JoinInput): (string | number)[] {
     const event: GroupEvent = { fp: o.alert.fingerprint, kind: o.alert.status, startsAt: o.alert.startsAt, at: o.now };
-    const r = await this.redis.eval(
-      JOIN_GROUP,
-      4,
+    return [
       `${this.p}gcur:${o.base}`,
       `${this.p}gepoch:${o.base}`,
       this.dueKey,
@@ -233,14 +302,33 @@ export class AlertStore {
       String(o.repeatIntervalMs),
       this.p,
       String(o.editDelayMs),
-    );
+    ];
+  }
+
+  private updateArgs(o: UpdateInput): string[] {
+    const e: GroupEvent = { fp: o.alert.fingerprint, kind: o.alert.status, startsAt: o.alert.startsAt, at: o.now };
+    return [this.dueKey, o.gid, o.alert.fingerprint, o.alert.status, this.p, o.event ? JSON.stringify(e) : '', String(o.dueAt)];
+  }
+
+  async join(o: JoinInput): Promise<string | undefined> {
+    const r = await this.redis.eval(JOIN_GROUP, 4, ...this.joinArgs(o));
     return typeof r === 'string' ? r : undefined;
   }
 
   /** A status change of an alert already in group `gid`; `event` false for count updates (no thread line). */
   async updateMember(gid: string, a: Alert, now: number, dueAt: number, event: boolean): Promise<boolean> {
-    const e: GroupEvent = { fp: a.fingerprint, kind: a.status, startsAt: a.startsAt, at: now };
-    return (await this.redis.eval(UPDATE_MEMBER, 1, this.dueKey, gid, a.fingerprint, a.status, this.p, event ? JSON.stringify(e) : '', String(dueAt))) === 1;
+    return (await this.redis.eval(UPDATE_MEMBER, 1, ...this.updateArgs({ gid, alert: a, now, dueAt, event }))) === 1;
+  }
+
+  /** Joins and member updates in one round trip, applied in the order given (each one atomic, as join / updateMember). */
+  async applyGroupOps(ops: readonly GroupOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    const pipe = this.redis.pipeline();
+    for (const op of ops) {
+      if (op.kind === 'join') pipe.eval(JOIN_GROUP, 4, ...this.joinArgs(op));
+      else pipe.eval(UPDATE_MEMBER, 1, ...this.updateArgs(op));
+    }
+    results(await pipe.exec());
   }
 
   async group(id: string): Promise<GroupRecord | undefined> {
