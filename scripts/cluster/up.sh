@@ -308,7 +308,7 @@ start_cluster() { # cluster
     --service-cluster-ip-range=10.96.0.0/16 \
     --disable-admission-plugins=ServiceAccount \
     --audit-policy-file="$d/audit-policy.yaml" --audit-log-path="$d/audit.log" \
-    --audit-log-format=json --audit-log-mode=blocking \
+    --audit-log-format=json --audit-log-mode=blocking --audit-log-maxsize=1000000 \
     --allow-privileged=true --profiling=false
   wait_for "$c" kube-apiserver 50 "kube-apiserver /readyz" apiserver_ready "$c"
   log "$c: kube-apiserver ready ($(lap))"

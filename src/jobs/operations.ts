@@ -104,9 +104,14 @@ export class Operations {
 
   async emit(event: ProgressEvent): Promise<void> {
     const key = `${this.key(event.opId)}:events`;
-    await this.redis.xadd(key, 'MAXLEN', '~', String(EVENTS_MAX), '*', 'event', JSON.stringify(event));
-    await this.redis.expire(key, RETENTION_SECONDS);
-    await this.changed(event.opId);
+    // One round trip (a batch upgrade emits thousands); the order is kept: the event is in the
+    // stream before the change that tells readers to look.
+    await this.redis
+      .multi()
+      .xadd(key, 'MAXLEN', '~', String(EVENTS_MAX), '*', 'event', JSON.stringify(event))
+      .expire(key, RETENTION_SECONDS)
+      .xadd(this.changesKey, 'MAXLEN', '~', String(CHANGES_MAX), '*', 'op', event.opId)
+      .exec();
   }
 
   /** The newest progress event of an operation. */

@@ -109,10 +109,9 @@ async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSi
   const ctx: JobContext = {
     payload: p,
     gatewayFor: deps.gatewayFor,
-    progress: async (e) => {
-      await deps.ops.emit({ ...e, opId: p.opId });
-      await job.updateProgress({ step: e.step, percent: e.percent, message: e.message });
-    },
+    // Progress goes to the operation's event stream (chat, console) only: BullMQ's own job
+    // progress cost five Redis commands an event and nothing read it.
+    progress: (e) => deps.ops.emit({ ...e, opId: p.opId }),
     audit: (kind, summary, detail, target) => deps.audit({ ...base, kind, summary, detail, ...(target === undefined ? {} : { cluster: target.cluster }) }),
     // Each workload step gets its own span under the job's.
     withLease: (w, fn) =>
