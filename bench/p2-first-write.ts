@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { validateConfig } from '../src/config/load.ts';
@@ -8,6 +8,7 @@ import { applyRbac } from '../src/kube/rbac-apply.ts';
 import { botRbac } from '../src/kube/rbac.ts';
 import { decideApproval, submit } from '../src/service/requests.ts';
 import { createServices, runWorker } from '../src/service/services.ts';
+import { localClusters, type ClusterInfo } from './lib/clusters.ts';
 import { redisUrl } from './lib/env.ts';
 import { fmt, summarize, type Row } from './lib/stats.ts';
 
@@ -16,18 +17,8 @@ import { fmt, summarize, type Row } from './lib/stats.ts';
  * the apiserver's own audit log (requestReceivedTimestamp, microseconds), against BullMQ's own
  * add → process latency on the same Redis. The deploys run on the local control plane (gz).
  */
-interface ClusterInfo {
-  readonly name: string;
-  readonly region: string;
-  readonly auditLog: string;
-  readonly adminContext: string;
-  readonly botContext: string;
-  readonly kubeconfig: string;
-}
-
 function gz(): ClusterInfo {
-  const all = JSON.parse(readFileSync('.data/cluster/clusters.json', 'utf8')) as ClusterInfo[];
-  const c = all.find((x) => x.name === 'gz');
+  const c = localClusters().find((x) => x.name === 'gz');
   if (c === undefined) throw new Error('the local cluster gz is not up: npm run cluster:up');
   return c;
 }

@@ -11,29 +11,18 @@ export interface Child {
 }
 
 export function startChild(script: string, args: readonly string[], env: Readonly<Record<string, string>>, nodeFlags: readonly string[] = []): Child {
-  const startedAt = performance.now();
-  const proc = spawn(process.execPath, [...nodeFlags, script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  proc.stdout?.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter((l) => l !== '')));
-  proc.stderr?.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter((l) => l !== '')));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  return {
-    proc,
-    startedAt,
-    output,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+  return startProgram(process.execPath, [...nodeFlags, script, ...args], env);
 }
 
-/** Resident set size of a process in MB, from /proc. */
-export function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A memory figure of a process from /proc/<pid>/status (VmRSS, VmHWM, …) in MB. */
+function statusMb(pid: number, field: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? Number.NaN : Number(m[1]) / 1024;
+}
+
+/** Resident set size of a process in MB. */
+export function rssMb(pid: number): number {
+  return statusMb(pid, 'VmRSS');
 }
 
 /** Waits for a line matching `re` in the child's output; returns the match. */
@@ -49,7 +38,7 @@ export async function waitForLine(c: Child, re: RegExp, timeoutMs = 30_000): Pro
   }
 }
 
-/** Like startChild, for a program other than Node (e.g. the Alertmanager binary). */
+/** Any program (startChild runs Node on a script; Alertmanager's binary runs directly). */
 export function startProgram(command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Child {
   const startedAt = performance.now();
   const proc = spawn(command, [...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -72,6 +61,5 @@ export function startProgram(command: string, args: readonly string[], env: Read
 
 /** Peak resident set size of a process so far (VmHWM) in MB, from /proc. */
 export function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m === null ? Number.NaN : Number(m[1]) / 1024;
+  return statusMb(pid, 'VmHWM');
 }

@@ -2,19 +2,10 @@ import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
 import { clientsFor, type KubeClients } from '../../../src/kube/clients.ts';
 import { gatewayForClients, type ClusterGateway } from '../../../src/kube/gateway.ts';
+import type { ClusterInfo } from '../../../src/local/clusters-json.ts';
 import './context.ts';
 
-/** The local clusters as scripts/cluster/up.sh describes them in clusters.json. */
-export interface ClusterInfo {
-  readonly name: string;
-  readonly region: string;
-  readonly server: string;
-  /** The apiserver's JSON-lines audit log (writes only; Request level for chatops-bot). */
-  readonly auditLog: string;
-  readonly adminContext: string;
-  readonly botContext: string;
-  readonly kubeconfig: string;
-}
+export type { ClusterInfo };
 
 export const BOT_USER = 'chatops-bot';
 

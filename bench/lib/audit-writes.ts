@@ -1,0 +1,100 @@
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * The Deployment patches one user made in one namespace, read from the apiservers' audit logs
+ * (the local clusters log every write; chatops-bot's at Request level, with the body), with the
+ * time the apiserver received each (requestReceivedTimestamp, microseconds, as epoch ms).
+ *
+ * The apiserver rotates its audit log at 100 MB (lumberjack's default size, as no
+ * --audit-log-maxsize is given): audit.log is renamed to audit-<time>.log and a new one is
+ * begun, which a 1,000-Deployment run easily crosses. A mark therefore keeps the file's inode,
+ * and reading from it follows the marked file to its rotated name, then every newer one.
+ */
+export interface PatchSeen {
+  readonly at: number;
+  readonly name: string;
+  /** The image the patch set, when its body shows one. */
+  readonly image: string | undefined;
+  /** The kubernetes.io/change-cause the patch set (the bot writes one), if any. */
+  readonly cause: string | undefined;
+}
+
+export interface AuditMark {
+  readonly file: string;
+  readonly ino: number;
+  readonly offset: number;
+}
+
+export function auditMark(file: string): AuditMark {
+  try {
+    const st = statSync(file);
+    return { file, ino: st.ino, offset: st.size };
+  } catch {
+    return { file, ino: -1, offset: 0 };
+  }
+}
+
+/** Everything logged since the mark, across rotations, oldest first. */
+function sinceMark(m: AuditMark): string {
+  const dir = dirname(m.file);
+  const stem = basename(m.file, '.log');
+  const files = readdirSync(dir)
+    .filter((f) => f === basename(m.file) || (f.startsWith(`${stem}-`) && f.endsWith('.log')))
+    .map((f) => ({ path: join(dir, f), st: statSync(join(dir, f)) }))
+    .sort((a, b) => a.st.mtimeMs - b.st.mtimeMs);
+  const marked = files.findIndex((f) => f.st.ino === m.ino);
+  // The marked file gone altogether (removed, not rotated): read what there is now.
+  if (marked === -1) return readFrom(m.file, 0);
+  return files.slice(marked).map((f, i) => readFrom(f.path, i === 0 ? m.offset : 0)).join('');
+}
+
+function readFrom(file: string, offset: number): string {
+  const size = statSync(file).size;
+  if (size <= offset) return '';
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(size - offset);
+    let read = 0;
+    while (read < buf.length) {
+      const n = readSync(fd, buf, read, buf.length - read, offset + read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buf.subarray(0, read).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function epochMs(ts: string): number {
+  const us = /\.(\d+)Z$/.exec(ts)?.[1] ?? '0';
+  return Date.parse(ts.replace(/\.\d+Z$/, 'Z')) + Number(`0.${us}`) * 1000;
+}
+
+interface Entry {
+  verb?: string;
+  user?: { username?: string };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
+  requestReceivedTimestamp?: string;
+  requestObject?: { metadata?: { annotations?: Record<string, string> }; spec?: { template?: { spec?: { containers?: { image?: string }[] } } } };
+}
+
+export function deploymentPatches(mark: AuditMark, namespace: string, user = 'chatops-bot'): PatchSeen[] {
+  const out: PatchSeen[] = [];
+  for (const line of sinceMark(mark).split('\n')) {
+    if (!line.includes(namespace) || !line.includes(user)) continue;
+    const e = JSON.parse(line) as Entry;
+    const r = e.objectRef;
+    if (e.user?.username !== user || e.verb !== 'patch' || r?.resource !== 'deployments' || r.subresource !== undefined || r.namespace !== namespace) continue;
+    if ((e.responseStatus?.code ?? 0) >= 400 || e.requestReceivedTimestamp === undefined) continue;
+    out.push({
+      at: epochMs(e.requestReceivedTimestamp),
+      name: r.name ?? '?',
+      image: e.requestObject?.spec?.template?.spec?.containers?.[0]?.image,
+      cause: e.requestObject?.metadata?.annotations?.['kubernetes.io/change-cause'],
+    });
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
