@@ -1,15 +1,17 @@
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { readFileFrom } from '../../test/lib/files.ts';
 
 /**
  * The Deployment patches one user made in one namespace, read from the apiservers' audit logs
  * (the local clusters log every write; chatops-bot's at Request level, with the body), with the
  * time the apiserver received each (requestReceivedTimestamp, microseconds, as epoch ms).
  *
- * The apiserver rotates its audit log at 100 MB (lumberjack's default size, as no
- * --audit-log-maxsize is given): audit.log is renamed to audit-<time>.log and a new one is
- * begun, which a 1,000-Deployment run easily crosses. A mark therefore keeps the file's inode,
- * and reading from it follows the marked file to its rotated name, then every newer one.
+ * scripts/cluster/up.sh now sets --audit-log-maxsize high enough that the log never rotates,
+ * but an apiserver started without it (or by someone else) rotates at 100 MB, lumberjack's
+ * default: audit.log is renamed to audit-<time>.log and a new one is begun, which a
+ * 1,000-Deployment run easily crosses. A mark therefore keeps the file's inode, and reading
+ * from it follows the marked file to its rotated name, then every newer one.
  */
 export interface PatchSeen {
   readonly at: number;
@@ -45,27 +47,10 @@ function sinceMark(m: AuditMark): string {
     .sort((a, b) => a.st.mtimeMs - b.st.mtimeMs);
   const marked = files.findIndex((f) => f.st.ino === m.ino);
   // The marked file gone altogether (removed, not rotated): read what there is now.
-  if (marked === -1) return readFrom(m.file, 0);
-  return files.slice(marked).map((f, i) => readFrom(f.path, i === 0 ? m.offset : 0)).join('');
+  if (marked === -1) return readFileFrom(m.file, 0);
+  return files.slice(marked).map((f, i) => readFileFrom(f.path, i === 0 ? m.offset : 0)).join('');
 }
 
-function readFrom(file: string, offset: number): string {
-  const size = statSync(file).size;
-  if (size <= offset) return '';
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(size - offset);
-    let read = 0;
-    while (read < buf.length) {
-      const n = readSync(fd, buf, read, buf.length - read, offset + read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buf.subarray(0, read).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export function epochMs(ts: string): number {
   const us = /\.(\d+)Z$/.exec(ts)?.[1] ?? '0';

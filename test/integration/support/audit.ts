@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readFileFrom } from '../../lib/files.ts';
 import { BOT_USER, cluster } from './cluster.ts';
 
 /**
@@ -52,28 +53,6 @@ export function auditMark(clusterName = 'gz'): AuditMark {
   return { cluster: clusterName, file, offset };
 }
 
-function readFrom(file: string, offset: number): string {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size <= offset) return '';
-    const buf = Buffer.alloc(size - offset);
-    let read = 0;
-    while (read < buf.length) {
-      const n = readSync(fd, buf, read, buf.length - read, offset + read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buf.subarray(0, read).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
 
 interface RawEvent {
   auditID?: string;
@@ -134,7 +113,7 @@ export function filterWrites(writes: readonly AuditWrite[], f: WriteFilter = {})
 
 /** The writes since the mark, read once. */
 export function writesSince(mark: AuditMark, f: WriteFilter = {}): AuditWrite[] {
-  return filterWrites(parseAuditLines(readFrom(mark.file, mark.offset)), f);
+  return filterWrites(parseAuditLines(readFileFrom(mark.file, mark.offset)), f);
 }
 
 /**
