@@ -19,7 +19,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'chatops-cold-'));
 const clusterDir = join(tmp, 'cluster');
 
 afterAll(async () => {
-  // If the test failed half-way, stop whatever is left of its clusters by their recorded PIDs.
+  // If the test failed half-way, stop whatever is left of what it started, by recorded PIDs:
+  // its Redis, and its clusters.
+  const redisPidFile = join(tmp, 'data', 'redis', 'redis.pid');
+  if (existsSync(redisPidFile)) {
+    const pid = Number(readFileSync(redisPidFile, 'utf8'));
+    if (pid > 0 && alive(pid)) process.kill(pid, 'SIGTERM');
+  }
   if (existsSync(clusterDir)) {
     await new Promise((r) => spawn('bash', ['scripts/cluster/down.sh'], { cwd: ROOT, env: coldEnv(), stdio: 'ignore' }).on('exit', r));
   }
