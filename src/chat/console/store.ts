@@ -9,33 +9,31 @@ import type { Message } from '../../core/message.ts';
  * an entry's content in place, keeping its place in the channel; replies in a thread point at
  * their parent. Every change is also appended to one stream, which the live pages follow.
  */
+/** What every console entry has: where it is, its order, and its version. */
+interface EntryBase {
+  readonly id: string;
+  readonly channel: string;
+  readonly seq: number;
+  readonly at: string;
+  readonly updatedAt: string;
+  readonly revision: number;
+}
+
 export type ConsoleEntry =
-  | {
+  | (EntryBase & {
       readonly kind: 'bot';
-      readonly id: string;
-      readonly channel: string;
-      readonly seq: number;
-      readonly at: string;
-      readonly updatedAt: string;
-      readonly revision: number;
       readonly message: Message;
       /** Plain text instead of a message (a platform's overflow chunk; the console has none). */
       readonly raw?: string;
       /** The entry this one replies to. */
       readonly threadOf?: string;
-    }
-  | {
+    })
+  | (EntryBase & {
       readonly kind: 'said';
-      readonly id: string;
-      readonly channel: string;
-      readonly seq: number;
-      readonly at: string;
-      readonly updatedAt: string;
-      readonly revision: number;
       /** The config person who typed it. */
       readonly person: string;
       readonly text: string;
-    };
+    });
 
 /** Console channel names, as the config's channel rule allows them. */
 export const CONSOLE_CHANNEL = /^console:[A-Za-z0-9_.-]{1,64}$/;
