@@ -55,12 +55,3 @@ export async function startFakeSlackWebhooks(): Promise<FakeSlackWebhooks> {
       }),
   };
 }
-
-/** A free loopback TCP port (for a program that must be told its port). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}

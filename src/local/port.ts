@@ -20,9 +20,14 @@ export async function pickPort(host: string, wanted: number): Promise<{ port: nu
     const ok = await tryListen(host, wanted);
     if (ok !== undefined) return { port: wanted, moved: false };
   }
+  return { port: await freePort(host), moved: wanted !== 0 };
+}
+
+/** A port free on `host` right now, for a program that must be told its port. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   const free = await tryListen(host, 0);
   if (free === undefined) throw new Error(`cannot listen on ${host}`);
-  return { port: free, moved: wanted !== 0 };
+  return free;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../src/local/port.ts';
 import { uniqueName } from '../support/namespace.ts';
 import { PEOPLE, buttons, click, replies, responseTo, settle, startAlertsBot, textOf, topLevel, waitFor, type AlertsHarness } from './support.ts';
 
@@ -21,13 +21,6 @@ const BIN = process.env['ALERTMANAGER_BIN'] ?? '';
 const TOKEN = `am-real-${randomBytes(6).toString('hex')}`;
 const CHANNEL = 'C0REALAM';
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 interface RealAm {
   readonly url: string;

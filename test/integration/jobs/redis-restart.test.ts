@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { freePort } from '../../../src/local/port.ts';
 import { decideApproval, submit } from '../../../src/service/requests.ts';
 import { createServices, runWorker } from '../../../src/service/services.ts';
 import { adminClients } from '../support/cluster.ts';
@@ -20,16 +20,6 @@ import { jobsConfig } from './support.ts';
  */
 const APPS = Array.from({ length: 8 }, (_, i) => `r${i}`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function startRedis(port: number, dir: string): Promise<ChildProcess> {
   const p = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
