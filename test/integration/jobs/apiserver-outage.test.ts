@@ -25,6 +25,12 @@ const TOKEN = 'xoxb-test-0000-token';
 const CHANNEL = 'C0OUTAGE1';
 const OUTAGE_MS = 30_000;
 const run = promisify(execFile);
+/**
+ * Not in the default suite: in one of five runs the simulated cluster (kwok, controller-manager)
+ * took over 3 minutes to finish the rollout after the apiserver came back, and CI must not
+ * depend on that. `npm run test:faults` sets CHATOPS_OUTAGE_TEST=1 and runs it.
+ */
+const ENABLED = process.env['CHATOPS_OUTAGE_TEST'] === '1';
 
 function component(verb: 'stop' | 'start'): Promise<unknown> {
   return run('bash', [resolve(ROOT, 'scripts/cluster/component.sh'), verb, 'gz', 'kube-apiserver'], { cwd: ROOT, env: process.env, timeout: 90_000 });
@@ -38,6 +44,7 @@ let ns: string;
 let stopped = false;
 
 beforeAll(async () => {
+  if (!ENABLED) return;
   ns = (await testNamespace({ clusters: ['gz'], prefix: 'outage', scope: 'file' })).name;
   // Kubernetes' default progress deadline (600 s): the tests' usual 10 s would (rightly) fail a
   // rollout that could make no progress for 30 s.
@@ -48,13 +55,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (!ENABLED) return;
   // Whatever happened, the shared cluster gets its apiserver back.
   if (stopped) await component('start');
   await bot?.stop();
   await fake?.close();
 });
 
-describe('the apiserver stopped for 30 s mid-rollout', () => {
+describe.skipIf(!ENABLED)('the apiserver stopped for 30 s mid-rollout', () => {
   // After the apiserver is back, kwok retries the pod stages it failed to apply with backoff:
   // the rollout may need a minute more (57 s in one CI run), hence the longer limits here.
   it('the job waits, resumes, finishes, writes once, and says so in chat', { timeout: 300_000 }, async () => {
