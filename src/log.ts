@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { traceFields } from './telemetry.ts';
+import { traceFields } from './telemetry/export.ts';
 
 /**
  * JSON logs on stderr (pino). Secrets never reach a log line: config values are not logged,

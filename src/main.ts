@@ -8,7 +8,7 @@ import { followPort, pickPort } from './local/port.ts';
 import { startLocalClusters, startLocalRedis, usesLocalClusters, type Script } from './local/services.ts';
 import { createLog } from './log.ts';
 import { startApi } from './server/api.ts';
-import { startTelemetry } from './telemetry.ts';
+import { startTelemetry } from './telemetry/export.ts';
 import { runWorker } from './service/services.ts';
 import { sweep } from './service/sweeper.ts';
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Log } from '../log.ts';
 import { startApi, type RunningApi } from '../server/api.ts';
-import { startTelemetry } from '../telemetry.ts';
+import { startTelemetry } from '../telemetry/export.ts';
 import { prefixFromEnv } from './setup.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { createServices, runWorker } from '../service/services.ts';
 import { sweep } from '../service/sweeper.ts';
-import { startTelemetry } from '../telemetry.ts';
+import { startTelemetry } from '../telemetry/export.ts';
 import { prefixFromEnv } from './setup.ts';
 
 /**

@@ -2,7 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobPayload, type JobPayload } from './spec.ts';
-import { inOperationTrace, recordedSpanId } from './tracing.ts';
+import { inOperationTrace, recordedSpanId } from '../telemetry/spans.ts';
 
 /**
  * The operations queue. A job's id is its operation id, so adding the same operation twice

@@ -8,7 +8,7 @@ import { createLedger } from './ledger.ts';
 import type { OpRecord, Operations } from './operations.ts';
 import { QUEUE_NAME } from './queue.ts';
 import { jobPayload, type JobPayload } from './spec.ts';
-import { inOperationTrace, recordedSpanId } from './tracing.ts';
+import { inOperationTrace, recordedSpanId } from '../telemetry/spans.ts';
 import { decisionRefusal, type DecisionKind } from './upgrade-steps.ts';
 
 /**

@@ -8,7 +8,7 @@ import type { JobContext, JobResult } from './context.ts';
 import type { Operations } from './operations.ts';
 import { processors } from './processors/index.ts';
 import { QUEUE_NAME } from './queue.ts';
-import { inOperationTrace, inSpan } from './tracing.ts';
+import { inOperationTrace, inSpan } from '../telemetry/spans.ts';
 import { jobPayload, type JobPayload, type JobSpec, type Workload } from './spec.ts';
 
 /**

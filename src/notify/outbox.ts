@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Message } from '../core/message.ts';
 import { runLoop, type Loop } from '../loop.ts';
+import { channelIdOf, platformOf } from '../chat/channel.ts';
 
 /**
  * Every message the bot sends to a chat goes through here: a FIFO per channel in Redis, sent
@@ -129,24 +130,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return redis.call('GET', ARGV[2] .. ARGV[1])`;
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-
-export function platformOf(channel: string): string {
-  const i = channel.indexOf(':');
-  return i < 0 ? channel : channel.slice(0, i);
-}
-
-const KNOWN_PLATFORMS: ReadonlySet<string> = new Set(['slack', 'lark', 'console']);
-
-/** The channel's platform as a metric label or span attribute: a known platform, else "other" (bounded). */
-export function platformLabel(channel: string): string {
-  const p = platformOf(channel);
-  return KNOWN_PLATFORMS.has(p) ? p : 'other';
-}
-
-export function channelIdOf(channel: string): string {
-  const i = channel.indexOf(':');
-  return i < 0 ? channel : channel.slice(i + 1);
-}
 
 export class Outbox {
   private readonly redis: Redis;

@@ -1,6 +1,6 @@
 import type { AlertSource } from '../alerts/model.ts';
 import type { Transition } from '../alerts/store.ts';
-import { platformLabel } from '../notify/outbox.ts';
+import { platformLabel } from '../chat/channel.ts';
 import type { Metrics } from './metrics.ts';
 
 /**

@@ -2,7 +2,7 @@ import { context, createContextKey, isSpanContextValid, SpanKind, type Attribute
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
 import type { Outcome } from '../core/handle.ts';
-import { inSpan, recordedSpanId, type OpTrace } from '../jobs/tracing.ts';
+import { inSpan, recordedSpanId, type OpTrace } from '../telemetry/spans.ts';
 import type { Reply } from './requests.ts';
 
 /**

@@ -8,7 +8,7 @@ import { claim, dedupeKey } from '../jobs/dedupe.ts';
 import type { OpRecord } from '../jobs/operations.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts';
-import { inOperationTrace } from '../jobs/tracing.ts';
+import { inOperationTrace } from '../telemetry/spans.ts';
 import { decideUpgradeOp } from '../jobs/upgrade-decisions.ts';
 import { KubeError } from '../kube/errors.ts';
 import { answer } from './answers.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idFrom } from '../../../src/jobs/spec.ts';
 import { submit } from '../../../src/service/requests.ts';
-import { startTelemetry } from '../../../src/telemetry.ts';
+import { startTelemetry } from '../../../src/telemetry/export.ts';
 import { chatConfig, startBot, type Bot } from '../chat/support.ts';
 import { consoleClient, requestId } from '../console/support.ts';
 import { delivery, harness, jobsConfig, waitForOp } from '../jobs/support.ts';

@@ -3,7 +3,7 @@ import { HttpMethod, KubeConfig, Observable, RequestContext, ResponseContext, Se
 import { describe, expect, it } from 'vitest';
 import { useMemoryTracer } from '../support/tracer.ts';
 import { tracedConfiguration, tracedHttpLibrary } from '../../../src/kube/api-spans.ts';
-import { inSpan } from '../../../src/jobs/tracing.ts';
+import { inSpan } from '../../../src/telemetry/spans.ts';
 
 /** A client span per Kubernetes call, inside a trace only; the HTTP library underneath is a fake. */
 const exporter = useMemoryTracer();

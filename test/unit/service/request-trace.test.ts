@@ -4,7 +4,7 @@ import { useMemoryTracer } from '../support/tracer.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import type { Config } from '../../../src/config/schema.ts';
 import { handleText } from '../../../src/core/handle.ts';
-import { inSpan } from '../../../src/jobs/tracing.ts';
+import { inSpan } from '../../../src/telemetry/spans.ts';
 import { inRequestSpan, newOpTrace, noteRequest, replyAttributes, requestAttributes } from '../../../src/service/request-trace.ts';
 
 /** The request span: a new trace per request, what the line was (never what was typed), and the operation it creates. */

@@ -1,7 +1,7 @@
 import { trace, SpanKind } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { useMemoryTracer } from '../support/tracer.ts';
-import { inOperationTrace, inSpan, recordedSpanId } from '../../../src/jobs/tracing.ts';
+import { inOperationTrace, inSpan, recordedSpanId } from '../../../src/telemetry/spans.ts';
 
 /** Where a span of an operation hangs: in its trace, under the stored parent, linked to what caused it. */
 const exporter = useMemoryTracer();
