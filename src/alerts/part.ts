@@ -3,7 +3,9 @@ import type { Log } from '../log.ts';
 import type { PartFactory } from '../server/part.ts';
 import type { Services } from '../service/services.ts';
 import { AlertEngine, newOwner } from './engine.ts';
-import { webhookHandler } from './http.ts';
+import { ALERT_SOURCES, unauthenticated } from '../config/references.ts';
+import type { Route } from '../server/http.ts';
+import { webhookRoute } from './http.ts';
 import type { Alert } from './model.ts';
 import { startProbes } from './probes.ts';
 import { parseAlertmanager, parseGeneric } from './sources.ts';
@@ -68,11 +70,15 @@ export const alertsPart: PartFactory = (ctx) => {
   const pollMs = knob(knobs, 'alertsPollMs', isNumber);
   const engine = new AlertEngine({ s, outbox, log, metrics: ctx.metrics, ...(editDelayMs === undefined ? {} : { editDelayMs }), ...(pollMs === undefined ? {} : { pollMs }) });
   const ingest = (alerts: readonly Alert[]) => engine.ingest(alerts);
-  const routes: Record<string, ReturnType<typeof webhookHandler>> = {};
+  const routes: Record<string, Route> = {};
   const am = config.alerts.sources.alertmanager;
-  if (am !== undefined) routes['POST /alerts/alertmanager'] = webhookHandler({ name: 'alertmanager', auth: am, parse: parseAlertmanager, ingest, log });
+  if (am !== undefined) routes['POST /alerts/alertmanager'] = webhookRoute({ name: 'alertmanager', auth: am, parse: parseAlertmanager, ingest, log });
   const wh = config.alerts.sources.webhook;
-  if (wh !== undefined) routes['POST /alerts/webhook'] = webhookHandler({ name: 'webhook', auth: wh, parse: (b) => parseGeneric(b, s.clock()), ingest, log });
+  if (wh !== undefined) routes['POST /alerts/webhook'] = webhookRoute({ name: 'webhook', auth: wh, parse: (b) => parseGeneric(b, s.clock()), ingest, log });
+  for (const name of ALERT_SOURCES) {
+    // The config check refuses this in production mode unless the config says allowUnauthenticated.
+    if (unauthenticated(config.alerts.sources[name])) log.warn({ source: name, mode: config.mode }, `POST /alerts/${name} takes alerts from anyone: it has no credentials`);
+  }
 
   const watched = config.alerts.kubernetes.length > 0 || config.alerts.probes.length > 0;
   const probeFetch = knob(knobs, 'alertsProbeFetch', isFetch);
