@@ -29,11 +29,11 @@ export interface AlertsHarness {
   close(): Promise<void>;
 }
 
-export async function startAlertsBot(namespace: string, alerts: Record<string, unknown>, extra: { knobs?: Record<string, unknown>; links?: Record<string, string> } = {}): Promise<AlertsHarness> {
+export async function startAlertsBot(namespace: string, alerts: Record<string, unknown>, extra: { knobs?: Record<string, unknown>; links?: Record<string, string>; access?: readonly Record<string, unknown>[] } = {}): Promise<AlertsHarness> {
   const fake = await startFakeSlackApi({ token: TOKEN });
   const config = chatConfig(namespace, {
     slack: { signingSecret: SECRET, botToken: TOKEN, teamId: FAKE_TEAM_ID, apiUrl: fake.url },
-    access: ACCESS,
+    access: [...ACCESS, ...(extra.access ?? [])],
     alerts,
     ...(extra.links === undefined ? {} : { links: extra.links }),
   });
