@@ -67,7 +67,9 @@ const amAlert = z.object({
 
 export const alertmanagerPayload = z.object({
   version: z.literal('4', { message: 'only version "4" of the Alertmanager webhook is understood' }),
-  groupKey: z.string().max(10_000).optional(),
+  // Alertmanager's group key holds the group's label values (a 10,000-character alertname
+  // too); it is never stored, and the body limit bounds it.
+  groupKey: z.string().optional(),
   truncatedAlerts: z.number().int().min(0).optional(),
   status: z.enum(['firing', 'resolved']),
   receiver: z.string().max(1000).optional(),
