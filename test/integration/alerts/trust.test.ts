@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { amPayload, type AmAlertInput } from '../../fakes/alertmanager.ts';
 import { startFakeSlackApi, type FakeSlackApi } from '../../fakes/slack-api.ts';
 import { FAKE_TEAM_ID, postSigned, slashCommandBody } from '../../fakes/slack-sign.ts';
 import { spawnServe, serveUrl, type ServeProcess } from '../support/serve.ts';
@@ -41,17 +42,17 @@ function config(fake: FakeSlackApi, webhook?: Record<string, unknown>): Record<s
   };
 }
 
-const amAlert = (labels: Record<string, string>, status: 'firing' | 'resolved', fingerprint: string, summary = 'test') => ({
+const amAlert = (labels: Record<string, string>, status: 'firing' | 'resolved', fingerprint: string, summary = 'test'): AmAlertInput => ({
   status,
   labels,
   annotations: { summary },
   startsAt: new Date(Date.now() - 60_000).toISOString(),
-  endsAt: status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
   fingerprint,
 });
 
-function postAm(url: string, alerts: unknown[], signal?: AbortSignal): Promise<Response> {
-  const body = JSON.stringify({ version: '4', status: 'firing', receiver: 'chatops', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am', alerts });
+/** A notification as Alertmanager sends it (its group key holds the alertname), with a deadline. */
+function postAm(url: string, alerts: AmAlertInput[], signal?: AbortSignal): Promise<Response> {
+  const body = JSON.stringify(amPayload(alerts));
   return fetch(`${url}/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${AM_TOKEN}` }, body, ...(signal === undefined ? {} : { signal }) });
 }
 
