@@ -8,7 +8,7 @@ import { freePort } from '../../../src/local/port.ts';
 import { amPayload } from '../../fakes/alertmanager.ts';
 import { blockActionBody, FAKE_TEAM_ID, postSigned } from '../../fakes/slack-sign.ts';
 import { uniqueName } from '../support/namespace.ts';
-import { PEOPLE, SECRET, buttons, click, replies, responseTo, settle, startAlertsBot, textOf, topLevel, waitFor, type AlertsHarness } from './support.ts';
+import { PEOPLE, SECRET, buttons, click, replies, responseTo, sendTwice, settle, startAlertsBot, textOf, topLevel, waitFor, type AlertsHarness } from './support.ts';
 
 /**
  * The real Alertmanager (built from its Go module by scripts/alertmanager/build.sh, path in
@@ -142,14 +142,20 @@ describe.skipIf(BIN === '' || !existsSync(BIN))('the real Alertmanager as the se
     expect(h.fake.violations).toEqual([]);
   });
 
-  it('Silence 1h creates the silence in Alertmanager itself, authored by the person who clicked', async () => {
+  /** Fires one alert through Alertmanager and returns its group message and that message's Silence button for `span`. */
+  async function firingWithSilence(name: string, instance: string, summary: string, span: string) {
     const startsAt = new Date(Date.now() - 60_000).toISOString();
-    expect((await post([{ labels: labels('RealAmQueueBacklog', 'worker-1'), annotations: { summary: 'queue over 10k' }, startsAt }])).status).toBe(200);
-    const msg = await waitFor('the group message from Alertmanager', () => group('RealAmQueueBacklog')[0], 30_000, 100);
-    const silence1h = buttons(msg).find((b) => b.action === 'silence' && b.value.endsWith('~1h'));
-    expect(silence1h).toBeDefined();
+    expect((await post([{ labels: labels(name, instance), annotations: { summary }, startsAt }])).status).toBe(200);
+    const msg = await waitFor('the group message from Alertmanager', () => group(name)[0], 30_000, 100);
+    const button = buttons(msg).find((b) => b.action === 'silence' && b.value.endsWith(`~${span}`));
+    if (button === undefined) throw new Error(`no Silence ${span} button on ${name}'s message`);
+    return { msg, button };
+  }
 
-    const clicked = await click(h, CHANNEL, 'silence', silence1h?.value ?? '', PEOPLE.bob.slack, msg.ts);
+  it('Silence 1h creates the silence in Alertmanager itself, authored by the person who clicked', async () => {
+    const { msg, button: silence1h } = await firingWithSilence('RealAmQueueBacklog', 'worker-1', 'queue over 10k', '1h');
+
+    const clicked = await click(h, CHANNEL, 'silence', silence1h.value, PEOPLE.bob.slack, msg.ts);
     expect(clicked.status).toBe(200);
     await responseTo(h, clicked.responseUrl);
     const silences = (await (await fetch(`${am.url}/api/v2/silences`)).json()) as AmSilence[];
@@ -174,25 +180,15 @@ describe.skipIf(BIN === '' || !existsSync(BIN))('the real Alertmanager as the se
   });
 
   it('a replayed Silence click (the same signed request twice) creates one silence; the repeat says it was already received', async () => {
-    const startsAt = new Date(Date.now() - 60_000).toISOString();
-    expect((await post([{ labels: labels('RealAmReplayed', 'worker-2'), annotations: { summary: 'disk 95%' }, startsAt }])).status).toBe(200);
-    const msg = await waitFor('the group message from Alertmanager', () => group('RealAmReplayed')[0], 30_000, 100);
-    const silence4h = buttons(msg).find((b) => b.action === 'silence' && b.value.endsWith('~4h'));
-    expect(silence4h).toBeDefined();
-
+    const { msg, button } = await firingWithSilence('RealAmReplayed', 'worker-2', 'disk 95%', '4h');
     const responseUrl = h.fake.responseUrl(`replay-${randomBytes(3).toString('hex')}`);
-    const body = blockActionBody({ action_id: 'silence-2', value: silence4h?.value ?? '', user_id: PEOPLE.bob.slack, team_id: FAKE_TEAM_ID, channel_id: CHANNEL, message_ts: msg.ts, response_url: responseUrl });
-    const id = responseUrl.split('/').at(-1) ?? '';
-    const answers = () => h.fake.responses.filter((r) => r.id === id).map((r) => textOf(r.body));
-    expect((await postSigned(h.events, body, { secret: SECRET })).status).toBe(200);
-    await waitFor('the first answer', () => (answers().length >= 1 ? true : undefined), 30_000, 50);
-    expect((await postSigned(h.events, body, { secret: SECRET })).status).toBe(200);
-    await waitFor('the second answer', () => (answers().length >= 2 ? true : undefined), 30_000, 50);
+    const body = blockActionBody({ action_id: 'silence-2', value: button.value, user_id: PEOPLE.bob.slack, team_id: FAKE_TEAM_ID, channel_id: CHANNEL, message_ts: msg.ts, response_url: responseUrl });
+    const [first, repeat] = await sendTwice(h, body, responseUrl);
 
     const silences = (await (await fetch(`${am.url}/api/v2/silences`)).json()) as AmSilence[];
     expect(silences.filter((x) => x.matchers.some((m) => m.name === 'alertname' && m.value === 'RealAmReplayed'))).toHaveLength(1);
-    expect(answers()[0]).toContain('Silenced');
-    expect(answers()[1]).toContain('Already received');
+    expect(first).toContain('Silenced');
+    expect(repeat).toContain('Already received');
   });
 
   it('delivers a batch of 1,500 alerts (about 1.6 MiB, over the server-wide 1 MiB) that Alertmanager sends in one notification', async () => {

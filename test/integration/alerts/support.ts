@@ -64,6 +64,21 @@ export async function click(h: AlertsHarness, channel: string, action: string, v
   return { responseUrl, status: res.status };
 }
 
+/**
+ * Posts the same signed body twice, as a replay does (same signature, same trigger id), each
+ * after the answer before it arrived; returns what each answered on the body's response_url.
+ */
+export async function sendTwice(h: AlertsHarness, body: string, responseUrl: string, timeoutMs = 30_000): Promise<string[]> {
+  const id = responseUrl.split('/').at(-1) ?? '';
+  const answers = () => h.fake.responses.filter((r) => r.id === id).map((r) => textOf(r.body));
+  for (const n of [1, 2]) {
+    const res = await postSigned(h.events, body, { secret: SECRET });
+    if (res.status !== 200) throw new Error(`delivery ${n} answered ${res.status}`);
+    await waitFor(`answer ${n}`, () => (answers().length >= n ? true : undefined), timeoutMs, 50);
+  }
+  return answers();
+}
+
 export function responseTo(h: AlertsHarness, url: string, timeoutMs = 15_000) {
   const id = url.split('/').at(-1) ?? '';
   return waitFor(`a response on ${id}`, () => h.fake.responses.find((r) => r.id === id), timeoutMs, 50);

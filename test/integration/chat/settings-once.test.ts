@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_TEAM_ID, postSigned, slashCommandBody } from '../../fakes/slack-sign.ts';
+import { FAKE_TEAM_ID, slashCommandBody } from '../../fakes/slack-sign.ts';
 import { uniqueName } from '../support/namespace.ts';
-import { PEOPLE, SECRET, startAlertsBot, textOf, waitFor, type AlertsHarness } from '../alerts/support.ts';
+import { PEOPLE, sendTwice, startAlertsBot, type AlertsHarness } from '../alerts/support.ts';
 
 /**
  * Settings typed in Slack act once per delivery, as deploys do: the same signed request sent
@@ -30,17 +30,10 @@ describe('a replayed slash command', () => {
   ])('/ops %s acts once: one audit entry, and the repeat says "Already received"', async (text, verb, first) => {
     const responseUrl = h.fake.responseUrl(`once-${verb}-${randomBytes(3).toString('hex')}`);
     const body = slashCommandBody({ command: '/ops', text, user_id: PEOPLE.bob.slack, team_id: FAKE_TEAM_ID, channel_id: CHANNEL, response_url: responseUrl });
-    const id = responseUrl.split('/').at(-1) ?? '';
-    const answers = () => h.fake.responses.filter((r) => r.id === id).map((r) => textOf(r.body));
-
-    expect((await postSigned(h.events, body, { secret: SECRET })).status).toBe(200);
-    await waitFor('the first answer', () => (answers().length >= 1 ? true : undefined), 15_000, 50);
-    expect((await postSigned(h.events, body, { secret: SECRET })).status).toBe(200);
-    await waitFor('the second answer', () => (answers().length >= 2 ? true : undefined), 15_000, 50);
+    const [one, two] = await sendTwice(h, body, responseUrl);
 
     const entries = (await h.bot.api.s.audit.query({ limit: 100, by: 'bob' })).filter((e) => e.kind === 'setting' && e.summary.startsWith(`bob ${verb === 'lock' ? 'locked' : verb === 'freeze' ? 'froze' : 'subscribed'}`));
     expect(entries).toHaveLength(1);
-    const [one, two] = answers();
     expect(one).toContain(first);
     expect(two).toContain('Already received');
     expect(two).toContain(first);
