@@ -3,7 +3,7 @@ import { message, type Message } from '../core/message.ts';
 import { decide } from '../core/policy.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import type { Services } from '../service/services.ts';
-import { loadGroupView } from './engine.ts';
+import { loadGroupView } from './group-view.ts';
 import { alertKey, clockTime, groupTitle, noteMessage, type Correlation } from './message.ts';
 import { createSilence, silenceMatchers, type SilenceMatcher } from './silences.ts';
 import { AlertStore } from './store.ts';

@@ -3,6 +3,7 @@ import type { Log } from '../log.ts';
 import type { PartFactory } from '../server/part.ts';
 import type { Services } from '../service/services.ts';
 import { AlertEngine, newOwner } from './engine.ts';
+import { AlertFlusher } from './flusher.ts';
 import { ALERT_SOURCES, unauthenticated } from '../config/references.ts';
 import type { Route } from '../server/http.ts';
 import { webhookRoute } from './http.ts';
@@ -68,7 +69,8 @@ export const alertsPart: PartFactory = (ctx) => {
   const log = ctx.log.child({ part: 'alerts' });
   const editDelayMs = knob(knobs, 'alertsEditDelayMs', isNumber);
   const pollMs = knob(knobs, 'alertsPollMs', isNumber);
-  const engine = new AlertEngine({ s, outbox, log, metrics: ctx.metrics, ...(editDelayMs === undefined ? {} : { editDelayMs }), ...(pollMs === undefined ? {} : { pollMs }) });
+  const engine = new AlertEngine({ s, metrics: ctx.metrics, ...(editDelayMs === undefined ? {} : { editDelayMs }) });
+  const flushing = new AlertFlusher({ s, outbox, log, metrics: ctx.metrics, ...(pollMs === undefined ? {} : { pollMs }) });
   const ingest = (alerts: readonly Alert[]) => engine.ingest(alerts);
   const routes: Record<string, Route> = {};
   const am = config.alerts.sources.alertmanager;
@@ -92,7 +94,7 @@ export const alertsPart: PartFactory = (ctx) => {
     name: 'alerts',
     routes,
     start() {
-      flusher = engine.run();
+      flusher = flushing.run();
       if (watched) {
         sources = underLease(s, SOURCES_LEASE, leaseMs, log, async () => {
           // The Kubernetes client is loaded only where events are watched (it costs ~70 MB).
