@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { p1 } from './p1-ack.ts';
 import { p2 } from './p2-first-write.ts';
 import { p3 } from './p3-batch-upgrade.ts';
+import { p4regex } from './p4-regex.ts';
 import { p4 } from './p4-storm.ts';
 import { p5 } from './p5-idle.ts';
 import { table, type Row } from './lib/stats.ts';
@@ -12,7 +13,7 @@ import { table, type Row } from './lib/stats.ts';
  * same run on the same machine, prints a table and writes .data/bench/<time>.json. Needs Redis
  * (REDIS_URL, else one is started under .data/) and, for P2, the local control plane up.
  */
-const ALL: Readonly<Record<string, () => Promise<{ rows: Row[]; raw: unknown }>>> = { p1: () => p1(), p2: () => p2(), p3: () => p3(), p4: () => p4(), p5: () => p5() };
+const ALL: Readonly<Record<string, () => Promise<{ rows: Row[]; raw: unknown }>>> = { p1: () => p1(), p2: () => p2(), p3: () => p3(), p4: () => p4(), 'p4-regex': () => p4regex(), p5: () => p5() };
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(ALL);
 const rows: Row[] = [];
 const raw: Record<string, unknown> = {};

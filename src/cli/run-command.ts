@@ -3,7 +3,7 @@ import { renderText } from '../chat/cli/render-text.ts';
 import type { Config } from '../config/schema.ts';
 import { handleText } from '../core/handle.ts';
 import { createServices } from '../service/services.ts';
-import { submit } from '../service/requests.ts';
+import { submitRequest } from '../service/dispatch.ts';
 import { EXIT, prefixFromEnv, redisUrlFrom } from './setup.ts';
 
 /**
@@ -36,7 +36,7 @@ export async function runCommand(config: Config, actor: string, text: string, op
   }
   const s = createServices(config, { redisUrl: url, ...prefixFromEnv() });
   try {
-    const reply = await submit(s, { text, actor, deliveryId: opts.delivery ?? `cli-${randomUUID()}` });
+    const reply = await submitRequest(s, { text, actor, deliveryId: opts.delivery ?? `cli-${randomUUID()}` });
     out(renderText(reply.message));
     if (reply.message.status === 'error') return EXIT.usage;
     if (reply.message.status === 'denied') return EXIT.denied;

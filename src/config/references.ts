@@ -1,5 +1,5 @@
 import { closest } from '../core/suggest.ts';
-import { POLICY_VERBS } from './schema.ts';
+import { POLICY_VERBS } from '../core/verbs.ts';
 
 /**
  * Checks that every name one section uses is defined in another. It reads the raw document
@@ -102,5 +102,29 @@ export function checkReferences(doc: unknown): Problem[] {
     if (isRec(k) && typeof k['cluster'] === 'string' && !clusters.has(k['cluster'])) add(`alerts.kubernetes[${i}].cluster`, unknown('cluster', k['cluster'], clusters));
   });
   if (typeof doc['operator'] === 'string' && !people.has(doc['operator'])) add('operator', unknown('person', doc['operator'], people));
+  problems.push(...unauthenticatedAlertSources(doc));
   return problems;
+}
+
+/** The alert webhooks, by their key under alerts.sources. */
+export const ALERT_SOURCES = ['alertmanager', 'webhook'] as const;
+
+/** Whether an alert webhook's settings give no credentials (anyone may post). */
+export function unauthenticated(auth: unknown): boolean {
+  return isRec(auth) && auth['bearerToken'] === undefined && auth['username'] === undefined;
+}
+
+/**
+ * An alert webhook without credentials lets anyone who reaches the bot post alerts into its
+ * channels (and offer their buttons). Production mode (the default) says so on purpose or not at all.
+ */
+function unauthenticatedAlertSources(doc: Rec): Problem[] {
+  const mode = doc['mode'] ?? 'production';
+  const sources = isRec(doc['alerts']) ? doc['alerts']['sources'] : undefined;
+  if (mode !== 'production' || !isRec(sources)) return [];
+  return ALERT_SOURCES.filter((name) => unauthenticated(sources[name]) && (sources[name] as Rec)['allowUnauthenticated'] !== true).map((name) => ({
+    path: `alerts.sources.${name}`,
+    message:
+      'no credentials: in production mode anyone who can reach the bot could post alerts. Give it a bearerToken (or username and password), or say allowUnauthenticated: true if something else (a network policy, a proxy) keeps others out',
+  }));
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { commands } from '../../commands/index.ts';
 import { parseDuration, type Duration } from '../core/duration.ts';
 import { parseImageRef } from '../core/image-ref.ts';
-import { parseMatcher } from '../alerts/matchers.ts';
+import { parseMatcher } from '../core/matchers.ts';
 
 /**
  * The bot's one configuration file, as a zod schema. Shapes are checked here; references
@@ -105,10 +104,6 @@ const subject = z.string().regex(/^(\*|group:[a-z0-9._-]+|[a-z0-9](?:[a-z0-9._-]
   message: 'a person, group:<name> or "*"',
 });
 
-export const POLICY_VERBS = Object.entries(commands)
-  .filter(([, spec]) => spec.kind !== 'meta' && spec.kind !== 'approval' && spec.kind !== 'decision')
-  .map(([verb]) => verb);
-
 const approval = z.strictObject({
   count: z.number().int().min(1).max(10).default(1),
   from: z.array(subject).min(1, { message: 'say who may approve' }),
@@ -173,11 +168,15 @@ const alertRoute = z.strictObject({
   ...alertTiming,
 });
 
-/** Who may post to an alert webhook: a bearer token, or a user name and password (basic auth), or nobody checks. */
+/**
+ * Who may post to an alert webhook: a bearer token, or a user name and password (basic auth),
+ * or, with `allowUnauthenticated: true` (refused in production mode without it), anyone.
+ */
 const webhookAuth = z
-  .strictObject({ bearerToken: alertSecret.optional(), username: alertSecret.optional(), password: alertSecret.optional() })
+  .strictObject({ bearerToken: alertSecret.optional(), username: alertSecret.optional(), password: alertSecret.optional(), allowUnauthenticated: z.boolean().optional() })
   .refine((a) => (a.username === undefined) === (a.password === undefined), { message: 'give both username and password, or neither' })
-  .refine((a) => a.bearerToken === undefined || a.username === undefined, { message: 'use a bearer token or basic auth, not both' });
+  .refine((a) => a.bearerToken === undefined || a.username === undefined, { message: 'use a bearer token or basic auth, not both' })
+  .refine((a) => a.allowUnauthenticated !== true || (a.bearerToken === undefined && a.username === undefined), { message: 'allowUnauthenticated: true with credentials: drop one of them' });
 
 const alertProbe = z.strictObject({
   name: name,

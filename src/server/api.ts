@@ -8,7 +8,7 @@ import { runOpNotifier } from '../notify/op-notifier.ts';
 import { Outbox, runOutbox, type ChannelSender } from '../notify/outbox.ts';
 import { createServices, type Services } from '../service/services.ts';
 import { sampleProbePart } from '../local/sample-probe.ts';
-import { startHttpServer, type Handler } from './http.ts';
+import { startHttpServer, type Handler, type Route } from './http.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { ApiPart, PartFactory } from './part.ts';
 
@@ -50,7 +50,7 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
     if (part !== undefined) parts.push(part);
   }
   const senders: Record<string, ChannelSender> = {};
-  const routes: Record<string, Handler> = {};
+  const routes: Record<string, Handler | Route> = {};
   for (const p of parts) {
     if (p.sender !== undefined) senders[p.sender.platform] = p.sender.sender;
     for (const [path, h] of Object.entries(p.routes ?? {})) {

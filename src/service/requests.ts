@@ -11,7 +11,11 @@ import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts
 import { inOperationTrace } from '../telemetry/spans.ts';
 import { decideUpgradeOp } from '../jobs/upgrade-decisions.ts';
 import { KubeError } from '../kube/errors.ts';
+import { SETTING_VERBS } from '../core/verbs.ts';
+import type { Command } from '../../commands/index.ts';
+import type { Plan } from '../core/resolve.ts';
 import { answer } from './answers.ts';
+import { oncePerDelivery } from './once.ts';
 import { saveOpBase } from './op-live.ts';
 import { approvalOutcomeMessage, approvalRequestMessage, confirmsApprovals, opMessage } from './messages.ts';
 import { newOpTrace, noteRequest, requestAttributes } from './request-trace.ts';
@@ -46,7 +50,15 @@ export interface Reply {
 
 const JOB_VERBS = new Set(['deploy', 'scale', 'rollback', 'restart', 'upgrade']);
 
-export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
+/** Answers a query or setting that policy allowed; undefined when it has no answer yet. */
+export type Answerer = (s: Services, command: Command, plan: Plan, actor: string, channel: string | undefined) => Promise<Message | undefined>;
+
+/**
+ * `answerer` answers the verbs that are not jobs. The default knows the bot's own settings and
+ * queries; the dispatcher (src/service/dispatch.ts, what the adapters and the CLI call) adds
+ * the alert verbs.
+ */
+export async function submit(s: Services, inbound: Inbound, answerer: Answerer = answer): Promise<Reply> {
   const now = s.clock();
   const { locks, freezes } = await s.policyState(now);
   const outcome = handleText(inbound.text, { config: s.config, actor: inbound.actor, now, locks, freezes, ...(inbound.parse === undefined ? {} : { parse: inbound.parse }) });
@@ -68,9 +80,15 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
   if (decision.kind === 'deny') return { message: outcome.message };
   if (!JOB_VERBS.has(command.verb)) {
     // Queries and settings change no workload, so an approval rule is not asked for them.
-    const answered = await answer(s, command, plan, inbound.actor ?? '', inbound.channel);
+    // A setting acts once per delivery, as a job does (a replayed /lock or /silence does nothing).
+    const run = () => answerer(s, command, plan, inbound.actor ?? '', inbound.channel);
+    if (SETTING_VERBS.has(command.verb)) {
+      const once = await oncePerDelivery(s, inbound.deliveryId, async () => (await run()) ?? notYet(command.verb));
+      return { message: once.message, ...(once.repeat ? { repeat: true } : {}) };
+    }
+    const answered = await run();
     if (answered !== undefined) return { message: answered };
-    return { message: message(`/${command.verb} is not available yet`, 'info', { text: `/${command.verb} is parsed and checked, but not carried out yet.` }) };
+    return { message: notYet(command.verb) };
   }
   if (plan.dryRun) return { message: { ...outcome.message, context: [...outcome.message.context, 'dry run: nothing was queued'] } };
   const actor = inbound.actor ?? '';
@@ -128,6 +146,10 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
   await enqueue(s.queue, payload);
   const op = (await s.ops.get(opId)) ?? base;
   return { created: true, message: opMessage(op, { text: `Queued: ${base.summary}.`, links: linksFor(s.config.links, { jobId: opId, traceId: payload.traceId, app: payload.spec.app, env: payload.spec.env }) }), opId };
+}
+
+function notYet(verb: string): Message {
+  return message(`/${verb} is not available yet`, 'info', { text: `/${verb} is parsed and checked, but not carried out yet.` });
 }
 
 function pendingKey(s: Services, approvalId: string): string {

@@ -35,6 +35,13 @@ export interface RouteDeps {
 
 const FAILED_LOGINS_PER_MINUTE = 10;
 
+/** The page's id for a command or click (a retried request repeats it), or a new one. */
+function requestId(body: Record<string, unknown>): string {
+  const rid = str(body, 'id', 64) ?? randomBytes(12).toString('hex');
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(rid)) throw new HttpError(400, 'id must be 8-64 letters, digits, _ or -');
+  return rid;
+}
+
 export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
   const { s, outbox, store, hub, sessions, log, metrics } = d;
   const config = s.config;
@@ -202,8 +209,7 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
       const channel = channelOf(str(body, 'channel', 80));
       const text = (str(body, 'text', 4000) ?? '').trim();
       if (text === '') throw new HttpError(400, 'Type a command, e.g. help or /deploy web v1.4.2 to prod.');
-      const rid = str(body, 'id', 64) ?? randomBytes(12).toString('hex');
-      if (!/^[A-Za-z0-9_-]{8,64}$/.test(rid)) throw new HttpError(400, 'id must be 8-64 letters, digits, _ or -');
+      const rid = requestId(body);
       const pre = await precheck(s, text, actor);
       metrics?.commands.inc({ platform: 'console', outcome: pre.kind === 'stop' ? 'answered' : 'carried_out' });
       if (pre.kind === 'stop') {
@@ -227,8 +233,9 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
       const action = clickActionOf(str(body, 'action', 40) ?? '');
       const value = str(body, 'value', 200);
       if (action === undefined || value === undefined || value === '') throw new HttpError(400, 'Unknown button.');
+      const rid = requestId(body);
       metrics?.clicks.inc({ platform: 'console', action });
-      const reply = await click(s, outbox, action, { value, actor, channel });
+      const reply = await click(s, outbox, action, { value, actor, channel, deliveryId: `console-click:${actor}:${rid}` });
       sendJson(res, 200, { reply: reply?.message ?? null, opId: reply?.opId ?? null });
     }),
 

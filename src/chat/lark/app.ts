@@ -73,6 +73,8 @@ interface ReceiveEvent {
 
 interface CardActionEvent {
   readonly event_id?: string;
+  /** The callback's own token (card callbacks of schema 1.0 carry no event id). */
+  readonly token?: string;
   readonly operator?: { readonly open_id?: string };
   readonly action?: { readonly value?: unknown };
   readonly context?: { readonly open_message_id?: string; readonly open_chat_id?: string };
@@ -250,7 +252,9 @@ export function createLarkAdapter(o: LarkAdapterOptions): LarkAdapter {
     try {
       // An unknown clicker costs an email lookup; within the 3 s answer, give it a bounded time (it is cached when it finishes).
       const actor = await within(CLICK_LOOKUP_MS, who(ev.operator?.open_id), undefined);
-      const reply = await click(s, outbox, kind, { value: id, actor, channel: `lark:${ev.context.open_chat_id}` });
+      // The gate already dropped a redelivered event id; the click still carries it, like Slack's and the console's.
+      const deliveryId = `lark-click:${ev.event_id ?? ev.token ?? `${ev.context.open_message_id ?? ''}:${id}`}`;
+      const reply = await click(s, outbox, kind, { value: id, actor, channel: `lark:${ev.context.open_chat_id}`, deliveryId });
       if (reply === undefined) return { toast: { type: 'error', content: 'I do not know this button; nothing was done.' } };
       const card = reply.opId === undefined ? undefined : await cardOf(reply.opId);
       // A redelivery of this event answers with the operation's card too.

@@ -155,7 +155,9 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
     o.metrics?.clicks.inc({ platform: 'slack', action: kind });
     const actor = await who(body.user.id);
     const channel = `slack:${body.channel?.id ?? body.container.channel_id as string}`;
-    const reply = await click(s, outbox, kind, { value, actor, channel });
+    // Slack makes a trigger id per interaction and stamps the action's time; a replay repeats both.
+    const deliveryId = `slack-click:${body.trigger_id}:${(action as { action_ts?: string }).action_ts ?? ''}`;
+    const reply = await click(s, outbox, kind, { value, actor, channel, deliveryId });
     if (reply !== undefined) await respond({ response_type: 'ephemeral', replace_original: false, ...render(reply.message, `${value}-${body.user.id}`) });
   });
 

@@ -29,11 +29,11 @@ export interface AlertsHarness {
   close(): Promise<void>;
 }
 
-export async function startAlertsBot(namespace: string, alerts: Record<string, unknown>, extra: { knobs?: Record<string, unknown>; links?: Record<string, string> } = {}): Promise<AlertsHarness> {
+export async function startAlertsBot(namespace: string, alerts: Record<string, unknown>, extra: { knobs?: Record<string, unknown>; links?: Record<string, string>; access?: readonly Record<string, unknown>[] } = {}): Promise<AlertsHarness> {
   const fake = await startFakeSlackApi({ token: TOKEN });
   const config = chatConfig(namespace, {
     slack: { signingSecret: SECRET, botToken: TOKEN, teamId: FAKE_TEAM_ID, apiUrl: fake.url },
-    access: ACCESS,
+    access: [...ACCESS, ...(extra.access ?? [])],
     alerts,
     ...(extra.links === undefined ? {} : { links: extra.links }),
   });
@@ -62,6 +62,21 @@ export async function click(h: AlertsHarness, channel: string, action: string, v
   const body = blockActionBody({ action_id: action, value, user_id: user, team_id: FAKE_TEAM_ID, channel_id: channel, message_ts: messageTs, response_url: responseUrl });
   const res = await postSigned(h.events, body, { secret: SECRET });
   return { responseUrl, status: res.status };
+}
+
+/**
+ * Posts the same signed body twice, as a replay does (same signature, same trigger id), each
+ * after the answer before it arrived; returns what each answered on the body's response_url.
+ */
+export async function sendTwice(h: AlertsHarness, body: string, responseUrl: string, timeoutMs = 30_000): Promise<string[]> {
+  const id = responseUrl.split('/').at(-1) ?? '';
+  const answers = () => h.fake.responses.filter((r) => r.id === id).map((r) => textOf(r.body));
+  for (const n of [1, 2]) {
+    const res = await postSigned(h.events, body, { secret: SECRET });
+    if (res.status !== 200) throw new Error(`delivery ${n} answered ${res.status}`);
+    await waitFor(`answer ${n}`, () => (answers().length >= n ? true : undefined), timeoutMs, 50);
+  }
+  return answers();
 }
 
 export function responseTo(h: AlertsHarness, url: string, timeoutMs = 15_000) {
