@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { canonicalJson } from '../core/canonical-json.ts';
 
 /**
  * What a job does, fully bound when the request is made: every workload it touches and the
@@ -85,18 +86,6 @@ export const jobPayload = z.object({
   decision: upgradeDecision.optional(),
 });
 export type JobPayload = z.infer<typeof jobPayload>;
-
-/** JSON with object keys sorted, so equal specs always hash the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** The digest an approval is bound to: the exact change, nothing about who or when. */
 export function specDigest(spec: JobSpec): string {
