@@ -67,8 +67,18 @@ function mergeKeyOf(a: readonly Json[], b: readonly Json[]): string | undefined 
   return undefined;
 }
 
+/** Label and annotation maps: a map that appears or goes away is shown key by key, as people read them. */
+function isStringMap(path: FieldPath): boolean {
+  const last = path[path.length - 1];
+  return last === 'labels' || last === 'annotations';
+}
+
 function diffValue(path: FieldPath, a: Json | undefined, b: Json | undefined, out: FieldChange[]): void {
   if (sameJson(a, b)) return;
+  if (isStringMap(path) && ((a === undefined && isObject(b)) || (isObject(a) && b === undefined))) {
+    diffValue(path, a ?? {}, b ?? {}, out);
+    return;
+  }
   if (isObject(a) && isObject(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     for (const k of keys) diffValue([...path, k], a[k], b[k], out);
@@ -155,4 +165,17 @@ export function describeField(path: FieldPath): string {
 /** "container web image: registry/web:v1 → registry/web:v2". */
 export function describeChange(c: FieldChange): string {
   return `${describeField(c.path)}: ${formatValue(c.from)} → ${formatValue(c.to)}`;
+}
+
+/** The image field of a container in a workload's pod template. */
+export function containerImagePath(container: string): FieldPath {
+  return ['spec', 'template', 'spec', 'containers', { key: 'name', value: container }, 'image'];
+}
+
+export const REPLICAS_PATH: FieldPath = ['spec', 'replicas'];
+
+/** The changes of `a` and then those of `b` at other fields: one expectation per field. */
+export function mergeChanges(a: readonly FieldChange[], b: readonly FieldChange[]): FieldChange[] {
+  const seen = new Set(a.map((c) => formatPath(c.path)));
+  return [...a, ...b.filter((c) => !seen.has(formatPath(c.path)))];
 }

@@ -1,11 +1,13 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
+import { mergeChanges, type FieldChange } from '../core/field-diff.ts';
 import { parseImageRef } from '../core/image-ref.ts';
 import type { KubeClients } from './clients.ts';
 import { KubeError } from './errors.ts';
 import { selectContainers } from './images.ts';
 import { DEFAULT_CONFLICT_ATTEMPTS, StaleRequest, retryOnConflict } from './retry.ts';
-import type { ImageChange } from './set-image.ts';
+import { imageExpectations, type ImageChange } from './set-image.ts';
 import { containersOf, describeWorkload, generationOf, patchWorkload, readWorkload, resourceVersionOf, type Workload, type WorkloadRef } from './workload.ts';
+import { previewOf, refuseMoved, unchangedPreview, type WriteOptions, type WritePreview } from './write-preview.ts';
 
 /**
  * Batch updates of a StatefulSet through `spec.updateStrategy.rollingUpdate.partition`: the
@@ -24,12 +26,11 @@ export interface PartitionedImageInput extends StatefulSetRef {
   /** Only pods with ordinal >= partition get the new image. */
   readonly partition: number;
   readonly expectedFrom?: string | undefined;
+  /** The approved preview's changes: each field must still hold its "from". */
+  readonly expect?: readonly FieldChange[] | undefined;
 }
 
-export interface PartitionOptions {
-  readonly maxAttempts?: number | undefined;
-  readonly fieldManager?: string | undefined;
-}
+export type PartitionOptions = WriteOptions;
 
 export interface PartitionedImageResult {
   readonly cluster: string;
@@ -39,12 +40,15 @@ export interface PartitionedImageResult {
   readonly partition: { readonly from: number; readonly to: number };
   readonly generation: number;
   readonly resourceVersion: string;
+  /** Only with dryRun: what the write would change. */
+  readonly preview?: WritePreview;
 }
 
 export interface SetPartitionInput extends StatefulSetRef {
   readonly partition: number;
   /** The partition the caller saw; a different one makes the request stale. */
   readonly expectedFrom?: number | undefined;
+  readonly expect?: readonly FieldChange[] | undefined;
 }
 
 export interface SetPartitionResult {
@@ -55,6 +59,7 @@ export interface SetPartitionResult {
   readonly to: number;
   readonly generation: number;
   readonly resourceVersion: string;
+  readonly preview?: WritePreview;
 }
 
 function stsRef(r: StatefulSetRef): WorkloadRef {
@@ -88,20 +93,13 @@ export async function setImageWithPartition(c: KubeClients, input: PartitionedIm
     const containers = sel.containers.map((s) => ({ container: s.name, from: s.image, to: input.image }));
     const base = { cluster: c.cluster, ref, containers, partition: { from: fromPartition, to: input.partition } };
     if (toChange.length === 0 && fromPartition === input.partition) {
-      return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w) };
+      return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w), ...(options.dryRun === true ? { preview: unchangedPreview(w) } : {}) };
     }
-    if (input.expectedFrom !== undefined) {
-      const stale = toChange.filter((s) => s.image !== input.expectedFrom);
-      if (stale.length > 0) {
-        throw new StaleRequest(
-          `${describeWorkload(c, ref)} changed since the request was made: ${stale.map((s) => `${s.name} runs ${s.image}`).join(', ')}, not ${input.expectedFrom}; nothing was changed (conflict)`,
-        );
-      }
-    }
+    refuseMoved(c, ref, w, mergeChanges(imageExpectations(toChange, input.expectedFrom), input.expect ?? []));
     const spec: Record<string, unknown> = { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: input.partition } } };
     if (toChange.length > 0) spec['template'] = { spec: { containers: toChange.map((s) => ({ name: s.name, image: input.image })) } };
-    const after = await patchWorkload(c, ref, 'strategic', { metadata: { resourceVersion: resourceVersionOf(w) }, spec }, { fieldManager: options.fieldManager });
-    return { ...base, changed: true, generation: generationOf(after), resourceVersion: resourceVersionOf(after) };
+    const after = await patchWorkload(c, ref, 'strategic', { metadata: { resourceVersion: resourceVersionOf(w) }, spec }, { fieldManager: options.fieldManager, dryRun: options.dryRun });
+    return { ...base, changed: true, generation: generationOf(after), resourceVersion: resourceVersionOf(after), ...(options.dryRun === true ? { preview: previewOf(w.object, after.object) } : {}) };
   });
 }
 
@@ -113,17 +111,18 @@ export async function setPartition(c: KubeClients, input: SetPartitionInput, opt
     checkPartition(c, ref, input.partition, sts.spec?.replicas ?? 1);
     const from = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
     const base = { cluster: c.cluster, ref, from, to: input.partition };
-    if (from === input.partition) return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w) };
+    if (from === input.partition) return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w), ...(options.dryRun === true ? { preview: unchangedPreview(w) } : {}) };
     if (input.expectedFrom !== undefined && from !== input.expectedFrom) {
       throw new StaleRequest(`${describeWorkload(c, ref)} has partition ${from}, not ${input.expectedFrom} as when the request was made; nothing was changed (conflict)`);
     }
+    refuseMoved(c, ref, w, input.expect ?? []);
     const after = await patchWorkload(
       c,
       ref,
       'strategic',
       { metadata: { resourceVersion: resourceVersionOf(w) }, spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: input.partition } } } },
-      { fieldManager: options.fieldManager },
+      { fieldManager: options.fieldManager, dryRun: options.dryRun },
     );
-    return { ...base, changed: true, generation: generationOf(after), resourceVersion: resourceVersionOf(after) };
+    return { ...base, changed: true, generation: generationOf(after), resourceVersion: resourceVersionOf(after), ...(options.dryRun === true ? { preview: previewOf(w.object, after.object) } : {}) };
   });
 }

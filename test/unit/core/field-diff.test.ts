@@ -63,6 +63,16 @@ describe('diffObjects', () => {
     ['an annotation added', deployment(), deployment({ annotations: { 'kubernetes.io/change-cause': 'chatops op-1' } }), [{ path: cause, to: 'chatops op-1' }]],
     ['an annotation removed', deployment({ annotations: { 'kubernetes.io/change-cause': 'old' } }), deployment(), [{ path: cause, from: 'old' }]],
     [
+      'the first pod annotation: the map appears, shown key by key',
+      deployment(),
+      (() => {
+        const d = deployment() as { spec: { template: { metadata: Record<string, Json> } } };
+        d.spec.template.metadata['annotations'] = { 'kubectl.kubernetes.io/restartedAt': 'op-1' };
+        return d as unknown as Json;
+      })(),
+      [{ path: ['spec', 'template', 'metadata', 'annotations', 'kubectl.kubernetes.io/restartedAt'], to: 'op-1' }],
+    ],
+    [
       'a readinessProbe added is one change of the whole probe',
       deployment(),
       deployment({ probe: true }),
