@@ -19,6 +19,9 @@ import { scale, type ScaleInput, type ScaleOptions, type ScaleResult } from './s
 import { setImage, type SetImageInput, type SetImageOptions, type SetImageResult } from './set-image.ts';
 import { workloadStatus, type WorkloadStatus } from './status.ts';
 import type { WorkloadRef } from './workload.ts';
+import { readDrifts } from './write-preview.ts';
+import type { FieldChange } from '../core/field-diff.ts';
+import type { Drift } from '../core/field-owner.ts';
 
 /**
  * Everything the jobs do to one cluster, behind one object. Every method throws KubeError
@@ -37,6 +40,8 @@ export interface ClusterGateway {
   status(ref: WorkloadRef): Promise<WorkloadStatus>;
   diagnose(ref: WorkloadRef, options?: DiagnoseOptions): Promise<Diagnosis>;
   history(ref: WorkloadRef): Promise<RevisionInfo[]>;
+  /** The fields of `expect` that no longer hold their "from" (a fresh read), each with who changed it. */
+  drifts(ref: WorkloadRef, expect: readonly FieldChange[]): Promise<Drift[]>;
 }
 
 export function gatewayForClients(c: KubeClients): ClusterGateway {
@@ -53,6 +58,7 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     status: (ref) => workloadStatus(c, ref),
     diagnose: (ref, options) => diagnose(c, ref, options),
     history: (ref) => history(c, ref),
+    drifts: (ref, expect) => readDrifts(c, ref, expect),
   };
 }
 

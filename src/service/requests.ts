@@ -7,7 +7,8 @@ import { BindError, bindSpec } from '../jobs/bind.ts';
 import { claim, dedupeKey } from '../jobs/dedupe.ts';
 import type { OpRecord } from '../jobs/operations.ts';
 import { enqueue } from '../jobs/queue.ts';
-import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts';
+import { DryRunRefused, previewSpec, staleDiff } from '../jobs/preview.ts';
+import { approvalDigest, idFrom, jobPayload, type JobPayload } from '../jobs/spec.ts';
 import { inOperationTrace } from '../telemetry/spans.ts';
 import { decideUpgradeOp } from '../jobs/upgrade-decisions.ts';
 import { KubeError } from '../kube/errors.ts';
@@ -15,6 +16,7 @@ import { SETTING_VERBS } from '../core/verbs.ts';
 import type { Command } from '../../commands/index.ts';
 import type { Plan } from '../core/resolve.ts';
 import { answer } from './answers.ts';
+import { diffSections } from './diff-message.ts';
 import { oncePerDelivery } from './once.ts';
 import { saveOpBase } from './op-live.ts';
 import { approvalOutcomeMessage, approvalRequestMessage, confirmsApprovals, opMessage } from './messages.ts';
@@ -103,12 +105,17 @@ export async function submit(s: Services, inbound: Inbound, answerer: Answerer =
   let payload: JobPayload;
   try {
     const spec = await bindSpec(s.config, plan, s.gatewayFor, opId);
+    // Every write the job would make, dry run on its cluster first: a refusal is the answer.
+    const preview = await previewSpec(spec, s.gatewayFor, { opId, requestedBy: actor });
     // The operation's trace is this request's: its approvals, job and steps continue it.
     const { traceId, parentSpanId } = newOpTrace();
-    payload = jobPayload.parse({ opId, spec, requestedBy: actor, approvedBy: [], traceId, parentSpanId, requestedAt: now.toISOString(), ...(plan.reason === undefined ? {} : { reason: plan.reason }) });
+    payload = jobPayload.parse({ opId, spec, preview, requestedBy: actor, approvedBy: [], traceId, parentSpanId, requestedAt: now.toISOString(), ...(plan.reason === undefined ? {} : { reason: plan.reason }) });
   } catch (e) {
     // Nothing was created; let the same delivery be tried again once the cause is fixed.
     await s.redis.del(dedupeKey(s.prefix, `delivery:${inbound.deliveryId}`));
+    if (e instanceof DryRunRefused) {
+      return { message: message('The cluster refused that', 'denied', { text: e.message, context: [`dry run (dryRun=All) on ${e.cluster}: no approval was opened and nothing was changed`] }) };
+    }
     if (e instanceof BindError || e instanceof KubeError) {
       return { message: message("I couldn't prepare that", 'error', { text: e.message, context: ['nothing was changed'] }) };
     }
@@ -132,13 +139,13 @@ export async function submit(s: Services, inbound: Inbound, answerer: Answerer =
   await saveOpBase(s, opId, outcome.message);
   if (decision.kind === 'approval') {
     const approvalId = idFrom('apr', opId);
-    const opened = openApproval({ id: approvalId, requester: actor, approvers: decision.approvers, required: decision.count, digest: specDigest(payload.spec), now, expiresInSeconds: decision.expiresIn.seconds });
+    const opened = openApproval({ id: approvalId, requester: actor, approvers: decision.approvers, required: decision.count, digest: approvalDigest(payload), now, expiresInSeconds: decision.expiresIn.seconds });
     if (!opened.ok) return { message: message("I couldn't open an approval", 'error', { text: opened.error }) };
     await s.redis.set(pendingKey(s, approvalId), JSON.stringify({ ...payload, approvalId }), 'EX', decision.expiresIn.seconds + 7 * 24 * 3600);
     const { approval } = await s.approvals.create(opened.value);
     await s.ops.create({ ...base, status: 'awaiting_approval', approvalId });
     await s.audit.append({ at: now, kind: 'requested', actor, opId, approvalId, app: payload.spec.app, env: payload.spec.env, summary: `${base.summary}; waiting for ${decision.count} approval(s) from ${decision.from.join(', ')}`, detail: { digest: approval.digest, spec: payload.spec }, traceId: payload.traceId }, { dedupeKey: `${opId}:requested` });
-    return { created: true, message: approvalRequestMessage(outcome.message, approval, opId, confirmsApprovals(payload.spec.env, s.config.environments[payload.spec.env]?.confirmApprovals) ? payload.spec.env : undefined), opId, approvalId };
+    return { created: true, message: approvalRequestMessage(withDiff(outcome.message, payload), approval, opId, confirmsApprovals(payload.spec.env, s.config.environments[payload.spec.env]?.confirmApprovals) ? payload.spec.env : undefined), opId, approvalId };
   }
 
   await s.ops.create(base);
@@ -146,6 +153,28 @@ export async function submit(s: Services, inbound: Inbound, answerer: Answerer =
   await enqueue(s.queue, payload);
   const op = (await s.ops.get(opId)) ?? base;
   return { created: true, message: opMessage(op, { text: `Queued: ${base.summary}.`, links: linksFor(s.config.links, { jobId: opId, traceId: payload.traceId, app: payload.spec.app, env: payload.spec.env }) }), opId };
+}
+
+/**
+ * An approval is for the diff it shows: before one counts, the changed fields are read again,
+ * and a field someone else moved since refuses the click (the job would refuse to run anyway).
+ */
+async function staleNote(s: Services, preview: NonNullable<JobPayload['preview']>): Promise<Message | undefined> {
+  let stale: string[];
+  try {
+    stale = await staleDiff(preview, s.gatewayFor);
+  } catch (e) {
+    if (!(e instanceof KubeError)) throw e;
+    return message('Not approved', 'error', { text: `I couldn't check that the change shown is still current: ${e.message}. Nothing was approved; try again.` });
+  }
+  if (stale.length === 0) return undefined;
+  return message('Not approved: the change shown is stale', 'denied', { text: `Since the request was made, ${stale.join('; ')}. Nothing was approved; ask again to see what it would change now.` });
+}
+
+/** The plan as answered, with what the dry runs said would change on each cluster. */
+function withDiff(m: Message, payload: JobPayload): Message {
+  if (payload.preview === undefined) return m;
+  return { ...m, sections: [...(m.sections ?? []), ...diffSections(payload.preview)] };
 }
 
 function notYet(verb: string): Message {
@@ -181,6 +210,10 @@ export async function decideApproval(s: Services, id: string, kind: 'approve' | 
 
 async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject' | 'cancel', actor: string, reason: string | undefined, pending: JobPayload | undefined): Promise<{ reply: Reply; outcome: string }> {
   const now = s.clock();
+  if (kind === 'approve' && pending?.preview !== undefined) {
+    const stale = await staleNote(s, pending.preview);
+    if (stale !== undefined) return { reply: { message: stale, approvalId: id, opId: pending.opId }, outcome: 'stale_diff' };
+  }
   const r = await s.approvals.decide(id, { kind, actor, now, ...(reason === undefined ? {} : { reason }) });
   if (r.state === undefined) return { reply: { message: message('No such request', 'error', { text: `There is no pending request ${id}.` }) }, outcome: r.outcome.kind };
   const state = r.state;
@@ -196,7 +229,7 @@ async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject'
     case 'approved': {
       if (pending === undefined || opId === undefined) return reply();
       // The approval is bound to the exact change; a stored payload that differs is not run.
-      if (specDigest(pending.spec) !== state.digest) return { reply: { message: message('Not run', 'denied', { text: 'The stored change does not match what was approved; nothing was queued.' }) }, outcome: 'digest_mismatch' };
+      if (approvalDigest(pending) !== state.digest) return { reply: { message: message('Not run', 'denied', { text: 'The stored change does not match what was approved; nothing was queued.' }) }, outcome: 'digest_mismatch' };
       const approvedBy = state.approvals.map((a) => a.person);
       // The record and the audit entry are independent; both precede the enqueue, so the
       // worker never finds the operation still "awaiting approval".

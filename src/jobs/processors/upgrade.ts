@@ -5,8 +5,10 @@ import { describeTarget, followWithProgress, outageNote, refOf, rolloutFailure, 
 import { leaseKey } from '../leases.ts';
 import { createLedger, type Ledger, type LedgerSnapshot } from '../ledger.ts';
 import { runProbe } from '../probe.ts';
+import { expectedChanges } from '../preview.ts';
 import type { SpecOf, UpgradeTarget } from '../spec.ts';
 import { afterHealthy, blockedGate, mapLimit, mayAct, nextBatch, rollbackCandidate, workloadAction, type GateState } from '../upgrade-steps.ts';
+import { upgradeWrite } from '../writes.ts';
 
 /**
  * A batch upgrade, run from its step ledger (ledger.ts). Each job of the operation (the first,
@@ -134,13 +136,7 @@ async function updateWorkload(r: Run, t: UpgradeTarget, snap: LedgerSnapshot, ba
     if (action === 'write') {
       // Conditional on the image bound at request time; finds the target in place (no write) if
       // an earlier run's write landed just before it died.
-      const res = await gw.setImage({
-        ...refOf(w),
-        image: spec.image,
-        container: w.container,
-        expectedFrom: t.fromImage,
-        changeCause: `chatops ${opId}: upgrade to ${spec.image}, batch ${batch + 1} of ${spec.batches.length} (by ${ctx.payload.requestedBy})`,
-      });
+      const res = await gw.setImage({ ...upgradeWrite(spec, t, batch, ctx.payload), expect: expectedChanges(ctx.payload.preview, w) });
       generation = res.generation;
       await ledger.moveWorkload(opId, key, 'written', res.changed ? `set ${spec.image}` : `already ran ${spec.image}`);
       await ctx.audit('step', `${res.changed ? 'set' : 'found'} ${spec.image} on ${describeTarget(w)} (batch ${batch + 1})`, { changed: res.changed, containers: res.containers, batch: batch + 1 }, w);

@@ -1,0 +1,47 @@
+import type { RestartInput } from '../kube/restart.ts';
+import type { RollbackInput } from '../kube/rollback.ts';
+import type { ScaleInput } from '../kube/scale.ts';
+import type { SetImageInput } from '../kube/set-image.ts';
+import { refOf } from './context.ts';
+import type { SpecOf, UpgradeTarget } from './spec.ts';
+
+/**
+ * The gateway input of each write a job makes, built in one place for the request-time dry run
+ * and the job, so that the patch the apiserver checked when the request was made is the one
+ * the job sends. Pure.
+ */
+type Target<K extends 'deploy' | 'scale' | 'rollback' | 'restart'> = SpecOf<K>['targets'][number];
+
+export interface WriteActor {
+  readonly opId: string;
+  readonly requestedBy: string;
+}
+
+export function deployWrite(spec: SpecOf<'deploy'>, t: Target<'deploy'>, a: WriteActor): SetImageInput {
+  const w = t.workload;
+  return { ...refOf(w), image: spec.image, container: w.container, expectedFrom: t.fromImage, changeCause: `chatops ${a.opId}: deploy ${spec.image} (by ${a.requestedBy})` };
+}
+
+export function scaleWrite(spec: SpecOf<'scale'>, t: Target<'scale'>): ScaleInput {
+  return { ...refOf(t.workload), replicas: spec.replicas, expectedFrom: t.fromReplicas };
+}
+
+export function rollbackWrite(t: Target<'rollback'>, a: WriteActor): RollbackInput {
+  return { ...refOf(t.workload), target: { kind: 'revision', revision: t.toRevision }, expectedRevision: t.fromRevision, changeCause: `chatops ${a.opId}: rollback to revision ${t.toRevision} (by ${a.requestedBy})` };
+}
+
+export function restartWrite(spec: SpecOf<'restart'>, t: Target<'restart'>): RestartInput {
+  return { ...refOf(t.workload), token: spec.token };
+}
+
+/** `batch` counts from 0. */
+export function upgradeWrite(spec: SpecOf<'upgrade'>, t: UpgradeTarget, batch: number, a: WriteActor): SetImageInput {
+  const w = t.workload;
+  return {
+    ...refOf(w),
+    image: spec.image,
+    container: w.container,
+    expectedFrom: t.fromImage,
+    changeCause: `chatops ${a.opId}: upgrade to ${spec.image}, batch ${batch + 1} of ${spec.batches.length} (by ${a.requestedBy})`,
+  };
+}
