@@ -95,6 +95,7 @@ const fancyArb = (line: string): fc.Arbitrary<string> =>
       smartQuotes: fc.boolean(),
       fullWidthEq: fc.boolean(),
       fullWidthComma: fc.boolean(),
+      spaceAfterComma: fc.boolean(),
       fullWidthColon: fc.boolean(),
       space: fc.constantFrom(' ', '\u00A0', '\u3000', '  ', '\u2009', ' \u200B'),
       slackLinks: fc.boolean(),
@@ -113,6 +114,8 @@ const fancyArb = (line: string): fc.Arbitrary<string> =>
       }
       if (o.fullWidthEq) s = s.replace(/=/g, '＝');
       if (o.fullWidthComma) s = s.replace(/,(?![^"“”]*["”])/g, '，');
+      // "apps=web, api": a space after each comma of a list, as people type it.
+      if (o.spaceAfterComma) s = s.replace(/([,，])(?![^"“”]*["”])/g, '$1 ');
       if (o.fullWidthColon) s = s.replace(/:/g, '：');
       if (o.slackLinks) s = s.replace(/(?<=^| |=)((?:registry\.example\.com|ghcr\.io)\/\S+)/g, (img) => `<http://${img}|${img}>`);
       if (o.dashFlag) s = s.replace(/ --reason /g, ' —reason ');
@@ -141,7 +144,7 @@ describe('parser properties', () => {
     );
   });
 
-  it('parses full-width punctuation, smart quotes, odd spaces and Slack markup exactly like the plain twin', () => {
+  it('parses full-width punctuation, spaces after list commas, smart quotes, odd spaces and Slack markup exactly like the plain twin', () => {
     fc.assert(
       fc.property(lineArb.chain((line) => fc.tuple(fc.constant(line), fancyArb(line))), ([line, fancy]) => {
         const a = parseCommand(line, commands);
