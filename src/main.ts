@@ -4,6 +4,7 @@ import { redisUrlFrom, prefixFromEnv } from './cli/setup.ts';
 import { formatProblems, loadConfig } from './config/load.ts';
 import { defaultConfigPath, projectRoot } from './config/paths.ts';
 import type { Config } from './config/schema.ts';
+import { localBindProblem } from './local/loopback.ts';
 import { followPort, pickPort } from './local/port.ts';
 import { startLocalClusters, startLocalRedis, usesLocalClusters, type Script } from './local/services.ts';
 import { createLog } from './log.ts';
@@ -63,6 +64,13 @@ async function terminalChat(config: Config): Promise<void> {
 async function runAll(configured: Config): Promise<void> {
   const root = projectRoot();
   const local = configured.mode === 'local';
+  // Before anything is started: local mode listens on loopback only.
+  const bindProblem = localBindProblem(configured.mode, configured.server.host);
+  if (bindProblem !== undefined) {
+    process.stderr.write(`chatops: ${bindProblem}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const log = createLog('chatops', process.env['LOG_LEVEL'] ?? (local ? 'warn' : 'info'));
   const started: { name: string; stop: () => Promise<void> }[] = [];
   const scripts = new Set<Script>();

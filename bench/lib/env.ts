@@ -14,8 +14,9 @@ export function redisUrl(): string {
   return execFileSync('bash', ['scripts/services/redis.sh', 'start', '.data/bench-redis'], { encoding: 'utf8' }).trim();
 }
 
+/** The workspace's members the benchmarks type as (the embedded config's people): users.info answers for them. */
 export async function fakeSlack(): Promise<FakeSlackApi> {
-  return startFakeSlackApi({ token: BOT_TOKEN });
+  return startFakeSlackApi({ token: BOT_TOKEN, users: { U0ALICE01: { email: 'alice@example.com', team_id: TEAM_ID, name: 'alice' }, U0BOB0001: { email: 'bob@example.com', team_id: TEAM_ID, name: 'bob' } } });
 }
 
 export function slackEnv(api: FakeSlackApi, redis: string): Record<string, string> {

@@ -92,6 +92,7 @@ function startsArgument(word: string): boolean {
  * next item. One pass over the words (no backtracking on what people type).
  */
 function joinListItems(part: string): string {
+  if (!part.includes(', ')) return part;
   const out: string[] = [];
   for (const word of part.split(' ')) {
     const last = out.length - 1;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../../../src/config/schema.ts';
 import { startFakeSlackApi, type FakeMessage, type FakeSlackApi } from '../../fakes/slack-api.ts';
 import { blockActionBody, FAKE_TEAM_ID, postSigned, slashCommandBody } from '../../fakes/slack-sign.ts';
-import { PEOPLE, chatConfig, startBot, type Bot } from '../chat/support.ts';
+import { PEOPLE, chatConfig, slackDirectory, startBot, type Bot } from '../chat/support.ts';
 import { waitFor } from '../support/workloads.ts';
 
 /**
@@ -30,7 +30,7 @@ export interface AlertsHarness {
 }
 
 export async function startAlertsBot(namespace: string, alerts: Record<string, unknown>, extra: { knobs?: Record<string, unknown>; links?: Record<string, string> } = {}): Promise<AlertsHarness> {
-  const fake = await startFakeSlackApi({ token: TOKEN });
+  const fake = await startFakeSlackApi({ token: TOKEN, users: slackDirectory() });
   const config = chatConfig(namespace, {
     slack: { signingSecret: SECRET, botToken: TOKEN, teamId: FAKE_TEAM_ID, apiUrl: fake.url },
     access: ACCESS,
