@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { redactMessage } from '../../core/redact.ts';
 import { claim } from '../../jobs/dedupe.ts';
 import type { Log } from '../../log.ts';
 import type { Outbox } from '../../notify/outbox.ts';
@@ -213,7 +214,7 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
       const pre = await precheck(s, text, actor);
       metrics?.commands.inc({ platform: 'console', outcome: pre.kind === 'stop' ? 'answered' : 'carried_out' });
       if (pre.kind === 'stop') {
-        sendJson(res, 200, { live: false, reply: pre.message });
+        sendJson(res, 200, { live: false, reply: redactMessage(pre.message) });
         return;
       }
       // What was typed shows in the channel (once per request), so everyone watching sees who asked for what.
@@ -235,12 +236,12 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
       if (action === undefined || value === undefined || value === '') throw new HttpError(400, 'Unknown button.');
       metrics?.clicks.inc({ platform: 'console', action });
       const reply = await click(s, outbox, action, { value, actor, channel });
-      sendJson(res, 200, { reply: reply?.message ?? null, opId: reply?.opId ?? null });
+      sendJson(res, 200, { reply: reply === undefined ? null : redactMessage(reply.message), opId: reply?.opId ?? null });
     }),
 
     'GET /console/api/dashboard': guard('read', async (req, res) => {
       await mayRead(req);
-      sendJson(res, 200, await buildDashboard(s, store));
+      sendJson(res, 200, redactMessage(await buildDashboard(s, store)));
     }),
 
     'GET /console/api/dashboard/events': guard('read', async (req, res) => {
