@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { parseDuration, type Duration } from '../../../src/core/duration.ts';
 import { loopbackOnly, runProbe } from '../../../src/jobs/probe.ts';
 import { createLog } from '../../../src/log.ts';
 import { amPayload, postAlertmanager, startFakeAlertmanager, type FakeAlertmanager } from '../../fakes/alertmanager.ts';
+import { localConfigFile } from '../console/support.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { createDeployment, waitForRollout } from '../support/workloads.ts';
@@ -201,18 +202,7 @@ describe('REDIS_URL with credentials, in real processes', () => {
     expect(served).toContain('api role running');
     expect(served).not.toContain(MARK);
 
-    const config = join(tmp, 'local.yaml');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        mode: 'local',
-        people: { alice: {}, bob: {} },
-        clusters: { gz: { region: 'gz', kubeconfig: join(tmp, 'no-kubeconfig.yaml') } },
-        environments: { prod: { clusters: ['gz'], registries: ['registry.example.com'] } },
-        apps: { web: { image: 'registry.example.com/team/web' } },
-        server: { host: '127.0.0.1', port: 0 },
-      }),
-    );
+    const config = localConfigFile(tmp, '127.0.0.1');
     const started = await runUntil(['src/main.ts'], { REDIS_URL: redis, CHATOPS_CONFIG: config, LOG_LEVEL: 'debug', CHATOPS_REDIS_PREFIX: `creds-main-${randomBytes(3).toString('hex')}:` }, /Web console:/);
     expect(started).toContain('Redis: redis://***@127.0.0.1:');
     expect(started).not.toContain(MARK);

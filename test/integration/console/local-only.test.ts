@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/local/port.ts';
 import { chatConfig, startBot, type Bot } from '../chat/support.ts';
 import { testNamespace } from '../support/namespace.ts';
-import { requestId } from './support.ts';
+import { localConfigFile, requestId } from './support.ts';
 
 /**
  * Local mode's console lets whoever reaches it act as any person, so local mode is for one
@@ -89,19 +89,7 @@ describe('local mode listens on loopback only', () => {
 
   it('`npm start` with a local config whose server.host is 0.0.0.0 refuses before starting anything (no Redis of its own)', async () => {
     const data = join(tmp, 'data');
-    const config = join(tmp, 'local-0000.yaml');
-    // Clusters from a kubeconfig of its own, so npm start starts no local control plane either.
-    writeFileSync(
-      config,
-      JSON.stringify({
-        mode: 'local',
-        people: { alice: {}, bob: {} },
-        clusters: { gz: { region: 'gz', kubeconfig: join(tmp, 'no-kubeconfig.yaml') } },
-        environments: { prod: { clusters: ['gz'], registries: ['registry.example.com'] } },
-        apps: { web: { image: 'registry.example.com/team/web' } },
-        server: { host: '0.0.0.0', port: 0 },
-      }),
-    );
+    const config = localConfigFile(tmp, '0.0.0.0');
     const r = await runUntilExit('npm', ['start', '--silent'], { CHATOPS_CONFIG: config, CHATOPS_DATA_DIR: data, CHATOPS_REDIS_PREFIX: `local-only-${requestId()}:` }, 30_000);
     try {
       expect(r.stopped, r.output).toBe(false);
