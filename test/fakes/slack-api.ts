@@ -101,7 +101,8 @@ export interface BlockViolation {
   at: number;
 }
 
-export type FakeFailure = { status: 429; retryAfterSeconds: number } | { status: 500 } | { hang: true };
+/** `delayMs`: not a failure, a slow answer (served normally after that long). */
+export type FakeFailure = { status: 429; retryAfterSeconds: number } | { status: 500 } | { hang: true } | { delayMs: number };
 
 export interface FakeSlackApi {
   /** Base URL for WebClient's `slackApiUrl`, e.g. `http://127.0.0.1:PORT/api/`. */
@@ -200,7 +201,7 @@ export async function startFakeSlackApi(opts: FakeSlackApiOptions): Promise<Fake
     return stormed;
   }
 
-  function failureAnswer(failure: FakeFailure): Answer {
+  function failureAnswer(failure: Exclude<FakeFailure, { delayMs: number }>): Answer {
     if ('hang' in failure) return { kind: 'hang' };
     if (failure.status === 429) {
       return { kind: 'json', status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(failure.retryAfterSeconds) } };
@@ -386,7 +387,8 @@ export async function startFakeSlackApi(opts: FakeSlackApiOptions): Promise<Fake
       const auth = req.headers.authorization;
       const bearer = auth !== undefined && /^Bearer /i.test(auth) ? auth.slice(7).trim() : undefined;
       const failure = scriptedFailure(method);
-      answer = failure !== undefined ? failureAnswer(failure) : serve(method, args, bearer);
+      if (failure !== undefined && 'delayMs' in failure) await new Promise((r) => setTimeout(r, failure.delayMs));
+      answer = failure !== undefined && !('delayMs' in failure) ? failureAnswer(failure) : serve(method, args, bearer);
       const outcome = answer.kind === 'hang' ? 'hang' : answer.status !== 200 ? `http_${answer.status}` : answer.body['ok'] === true ? 'ok' : String(answer.body['error']);
       record({ method, args, at: Date.now(), outcome });
     } else if (respMatch?.[1] !== undefined && req.method === 'POST') {

@@ -42,7 +42,7 @@ export interface SlackAdapterOptions {
   readonly unhandledRequestTimeoutMillis?: number;
 }
 
-/** How long a slash command waits for users.info before its ack (Slack wants the ack within 3 s). */
+/** How long a slash command waits for users.info before it acks and answers later (Slack wants the ack within 3 s). */
 const USER_LOOKUP_MS = 1500;
 
 function boltLogger(log: Log): BoltLogger {
@@ -125,16 +125,24 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
     app.command(`/${name}`, async ({ command, ack, respond }) => {
       const text = commandLine(command.command, command.text);
       // A slash command says only where it was typed, not whose team the user is on: that takes
-      // users.info, which gets a bounded part of the 3 s before the ack (unanswered: unknown).
-      const actor = await within(USER_LOOKUP_MS, who(command.user_id, undefined), undefined);
+      // users.info (cached for an hour). Slack wants the ack within 3 s: a lookup still running
+      // after USER_LOOKUP_MS gets an empty ack first, and the answer follows by response_url.
+      // Who the user is never depends on how fast the lookup was.
+      const lookup = who(command.user_id, undefined);
+      const early = await within(USER_LOOKUP_MS, lookup.then((actor) => ({ actor })), undefined);
+      if (early === undefined) await ack();
+      const acked = early === undefined;
+      const actor = early === undefined ? await lookup : early.actor;
       const pre = await precheck(s, text, actor);
       if (pre.kind === 'stop') {
         o.metrics?.commands.inc({ platform: 'slack', outcome: 'answered' });
-        await ack({ response_type: 'ephemeral', ...render(pre.message, command.trigger_id) });
+        const answer = { response_type: 'ephemeral' as const, ...render(pre.message, command.trigger_id) };
+        if (acked) await respond(answer);
+        else await ack(answer);
         return;
       }
       o.metrics?.commands.inc({ platform: 'slack', outcome: 'carried_out' });
-      await ack();
+      if (!acked) await ack();
       try {
         const done = await carryOut(s, outbox, { channel: `slack:${command.channel_id}`, actor, text, deliveryId: `slack-cmd:${command.trigger_id}` });
         if (!done.live) await respond({ response_type: 'ephemeral', ...render(done.message, `${command.trigger_id}-r`) });

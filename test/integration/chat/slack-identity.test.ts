@@ -129,6 +129,22 @@ describe('Slack identity', () => {
     expect(await approvers(approvalId)).toEqual(['carol']);
   });
 
+  it('a slow users.info (2.5 s) makes nobody unknown: the slash command is acked at once and answered by response_url', async () => {
+    const fresh = await startBot(bot.api.s.config);
+    try {
+      const id = `id-${++n}`;
+      const body = slashCommandBody({ command: '/ops', text: 'whoami', user_id: PEOPLE.bob.slack, team_id: FAKE_TEAM_ID, channel_id: CHANNEL, response_url: fake.responseUrl(id) });
+      fake.failNext('users.info', 1, { delayMs: 2500 });
+      const res = await postSigned(`${fresh.api.url}/slack/events`, body, { secret: SECRET });
+      expect(res.status).toBe(200);
+      expect(await res.text()).not.toContain("don't know you");
+      const answer = await waitFor('the answer by response_url', () => fake.responses.find((x) => x.id === id), 15_000, 50);
+      expect(JSON.stringify(answer.body)).toContain('You are bob');
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it("when users.info fails, a slash command's user is nobody for that request (and the next one asks again)", async () => {
     // A bot on a fresh Redis prefix: nothing about bob is cached yet.
     const fresh = await startBot(bot.api.s.config);
