@@ -7,7 +7,7 @@ import { faultReport } from '../support/report.ts';
 import { createDeployment, waitFor, waitForRollout } from '../support/workloads.ts';
 import { startFakeSlackApi, type FakeSlackApi } from '../../fakes/slack-api.ts';
 import { FAKE_TEAM_ID, postSigned, slashCommandBody, signSlack } from '../../fakes/slack-sign.ts';
-import { chatConfig, PEOPLE, startBot, type Bot } from './support.ts';
+import { chatConfig, PEOPLE, slackDirectory, startBot, type Bot } from './support.ts';
 
 /**
  * Faults at the edge and in the topology: oversized, malformed and unsigned requests change
@@ -25,7 +25,7 @@ let ns: string;
 beforeAll(async () => {
   ns = (await testNamespace({ clusters: ['gz'], prefix: 'faults', scope: 'file' })).name;
   await Promise.all(APPS.map(async (app) => waitForRollout(adminClients('gz'), await createDeployment(adminClients('gz'), ns, app, { replicas: 1, tag: 'v1' }))));
-  fake = await startFakeSlackApi({ token: TOKEN });
+  fake = await startFakeSlackApi({ token: TOKEN, users: slackDirectory() });
 });
 
 afterAll(async () => {
