@@ -56,6 +56,14 @@ export function decisionMessage(plan: Plan, decision: Decision, requester: strin
   return message(d.title, 'pending', { text: `Allowed by ${decision.rule}.`, fields: d.fields, sections, context: [`requested by ${requester}`] });
 }
 
+/** What a decision on an operation or alert says before it is looked up (a preview without the job engine). */
+export function deferredMessage(command: Command): Message {
+  const target = 'op' in command.args ? command.args.op : 'alert' in command.args ? command.args.alert : undefined;
+  return message(`/${command.verb}${target === undefined ? '' : ` ${target}`}`, 'info', {
+    text: `Checked against ${'op' in command.args ? 'the operation' : 'the alert'} it names (its environment and apps) when it is carried out, as its button is.`,
+  });
+}
+
 export function helpMessage(registry: Registry, topic: string | undefined): Message {
   if (topic !== undefined && topic !== '') {
     const spec: AnySpec | undefined = Object.hasOwn(registry, topic) ? registry[topic] : undefined;

@@ -158,6 +158,7 @@ async function updateWorkload(r: Run, t: UpgradeTarget, snap: LedgerSnapshot, ba
     const rollout = await followWithProgress(ctx, gw, w, generation, batch + 1);
     if (rollout.outcome === 'cancelled') throw new Error(`following the rollout of ${describeTarget(w)} was cancelled`);
     if (rollout.outcome !== 'complete') {
+      await ctx.noteRevision(w, 'failed');
       return fail(rolloutFailure(rollout));
     }
     const live = `${spec.image} is live${outageNote(w.cluster, rollout)}`;
@@ -195,7 +196,10 @@ async function probeBatch(r: Run, batch: number): Promise<string[]> {
       await ctx.progress({ step: 'probe', batch: batch + 1, cluster: w.cluster, workload: w.name, percent: 100, message: res.ok ? `${res.url} is healthy` : res.problem });
       if (res.ok) return undefined;
       const msg = `health probe failed: ${res.problem}`;
-      for (const t of targets) await r.ledger.moveWorkload(r.opId, keyOf(t), 'failed', msg);
+      for (const t of targets) {
+        await r.ledger.moveWorkload(r.opId, keyOf(t), 'failed', msg);
+        await ctx.noteRevision(t.workload, 'failed');
+      }
       return `${w.app} on ${w.cluster}: ${res.problem}`;
     }),
   );
@@ -236,6 +240,8 @@ async function runBatches(r: Run): Promise<JobResult> {
       return endWith(r, 'paused_failed', i + 1, reason);
     }
     await ledger.moveBatch(opId, i, 'healthy');
+    // Rollouts complete and probes passing: each new revision is known good.
+    await mapLimit(targets, spec.concurrency, (t) => ctx.noteRevision(t.workload, 'complete'));
     await ctx.audit('step', `batch ${i + 1} of ${total} is healthy (${targets.length} workload(s))`, { batch: i + 1 });
     await ctx.progress({ step: 'gate', batch: i + 1, percent: percentDone(spec, after), message: `batch ${i + 1} of ${total} is healthy` });
     const next = afterHealthy(spec.gate, i, total);
@@ -259,7 +265,10 @@ async function abortUpgrade(r: Run, rollback: boolean): Promise<JobResult> {
       const gw = ctx.gatewayFor(w.cluster);
       let generation: number;
       let changed: boolean;
+      let leaving: Awaited<ReturnType<typeof gw.history>>[number] | undefined;
       try {
+        // The revision being left, to record it as undone once the write is in.
+        leaving = (await gw.history(refOf(w))).find((x) => x.current);
         const res = await gw.setImage({ ...refOf(w), image: t.fromImage, container: w.container, expectedFrom: spec.image, changeCause: `chatops ${opId}: abort --rollback of the upgrade to ${spec.image} (by ${ctx.payload.decision?.by ?? '?'})` });
         generation = res.generation;
         changed = res.changed;
@@ -274,6 +283,7 @@ async function abortUpgrade(r: Run, rollback: boolean): Promise<JobResult> {
         return { ok: false, message: msg };
       }
       await ledger.moveWorkload(opId, keyOf(t), 'rolled_back', `back on ${t.fromImage}`);
+      if (changed && leaving !== undefined && leaving.images.some((c) => c.image === spec.image)) await ctx.noteRevision(w, 'undone', leaving);
       if (changed) await ctx.audit('rolled_back', `rolled ${describeTarget(w)} back to ${t.fromImage} (abort of the upgrade to ${spec.image})`, { from: spec.image, to: t.fromImage }, w);
       let rollout: Awaited<ReturnType<typeof gw.followRollout>>;
       try {
@@ -285,6 +295,7 @@ async function abortUpgrade(r: Run, rollback: boolean): Promise<JobResult> {
       }
       await ctx.progress({ step: 'rollback', cluster: w.cluster, workload: w.name, percent: 100, message: `back on ${t.fromImage}: ${rollout.message}` });
       if (rollout.outcome === 'cancelled') throw new Error(`following the rollback of ${describeTarget(w)} was cancelled`);
+      if (rollout.outcome === 'complete') await ctx.noteRevision(w, 'complete');
       if (rollout.outcome !== 'complete') {
         const message = `back on ${t.fromImage}, but its rollout did not complete: ${rollout.message}`;
         await ledger.moveWorkload(opId, keyOf(t), 'rolled_back', message);
