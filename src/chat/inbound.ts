@@ -1,6 +1,6 @@
 import { ALERT_CLICK_HANDLERS } from '../alerts/actions.ts';
 import { handleText } from '../core/handle.ts';
-import type { Message } from '../core/message.ts';
+import { message, type Message } from '../core/message.ts';
 import type { ParseOptions } from '../core/parse.ts';
 import { refreshOp } from '../notify/op-notifier.ts';
 import { platformLabel } from './channel.ts';
@@ -46,6 +46,8 @@ export interface Carried {
   /** Whether the request has a live message in the channel (then `message` is only a note). */
   readonly live: boolean;
   readonly reply: Reply;
+  /** For the requester alone, where the platform can say it privately: the new operation waits behind others, or was superseded. */
+  readonly tell?: Message | undefined;
 }
 
 /**
@@ -62,7 +64,8 @@ export function carryOut(s: Services, outbox: Outbox, req: ChatRequest): Promise
     const isNewOp = reply.created === true;
     if (isNewOp) await showOpIn(s, reply.opId, req.channel, req.threadRef);
     await refreshOp(s, outbox, reply.opId);
-    return { message: reply.message, live: isNewOp, reply };
+    const tell = isNewOp && reply.queueNote !== undefined ? message(`${reply.opId}: queued`, 'pending', { text: reply.queueNote }) : undefined;
+    return { message: reply.message, live: isNewOp, reply, tell };
   });
 }
 

@@ -26,7 +26,7 @@ export function describePlan(plan: Plan): { title: string; fields: Field[]; line
   if (plan.apps.length > 0) fields.push({ label: plan.apps.length === 1 ? 'App' : 'Apps', value: plan.apps.join(', ') });
   if (plan.image !== undefined) fields.push({ label: 'Image', value: plan.image });
   if (plan.replicas !== undefined) fields.push({ label: 'Replicas', value: String(plan.replicas) });
-  if (plan.verb === 'rollback') fields.push({ label: 'To', value: plan.rollbackTo === undefined ? 'the previous revision on each cluster' : plan.rollbackTo });
+  if (plan.verb === 'rollback') fields.push({ label: 'To', value: plan.rollbackTo === undefined ? 'the last known-good revision on each cluster' : plan.rollbackTo });
   if (plan.gate !== undefined) fields.push({ label: 'Gate', value: GATES[plan.gate] });
   if (plan.reason !== undefined) fields.push({ label: 'Reason', value: plan.reason });
   const lines =

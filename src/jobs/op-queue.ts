@@ -16,7 +16,8 @@ import type { JobKind } from './spec.ts';
  * - an operation waiting longer than its `expiresAt` (its approval's expiry, or the queue's
  *   maxWait) holds nobody up, and its own job ends it when it wakes;
  * - a deploy supersedes older deploys of the same app and env (same `group`) that have not
- *   started, when it covers every workload they would change.
+ *   started, when it covers every workload they would change: their entries leave the workloads'
+ *   sets at once and stay as `superseded` until their operation records say so.
  *
  * Keys: `<prefix>q:ops` (hash: op id → entry JSON) and `<prefix>q:w:<workload>` (sorted set of
  * op ids by score). Each move is one Lua step over the entry and the sets of its workloads; the
@@ -48,11 +49,12 @@ export interface QueueEntry {
   readonly waited: boolean;
   /** When it was put in the queue (ms): its operation's record follows within moments. */
   readonly since: number;
-  /** Who superseded it. */
+  /** Who superseded it, and what that one does. */
   readonly by?: string | undefined;
+  readonly byWhat?: string | undefined;
 }
 
-export type NewEntry = Omit<QueueEntry, 'state' | 'waited' | 'by'>;
+export type NewEntry = Omit<QueueEntry, 'state' | 'waited' | 'by' | 'byWhat'>;
 
 export type TryStart =
   | { readonly kind: 'go'; readonly entry: QueueEntry }
@@ -141,6 +143,7 @@ if mode == 'new' and e.group ~= '' then
         if covered then
           o.state = 'superseded'
           o.by = id
+          o.byWhat = e.what
           redis.call('HSET', ops, oid, cjson.encode(o))
           for _, ow in ipairs(ws(o)) do redis.call('ZREM', zp .. ow, oid) end
           superseded[#superseded + 1] = cjson.encode(o)
@@ -245,6 +248,7 @@ interface Stored {
   readonly waited?: boolean;
   readonly since?: string | number;
   readonly by?: string;
+  readonly byWhat?: string;
 }
 
 function toStored(e: NewEntry & { state: QueueState; waited: boolean }): Stored {
@@ -267,6 +271,7 @@ export function parseEntry(raw: string): QueueEntry {
     waited: s.waited === true,
     since: Number(s.since ?? 0),
     ...(typeof s.by === 'string' ? { by: s.by } : {}),
+    ...(typeof s.byWhat === 'string' ? { byWhat: s.byWhat } : {}),
   };
 }
 

@@ -170,9 +170,8 @@ export async function passGate(d: GateDeps, opId: string, job: string, options: 
       case 'paused':
         return { kind: 'paused' };
       case 'superseded': {
-        const by = r.entry.by ?? 'a newer deploy';
-        const what = (await d.queue.get(by))?.what;
-        return options.dry === true ? { kind: 'ended', status: 'cancelled', summary: supersededSummary(by, what) } : endInQueue(d, r.entry, 'cancelled', supersededSummary(by, what));
+        const summary = supersededSummary(r.entry.by ?? 'a newer deploy', r.entry.byWhat);
+        return options.dry === true ? { kind: 'ended', status: 'cancelled', summary } : endInQueue(d, r.entry, 'cancelled', summary);
       }
       case 'expired': {
         const summary = `Expired in the queue at ${new Date(r.entry.expiresAt).toISOString()} before its turn came; nothing was run.`;

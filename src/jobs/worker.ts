@@ -21,7 +21,7 @@ import { jobPayload, type JobPayload, type JobSpec, type Workload } from './spec
  * Runs queued operations. A job first passes the operation queue's gate (queue-gate.ts): while
  * an earlier operation on one of its workloads is still to finish it waits, as a delayed job
  * woken when that one ends (and every few seconds anyway). Once through, an operation that
- * waited and needed no approval is bound again to what is live then; then policy is asked again
+ * needed no approval is bound again to what is live then; then policy is asked again
  * (a freeze, lock or config change since the request blocks the run), and the bound spec goes to
  * the kind's processor. Transient Kubernetes errors are thrown back to BullMQ, which retries
  * with backoff; invalid or forbidden ones fail the job at once. A job whose worker died is
@@ -100,11 +100,12 @@ async function noteQueued(deps: WorkerDeps, opId: string, behind: readonly Behin
 }
 
 /**
- * An operation that needed no approval and had to wait is bound again to what is live when it
- * leaves the queue (once: the job's data keeps the result, so a retry does not bind again after
- * its own write). An approved one keeps what was approved; its writes refuse a changed "from".
+ * An operation that needed no approval is bound again to what is live when it starts: others
+ * ahead of it in the queue may have changed its workloads since it was asked for. Once: the
+ * job's data keeps the result, so a retry does not bind again after its own write. An approved
+ * one keeps what was approved; its writes refuse a changed "from" (and it offers "Request again").
  */
-async function rebindAfterWait(deps: WorkerDeps, job: Job, p: JobPayload): Promise<JobPayload | { nothing: string }> {
+async function rebindAtStart(deps: WorkerDeps, job: Job, p: JobPayload): Promise<JobPayload | { nothing: string }> {
   if (p.rebound === true || p.approvedBy.length > 0 || p.approvalId !== undefined || p.decision !== undefined) return p;
   const bound = await bindSpec(deps.config, planOf(p.spec), deps.gatewayFor, p.spec.kind === 'restart' ? p.spec.token : p.opId, { health: deps.health, now: deps.clock(), opId: p.opId, actor: p.requestedBy });
   if (bound.spec === undefined) return { nothing: bound.notes.join('; ') };
@@ -129,15 +130,15 @@ export async function processJob(deps: WorkerDeps, job: Job, signal: AbortSignal
   if (gate.waited) {
     const op = await deps.ops.get(p.opId);
     if (op?.queuedBehind !== undefined && op.queuedBehind !== '') await deps.ops.update(p.opId, { queuedBehind: '' }, deps.clock());
-    const rebound = await rebindAfterWait(deps, job, p);
-    if ('nothing' in rebound) {
-      const result: JobResult = { outcome: 'succeeded', summary: `Nothing to do any more: ${rebound.nothing}`, targets: [] };
-      await deps.ops.update(p.opId, { status: 'succeeded', summary: result.summary, result }, deps.clock());
-      await leaveQueue(gd, p.opId);
-      return result;
-    }
-    p = rebound;
   }
+  const rebound = await rebindAtStart(deps, job, p);
+  if ('nothing' in rebound) {
+    const result: JobResult = { outcome: 'succeeded', summary: `Nothing to do any more: ${rebound.nothing}`, targets: [] };
+    await deps.ops.update(p.opId, { status: 'succeeded', summary: result.summary, result }, deps.clock());
+    await leaveQueue(gd, p.opId);
+    return result;
+  }
+  p = rebound;
   const payload = p;
   // One span per job run, in the operation's trace, under the span that enqueued the job.
   const attributes = { 'chatops.op_id': payload.opId, 'chatops.kind': payload.spec.kind, 'chatops.app': payload.spec.app, 'chatops.env': payload.spec.env, 'chatops.attempt': job.attemptsMade + 1 };

@@ -15,6 +15,7 @@ import { KubeError } from '../kube/errors.ts';
 import { pendingKey } from './approval-decisions.ts';
 import { approvalRequestMessage, confirmsApprovals, opMessage } from './messages.ts';
 import { saveOpBase } from './op-live.ts';
+import { LANDS_ON } from './op-view.ts';
 import { newOpTrace } from './request-trace.ts';
 import type { Inbound, Reply } from './requests.ts';
 import { queueGate, type Services } from './services.ts';
@@ -89,9 +90,15 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
     job: opId,
     since: now.getTime(),
   });
-  for (const old of placed.superseded) await settleSuperseded(s, old, placed.entry);
+  for (const old of placed.superseded) await settleSuperseded(s, old);
   const gate = await passGate(queueGate(s), opId, opId, { dry: true });
   const queuedBehind = gate.kind === 'wait' && gate.behind.length > 0 ? queuedBehindText(gate.behind) : undefined;
+  // What the queue did with it, as it stands when the answer goes out (superseded meanwhile, or waiting).
+  const queueNote = async (): Promise<{ queueNote?: string }> => {
+    const op = await s.ops.get(opId);
+    const said = op?.status === 'cancelled' ? op.summary : queuedBehind;
+    return said === undefined ? {} : { queueNote: said };
+  };
 
   let payload: JobPayload;
   {
@@ -130,42 +137,45 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
     const { approval } = await s.approvals.create(opened.value);
     await s.ops.create({ ...record, status: 'awaiting_approval', approvalId });
     await s.audit.append({ at: now, kind: 'requested', actor, opId, approvalId, app: spec.app, env: spec.env, summary: `${summary}; waiting for ${decision.count} approval(s) from ${decision.from.join(', ')}`, detail: { digest: approval.digest, spec, ...(queuedBehind === undefined ? {} : { queuedBehind }) }, traceId: payload.traceId }, { dedupeKey: `${opId}:requested` });
+    await supersededMeanwhile(s, opId);
     const asked = approvalRequestMessage(base, approval, opId, confirmsApprovals(spec.env, s.config.environments[spec.env]?.confirmApprovals) ? spec.env : undefined);
-    return { created: true, message: { ...asked, context: [...asked.context, ...context] }, opId, approvalId };
+    return { created: true, message: { ...asked, context: [...asked.context, ...context] }, opId, approvalId, ...(await queueNote()) };
   }
 
   await s.ops.create(record);
   await s.audit.append({ at: now, kind: 'requested', actor, opId, app: spec.app, env: spec.env, summary, detail: { spec, ...(queuedBehind === undefined ? {} : { queuedBehind }) }, traceId: payload.traceId }, { dedupeKey: `${opId}:requested` });
-  await enqueue(s.queue, payload);
+  if (!(await supersededMeanwhile(s, opId))) await enqueue(s.queue, payload);
   const op = (await s.ops.get(opId)) ?? record;
-  const text = `Queued: ${summary}.${queuedBehind === undefined ? '' : ` ${queuedBehind}`}`;
-  return { created: true, message: opMessage(op, { text, links: linksFor(s.config.links, { jobId: opId, traceId: payload.traceId, app: spec.app, env: spec.env }) }), opId };
+  const text = op.status === 'cancelled' ? op.summary : `Queued: ${summary}.${queuedBehind === undefined ? '' : ` ${queuedBehind}`}`;
+  return { created: true, message: opMessage(op, { text, links: linksFor(s.config.links, { jobId: opId, traceId: payload.traceId, app: spec.app, env: spec.env }) }), opId, ...(await queueNote()) };
 }
 
 /** The plan with what binding found: per workload, the revision, image, age and health a rollback lands on. */
 function withPlan(m: Message, bound: Bound): Message {
   const sections = [...(m.sections ?? [])];
-  if (bound.lines.length > 0) sections.push({ heading: 'Lands on', lines: bound.lines });
+  if (bound.lines.length > 0) sections.push({ heading: LANDS_ON, lines: bound.lines });
   if (bound.notes.length > 0) sections.push({ heading: 'Left alone', lines: bound.notes });
   return { ...m, sections };
 }
 
 /**
- * An older deploy a newer one replaced before it started: it ends as cancelled and says by
- * whom; its approval, if still open, is withdrawn; its job, if one waits, is removed (a job
- * already past that point finds the operation ended and does nothing).
+ * A deploy a newer one replaced before it started: it ends as cancelled and says by whom; its
+ * approval, if still open, is withdrawn; its job, if one waits, is removed (a job already past
+ * that point finds the operation ended and does nothing). Its queue entry stays (superseded)
+ * until its record says so: a request still on its way finds it and ends itself the same way.
  */
-async function settleSuperseded(s: Services, old: QueueEntry, by: QueueEntry): Promise<void> {
+async function settleSuperseded(s: Services, old: QueueEntry): Promise<void> {
   const now = s.clock();
-  const summary = supersededSummary(by.opId, by.what);
+  const summary = supersededSummary(old.by ?? 'a newer deploy', old.byWhat);
   const op = await s.ops.get(old.opId);
-  if (op !== undefined && !FINAL_STATUSES.has(op.status)) {
+  if (op === undefined) return;
+  if (!FINAL_STATUSES.has(op.status)) {
     await s.ops.update(old.opId, { status: 'cancelled', summary, queuedBehind: '' }, now);
     if (op.approvalId !== undefined) {
       const a = await s.approvals.get(op.approvalId, now);
       if (a?.status === 'pending') await s.approvals.decide(op.approvalId, { kind: 'cancel', actor: a.requester, now, reason: summary });
     }
-    await s.audit.append({ at: now, kind: 'cancelled', actor: 'bot', opId: old.opId, approvalId: op.approvalId, app: op.app, env: op.env, summary, detail: { supersededBy: by.opId }, traceId: op.traceId }, { dedupeKey: `${old.opId}:superseded` });
+    await s.audit.append({ at: now, kind: 'cancelled', actor: 'bot', opId: old.opId, approvalId: op.approvalId, app: op.app, env: op.env, summary, detail: { supersededBy: old.by }, traceId: op.traceId }, { dedupeKey: `${old.opId}:superseded` });
   }
   try {
     const job = await s.queue.getJob(old.job);
@@ -174,4 +184,12 @@ async function settleSuperseded(s: Services, old: QueueEntry, by: QueueEntry): P
     // It started meanwhile: its gate finds the operation ended.
   }
   await leaveQueue(queueGate(s), old.opId);
+}
+
+/** A newer request may have superseded this one while it was being made: then it ends here, as the older ones do. */
+async function supersededMeanwhile(s: Services, opId: string): Promise<boolean> {
+  const mine = await s.opQueue.get(opId);
+  if (mine?.state !== 'superseded') return false;
+  await settleSuperseded(s, mine);
+  return true;
 }

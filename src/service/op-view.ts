@@ -36,6 +36,9 @@ const WORDS: Readonly<Record<OpStatus, string>> = {
   cancelled: 'cancelled',
 };
 
+/** The heading of the section where a rollback's plan says where it lands (service/new-operation.ts). */
+export const LANDS_ON = 'Lands on';
+
 const FINISHED: ReadonlySet<OpStatus> = new Set(['succeeded', 'failed', 'blocked', 'rejected', 'expired', 'cancelled']);
 
 export function opView(i: OpViewInput): Message {
@@ -57,7 +60,9 @@ export function opView(i: OpViewInput): Message {
   const queued = (op.status === 'queued' || op.status === 'awaiting_approval') && op.queuedBehind !== undefined && op.queuedBehind !== '' ? op.queuedBehind : undefined;
   if (queued !== undefined) text = `${text} ${queued}`.trim();
   const results = (op.result?.targets ?? []).map((t) => `${t.cluster} ${t.workload}: ${t.outcome.replace('_', ' ')}: ${t.message}`);
-  const sections = FINISHED.has(op.status) || op.status === 'paused' ? (results.length > 0 ? [{ heading: 'Workloads', lines: results }] : (base?.sections ?? [])) : (base?.sections ?? []);
+  // Where a rollback lands (revision, image, age, health) stays in view after it ran.
+  const landing = (base?.sections ?? []).filter((x) => x.heading === LANDS_ON);
+  const sections = FINISHED.has(op.status) || op.status === 'paused' ? (results.length > 0 ? [{ heading: 'Workloads', lines: results }, ...landing] : (base?.sections ?? [])) : (base?.sections ?? []);
   const running = op.status === 'running' || op.status === 'queued';
   const progress =
     running && i.lastEvent !== undefined

@@ -38,6 +38,8 @@ export interface Reply {
   readonly repeat?: boolean;
   /** Whether this request created the operation `opId` (queued it or sent it for approval). */
   readonly created?: boolean;
+  /** What the queue did with a new operation: whom it waits for ("Queued behind op-… (…)"), or who superseded it. */
+  readonly queueNote?: string;
 }
 
 const JOB_VERBS = new Set(['deploy', 'scale', 'rollback', 'restart', 'upgrade']);
