@@ -58,7 +58,7 @@ export function opView(i: OpViewInput): Message {
   }
   // Waiting its turn behind another operation on the same workloads: say whom for.
   const queued = (op.status === 'queued' || op.status === 'awaiting_approval') && op.queuedBehind !== undefined && op.queuedBehind !== '' ? op.queuedBehind : undefined;
-  if (queued !== undefined) text = `${text} ${queued}`.trim();
+  if (queued !== undefined) text = text === '' ? queued : `${text.replace(/[.\s]*$/, '')}. ${queued}`;
   const results = (op.result?.targets ?? []).map((t) => `${t.cluster} ${t.workload}: ${t.outcome.replace('_', ' ')}: ${t.message}`);
   // Where a rollback lands (revision, image, age, health) stays in view after it ran.
   const landing = (base?.sections ?? []).filter((x) => x.heading === LANDS_ON);
