@@ -51,7 +51,7 @@ describe('rollback goes back, never forward', () => {
     const broken = await rig.opOf('/deploy web broken to staging');
     const failed = await rig.waitForOp(broken.id, ['failed']);
     expect(failed.result?.targets[0]?.outcome).toBe('rolled_back');
-    expect(failed.result?.targets[0]?.message).toContain(`${REPO}:v1 is live again`);
+    expect(failed.result?.targets[0]?.message).toContain(`rolled back to ${REPO}:v1`);
     expect(await image()).toBe(`${REPO}:v1`);
 
     // 2. A plain /rollback now would put the broken image back: it writes nothing and says why.

@@ -142,7 +142,8 @@ export async function startRig(config: (secret: string, apiUrl: string) => Confi
       const [verb, app] = typed.split(/\s+/);
       const since = sent.get(typed) ?? Infinity;
       // Records that keep their request match on it; older ones by kind, app and time.
-      return bot.api.s.ops.list(1000, (r) => (r.request === undefined ? r.kind === verb && r.app === app && Date.parse(r.createdAt) >= since : r.request === typed));
+      const sameTarget = (r: OpRecord) => r.kind === verb && (verb === 'upgrade' || r.app === app);
+      return bot.api.s.ops.list(1000, (r) => (r.request === undefined ? sameTarget(r) && Date.parse(r.createdAt) >= since : r.request === typed));
     },
     opOf(line, timeoutMs = 20_000) {
       return waitFor(`the operation of "${line}"`, async () => (await rig.opsOf(line))[0], timeoutMs, 100);
