@@ -35,7 +35,10 @@ function world(): World {
   const jobs = new Queue('operations', { connection: redis, prefix: `${prefix}bull` });
   queues.push(jobs);
   const audits: string[] = [];
-  const gate: GateDeps = { queue: q, ops, jobs, clock: () => new Date(1_000_000), audit: async (e) => void audits.push(`${e.kind} ${e.opId}`) };
+  const gate: GateDeps = { queue: q, ops, jobs, clock: () => new Date(1_000_000), audit: (e) => {
+      audits.push(`${e.kind} ${e.opId}`);
+      return Promise.resolve();
+    } };
   return {
     q,
     ops,
