@@ -70,8 +70,11 @@ export interface OpQueue {
   resume(opId: string, change: { job: string; workloads: readonly string[]; rollback: boolean; expiresAt: number }): Promise<QueueEntry | undefined>;
   /** Starts the operation if nothing is ahead of it (`dry`: only says so, starts nothing). */
   tryStart(opId: string, job: string, now: number, options?: { dry?: boolean }): Promise<TryStart>;
-  /** It ended (no `keep`) or paused keeping `keep`; returns the jobs of the operations waiting on its workloads. */
-  release(opId: string, keep?: readonly string[]): Promise<string[]>;
+  /**
+   * It ended (no `keep`) or paused keeping `keep` (said by its job `by`: ignored when another
+   * job acts for it by now); returns the jobs of the operations waiting on its workloads.
+   */
+  release(opId: string, keep?: readonly string[], by?: string): Promise<string[]>;
   get(opId: string): Promise<QueueEntry | undefined>;
   all(): Promise<QueueEntry[]>;
 }
@@ -94,7 +97,8 @@ else
   if not cur then return {-1, ''} end
   local old = cjson.decode(cur)
   if old.state == 'waiting' and old.job == e.job then return {0, cur} end
-  if old.state ~= 'paused' then return {-1, cur} end
+  -- Paused; or still running, when the decision came in while its job was saying so (that job's pause is then ignored).
+  if old.state ~= 'paused' and old.state ~= 'running' then return {-1, cur} end
   for _, w in ipairs(ws(old)) do redis.call('ZREM', zp .. w, id) end
   e.score = old.score
   e.waited = old.waited
@@ -205,12 +209,14 @@ if not dry and not e.waited then
 end
 return {'wait', raw, unpack(behind)}`;
 
-/** KEYS[1] ops; ARGV: id, zset prefix, workloads to keep ("\\n"-joined; "" for none). */
+/** KEYS[1] ops; ARGV: id, zset prefix, workloads to keep ("\\n"-joined; "" for none), the pausing job ("" for any). */
 const RELEASE = `${LIB}
 local ops, id, zp = KEYS[1], ARGV[1], ARGV[2]
 local raw = redis.call('HGET', ops, id)
 if not raw then return {} end
 local e = cjson.decode(raw)
+-- A pause is said by the job that acts for it; a decision may have moved it on meanwhile.
+if ARGV[3] ~= '' and ARGV[4] ~= '' and e.job ~= ARGV[4] then return {} end
 local keep = {}
 for w in string.gmatch(ARGV[3], '[^\\n]+') do keep[w] = true end
 local wake, seen = {}, {}
@@ -304,8 +310,8 @@ export function createOpQueue(redis: Redis, prefix: string): OpQueue {
       return { kind: 'none' };
     },
 
-    async release(opId, keep = []) {
-      return (await redis.eval(RELEASE, 1, ops, opId, zp, keep.join('\n'))) as string[];
+    async release(opId, keep = [], by = '') {
+      return (await redis.eval(RELEASE, 1, ops, opId, zp, keep.join('\n'), by)) as string[];
     },
 
     async get(opId) {

@@ -89,9 +89,9 @@ export function queuedBehindText(behind: readonly Behind[]): string {
   return `Queued behind ${first}${behind.length > 3 ? ` and ${behind.length - 3} more` : ''}; it starts when ${behind.length === 1 ? 'that one is' : 'they are'} done.`;
 }
 
-/** Takes the operation off the queue (or keeps `keep` while it pauses) and wakes the jobs waiting on its workloads. */
-export async function leaveQueue(d: GateDeps, opId: string, keep?: readonly string[]): Promise<void> {
-  const wake = await d.queue.release(opId, keep);
+/** Takes the operation off the queue (or keeps `keep` while it pauses, said by job `by`) and wakes the jobs waiting on its workloads. */
+export async function leaveQueue(d: GateDeps, opId: string, keep?: readonly string[], by?: string): Promise<void> {
+  const wake = await d.queue.release(opId, keep, by);
   for (const id of new Set(wake)) {
     try {
       const job = await d.jobs.getJob(id);

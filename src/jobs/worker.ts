@@ -205,7 +205,7 @@ async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSi
     await deps.ops.update(p.opId, { status: result.outcome, summary: result.summary, result }, end);
     await deps.audit({ ...base, kind: result.outcome, summary: result.summary, detail: { targets: result.targets }, dedupeKey: `${jobId}:end` });
     // Paused: it keeps the workloads it still has to change; otherwise it is done with all of them.
-    await leaveQueue(gd, p.opId, result.outcome === 'paused' ? await stillToChange(deps, p) : undefined);
+    await leaveQueue(gd, p.opId, result.outcome === 'paused' ? await stillToChange(deps, p) : undefined, jobId);
     return result;
   } catch (e) {
     const lastTry = e instanceof KubeError ? !e.retryable : job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

@@ -131,6 +131,17 @@ describe('operation queue', () => {
     expect((await w.q.get('up'))?.job).toBe('up');
   });
 
+  it('a decision that comes in while the paused job is still saying so wins: that job\'s pause is ignored', async () => {
+    const w = world();
+    await w.add('up', 1, ['w1', 'w2'], { kind: 'upgrade' });
+    expect(await w.go('up')).toBe('go');
+    await w.add('d', 2, ['w1']);
+    expect(await w.q.resume('up', { job: 'up-d1', workloads: ['w2'], rollback: false, expiresAt: 0 })).toMatchObject({ state: 'waiting', job: 'up-d1', workloads: ['w2'] });
+    expect(await w.q.release('up', ['w1', 'w2'], 'up')).toEqual([]);
+    expect((await w.q.get('up'))?.state).toBe('waiting');
+    expect(await w.go('d')).toBe('go');
+  });
+
   it('a newer deploy supersedes older unstarted ones of its group that it covers, never a running one', async () => {
     const w = world();
     const g = { group: 'deploy|staging|web' };
