@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.ts';
 import type { AdhocFreeze, Lock } from '../core/policy.ts';
 import { KubeError } from '../kube/errors.ts';
 import type { HealthState } from '../kube/revision-health.ts';
-import { bindSpec, planOf, type GatewayFor } from './bind.ts';
+import { BindError, bindSpec, planOf, type GatewayFor } from './bind.ts';
 import type { JobContext, JobResult } from './context.ts';
 import { createLedger, queuedWorkloads } from './ledger.ts';
 import type { OpQueue } from './op-queue.ts';
@@ -131,10 +131,18 @@ export async function processJob(deps: WorkerDeps, job: Job, signal: AbortSignal
     const op = await deps.ops.get(p.opId);
     if (op?.queuedBehind !== undefined && op.queuedBehind !== '') await deps.ops.update(p.opId, { queuedBehind: '' }, deps.clock());
   }
-  const rebound = await rebindAtStart(deps, job, p);
-  if ('nothing' in rebound) {
-    const result: JobResult = { outcome: 'succeeded', summary: `Nothing to do any more: ${rebound.nothing}`, targets: [] };
-    await deps.ops.update(p.opId, { status: 'succeeded', summary: result.summary, result }, deps.clock());
+  let rebound: JobPayload | { nothing: string } | { failed: string };
+  try {
+    rebound = await rebindAtStart(deps, job, p);
+  } catch (e) {
+    // What binding refuses (a container gone, a revision pruned) no retry fixes: the operation ends here.
+    if (!(e instanceof BindError) && !(e instanceof KubeError && !e.retryable)) throw e;
+    rebound = { failed: e.message };
+  }
+  if (!('opId' in rebound)) {
+    const result: JobResult = 'nothing' in rebound ? { outcome: 'succeeded', summary: `Nothing to do any more: ${rebound.nothing}`, targets: [] } : { outcome: 'failed', summary: `Not run: ${rebound.failed}`, targets: [] };
+    await deps.ops.update(p.opId, { status: result.outcome, summary: result.summary, result }, deps.clock());
+    await deps.audit({ kind: result.outcome === 'failed' ? 'failed' : 'succeeded', actor: p.requestedBy, opId: p.opId, app: p.spec.app, env: p.spec.env, summary: result.summary, detail: {}, traceId: p.traceId, dedupeKey: `${job.id ?? p.opId}:end` });
     await leaveQueue(gd, p.opId);
     return result;
   }
