@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { clientsFor, clientsForConfig, type ClusterAccess, type KubeClients } from './clients.ts';
 import { diagnose, type DiagnoseOptions, type Diagnosis } from './diagnose.ts';
-import { history } from './history.ts';
+import { history, revisionsWithStatus } from './history.ts';
 import {
   setImageWithPartition,
   setPartition,
@@ -37,6 +37,8 @@ export interface ClusterGateway {
   status(ref: WorkloadRef): Promise<WorkloadStatus>;
   diagnose(ref: WorkloadRef, options?: DiagnoseOptions): Promise<Diagnosis>;
   history(ref: WorkloadRef): Promise<RevisionInfo[]>;
+  /** Status and revisions from one read of the workload and one list of its revisions. */
+  revisions(ref: WorkloadRef): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }>;
 }
 
 export function gatewayForClients(c: KubeClients): ClusterGateway {
@@ -53,6 +55,7 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     status: (ref) => workloadStatus(c, ref),
     diagnose: (ref, options) => diagnose(c, ref, options),
     history: (ref) => history(c, ref),
+    revisions: (ref) => revisionsWithStatus(c, ref),
   };
 }
 

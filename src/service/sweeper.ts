@@ -1,7 +1,8 @@
 import { reminderDue, waitingOn } from '../core/approval.ts';
 import { claim } from '../jobs/dedupe.ts';
 import { jobPayload } from '../jobs/spec.ts';
-import type { Services } from './services.ts';
+import { endedOrOrphaned, leaveQueue } from '../jobs/queue-gate.ts';
+import { queueGate, type Services } from './services.ts';
 
 /**
  * Time-driven duties, run every few seconds by the worker process: expire approvals whose time
@@ -43,7 +44,10 @@ export async function sweep(s: Services, now: Date): Promise<{ expired: string[]
   const expired: string[] = [];
   for (const a of await s.approvals.expireDue(now)) {
     const opId = await opIdOf(s, a.id);
-    if (opId !== undefined) await s.ops.update(opId, { status: 'expired', summary: `approval ${a.id} expired without enough approvals` }, now);
+    if (opId !== undefined) {
+      await s.ops.update(opId, { status: 'expired', summary: `approval ${a.id} expired without enough approvals`, queuedBehind: '' }, now);
+      await leaveQueue(queueGate(s), opId);
+    }
     await s.audit.append({ at: now, kind: 'expired', actor: 'bot', approvalId: a.id, opId, summary: `approval ${a.id} expired (${a.approvals.length} of ${a.required} approvals)`, detail: {} }, { dedupeKey: `${a.id}:expired` });
     await notify(s, { kind: 'approval_expired', approvalId: a.id, opId, mentions: [a.requester], text: `Request ${a.id} expired before enough people approved it.` });
     expired.push(a.id);
@@ -57,5 +61,17 @@ export async function sweep(s: Services, now: Date): Promise<{ expired: string[]
     await notify(s, { kind: 'approval_reminder', approvalId: a.id, opId: await opIdOf(s, a.id), mentions: waitingOn(a), text: `Request ${a.id} from ${a.requester} still needs ${a.required - a.approvals.length} approval(s); it expires in ${left} min.` });
     reminded.push(a.id);
   }
+  await tidyQueue(s);
   return { expired, reminded };
+}
+
+/**
+ * Entries of the operation queue whose operation ended (or vanished) are taken off it, in case
+ * whoever ended it died before saying so; the gate does the same whenever someone waits on one.
+ */
+async function tidyQueue(s: Services): Promise<void> {
+  for (const e of await s.opQueue.all()) {
+    const op = await s.ops.get(e.opId);
+    if (endedOrOrphaned(e, op, s.clock().getTime())) await leaveQueue(queueGate(s), e.opId);
+  }
 }

@@ -145,7 +145,8 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
       if (!acked) await ack();
       try {
         const done = await carryOut(s, outbox, { channel: `slack:${command.channel_id}`, actor, text, deliveryId: `slack-cmd:${command.trigger_id}` });
-        if (!done.live) await respond({ response_type: 'ephemeral', ...render(done.message, `${command.trigger_id}-r`) });
+        const note = done.live ? done.tell : done.message;
+        if (note !== undefined) await respond({ response_type: 'ephemeral', ...render(note, `${command.trigger_id}-r`) });
       } catch (e) {
         log.error({ err: e, command: name }, 'slash command failed after its ack');
         await respond({ response_type: 'ephemeral', text: 'Something went wrong on my side after I took your request; nothing may have been done. Check /ops jobs, and try again.' });
