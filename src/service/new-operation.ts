@@ -17,7 +17,7 @@ import { approvalRequestMessage, confirmsApprovals, opMessage } from './messages
 import { saveOpBase } from './op-live.ts';
 import { LANDS_ON } from './op-view.ts';
 import { newOpTrace } from './request-trace.ts';
-import type { Inbound, Reply } from './requests.ts';
+import type { Inbound, Reply } from './inbound-types.ts';
 import { queueGate, type Services } from './services.ts';
 
 /**

@@ -1,6 +1,5 @@
 import { handleText, type DeferredCommand } from '../core/handle.ts';
 import { message, type Message } from '../core/message.ts';
-import type { ParseOptions } from '../core/parse.ts';
 import { claim } from '../jobs/dedupe.ts';
 import { decideUpgradeOp } from '../jobs/upgrade-decisions.ts';
 import { SETTING_VERBS } from '../core/verbs.ts';
@@ -12,9 +11,11 @@ import { oncePerDelivery } from './once.ts';
 import { opMessage } from './messages.ts';
 import { requestOperation } from './new-operation.ts';
 import { noteRequest, requestAttributes } from './request-trace.ts';
+import type { Inbound, Reply } from './inbound-types.ts';
 import type { Services } from './services.ts';
 
 export { decideApproval } from './approval-decisions.ts';
+export type { Inbound, Reply } from './inbound-types.ts';
 
 /**
  * The request side, shared by every surface: a line of chat (or CLI) from a known person with
@@ -22,29 +23,6 @@ export { decideApproval } from './approval-decisions.ts';
  * answer. Deliveries repeat (Slack, Lark and queues all deliver at least once): the delivery id
  * maps to one operation for 48 hours, the approval id to one job, so a repeat never runs twice.
  */
-export interface Inbound {
-  readonly text: string;
-  /** The person as named in config, or undefined for an unknown chat user. */
-  readonly actor: string | undefined;
-  /** The platform's id for this delivery (Slack envelope id, Lark event id, a CLI nonce). */
-  readonly deliveryId: string;
-  readonly parse?: ParseOptions;
-  /** The chat channel it was typed in ("slack:C0123"): settings such as /subscribe belong to it. */
-  readonly channel?: string | undefined;
-}
-
-export interface Reply {
-  readonly message: Message;
-  readonly opId?: string;
-  readonly approvalId?: string;
-  /** Whether this delivery was seen before (nothing new was done). */
-  readonly repeat?: boolean;
-  /** Whether this request created the operation `opId` (queued it or sent it for approval). */
-  readonly created?: boolean;
-  /** What the queue did with a new operation: whom it waits for ("Queued behind op-… (…)"), or who superseded it. */
-  readonly queueNote?: string;
-}
-
 const JOB_VERBS = new Set(['deploy', 'scale', 'rollback', 'restart', 'upgrade']);
 
 /** Answers a query or setting that policy allowed; undefined when it has no answer yet. */
