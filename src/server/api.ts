@@ -7,6 +7,7 @@ import type { Log } from '../log.ts';
 import { runOpNotifier } from '../notify/op-notifier.ts';
 import { Outbox, runOutbox, type ChannelSender } from '../notify/outbox.ts';
 import { createServices, type Services } from '../service/services.ts';
+import { createSweepQueue } from '../service/sweeper.ts';
 import { sampleProbePart } from '../local/sample-probe.ts';
 import { startHttpServer, type Handler } from './http.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -43,7 +44,8 @@ export interface RunningApi {
 export async function startApi(config: Config, o: ApiOptions): Promise<RunningApi> {
   const s = createServices(config, { redisUrl: o.redisUrl, ...(o.prefix === undefined ? {} : { prefix: o.prefix }), ...(o.clock === undefined ? {} : { clock: o.clock }) });
   const outbox = new Outbox({ redis: s.redis, prefix: s.prefix });
-  const metrics = createMetrics(outbox);
+  const sweepQueue = createSweepQueue(s);
+  const metrics = createMetrics(outbox, { queues: [s.queue, sweepQueue], redis: s.redis, prefix: s.prefix });
   const parts: ApiPart[] = [];
   for (const make of PARTS) {
     const part = await make({ config, s, outbox, log: o.log, metrics, knobs: o.knobs ?? {} });
@@ -94,6 +96,7 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
       for (const p of [...parts].reverse()) await p.stop?.();
       await notifier.stop();
       await sending.stop();
+      await sweepQueue.close();
       await s.close();
     },
   };

@@ -12,6 +12,7 @@ import { startWorker, type AuditInput, type WorkerDeps } from '../jobs/worker.ts
 import { lazyGatewayFor, preloadGateway } from '../kube/lazy-gateway.ts';
 import { createFreezes, type Freezes } from '../state/freezes.ts';
 import { createLocks, type Locks } from '../state/locks.ts';
+import { keepWatchStats } from './watch-metrics.ts';
 import type { AdhocFreeze, Lock } from '../core/policy.ts';
 
 /**
@@ -115,5 +116,8 @@ export function workerDeps(s: Services, extra: Partial<Pick<WorkerDeps, 'rollout
 export function runWorker(s: Services, extra: Parameters<typeof workerDeps>[1] = {}) {
   // Every job talks to a cluster: load the client now rather than during the first one.
   preloadGateway();
-  return startWorker(workerDeps(s, extra));
+  const worker = startWorker(workerDeps(s, extra));
+  // The shared rollout watches: their counts to /metrics, and no lingering once the worker closes.
+  keepWatchStats(worker, s.redis, s.prefix);
+  return worker;
 }

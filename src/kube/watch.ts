@@ -1,0 +1,435 @@
+import { Watch, type V1Deployment, type V1StatefulSet } from '@kubernetes/client-node';
+import type { KubeClients } from './clients.ts';
+import { kubeCall, statusOf } from './errors.ts';
+import { statusFromWorkload, type WorkloadStatus } from './status.ts';
+import { WatchStats, type RestartReason } from './watch-stats.ts';
+import { resourceOf, type Workload, type WorkloadKind, type WorkloadRef } from './workload.ts';
+
+/**
+ * Shared watches for following rollouts: one LIST + WATCH per (cluster, namespace, kind) in a
+ * process, fanned out to every rollout being followed in it, instead of a GET per workload every
+ * 300 ms. Like client-go's reflector: the watch resumes from the last resourceVersion it saw
+ * after a drop (bookmarks keep that fresh while the namespace is quiet), lists again when the
+ * apiserver says that version is gone (410), and backs off while it can't connect; followers
+ * poll with GETs only while their watch is down. A watch stops a short while after its last
+ * follower leaves.
+ */
+export type WatchPhase = 'starting' | 'up' | 'down';
+
+export interface WatchView {
+  /** starting: the first LIST is under way; up: the cache is current; down: the watch can't connect, poll. */
+  readonly phase: WatchPhase;
+  /** The workload as the watch last saw it; undefined when it isn't in the cache (absent, or not listed yet). */
+  readonly status: WorkloadStatus | undefined;
+  /** Why the watch is down, for logs. */
+  readonly problem: string | undefined;
+}
+
+export interface WatchSubscription {
+  view(): WatchView;
+  /**
+   * Resolves at the next change that concerns this follower (its workload changed, the watch
+   * went up or down), after `ms` at most, or when `signal` aborts. A change since the last call
+   * resolves it at once.
+   */
+  next(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A GET made in the watch's place, counted for /metrics. */
+  polled(): void;
+  close(): void;
+}
+
+export interface WatchConnection {
+  abort(): void;
+}
+
+/**
+ * One watch request, as client-node's Watch makes it: `onEvent` for each event line, then
+ * `onDone` once (null when the server ended the stream, else the error). Resolves once the
+ * response started (or failed).
+ */
+export type WatchFn = (
+  path: string,
+  query: Readonly<Record<string, string | number | boolean>>,
+  onEvent: (type: string, object: unknown) => void,
+  onDone: (err: unknown) => void,
+) => Promise<WatchConnection>;
+
+export interface WatchHubOptions {
+  /** How watch requests are made on a cluster; default client-node's Watch (tests wrap it to inject drops). */
+  readonly transport?: (c: KubeClients) => WatchFn;
+  /** How long a watch stays open after its last follower left, for the next one; default 5 s. */
+  readonly lingerMs?: number;
+  /** First and largest wait between attempts while a watch can't connect. */
+  readonly retryMs?: { readonly first: number; readonly max: number };
+}
+
+export interface WatchHub {
+  subscribe(c: KubeClients, ref: WorkloadRef): WatchSubscription;
+  /** Stops watches that no follower uses any more (lingering ones); used ones are left alone. */
+  stopIdle(): void;
+  stopAll(): void;
+  /** Watches open now. */
+  open(): number;
+  readonly stats: WatchStats;
+}
+
+/**
+ * Without a bookmark or an event for this long a watch is taken as dead and resumed. The
+ * apiserver sends watchers that allow bookmarks one about every minute (and the Watch's own
+ * default of 30 s would cut quiet watches twice a minute).
+ */
+export const WATCH_IDLE_MS = 90_000;
+
+/** client-go's choice: a server-side timeout of 5-10 min, spread so that watches don't all restart at once. */
+function serverTimeoutSeconds(): number {
+  return 300 + Math.floor(Math.random() * 300);
+}
+
+export function clientNodeWatch(c: KubeClients): WatchFn {
+  // client-node keeps its inactivity timeout (30 s) in a field TypeScript calls private but that
+  // is a plain property at run time, set here rather than forking the class.
+  const w = new Watch(c.kubeConfig);
+  Object.assign(w, { requestTimeoutMs: WATCH_IDLE_MS });
+  return (path, query, onEvent, onDone) => w.watch(path, query, (type: string, object: unknown) => onEvent(type, object), onDone);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+function asDate(v: unknown): unknown {
+  return typeof v === 'string' ? new Date(v) : v;
+}
+
+/**
+ * A workload object off the watch stream is plain JSON, while the generated clients return
+ * condition times as Dates: the one date statusFromWorkload reads (a condition's last update or
+ * transition) is converted here. Nothing but the status is kept from these objects.
+ */
+export function workloadFromWire(kind: WorkloadKind, object: unknown): Workload | undefined {
+  if (!isRecord(object) || !isRecord(object['metadata'])) return undefined;
+  const status = isRecord(object['status']) ? object['status'] : undefined;
+  const conditions = Array.isArray(status?.['conditions'])
+    ? (status['conditions'] as unknown[]).map((c) => (isRecord(c) ? { ...c, lastUpdateTime: asDate(c['lastUpdateTime']), lastTransitionTime: asDate(c['lastTransitionTime']) } : c))
+    : undefined;
+  const revived = status === undefined ? object : { ...object, status: { ...status, ...(conditions === undefined ? {} : { conditions }) } };
+  // The shape is the apiserver's own; only the dates differ from what the generated clients return.
+  return kind === 'Deployment' ? { kind, object: revived as unknown as V1Deployment } : { kind, object: revived as unknown as V1StatefulSet };
+}
+
+function apiPath(namespace: string, kind: WorkloadKind): string {
+  return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${resourceOf(kind)}`;
+}
+
+async function listWorkloads(c: KubeClients, namespace: string, kind: WorkloadKind): Promise<{ items: Workload[]; resourceVersion: string }> {
+  const ctx = { cluster: c.cluster, verb: 'list', resource: resourceOf(kind), namespace };
+  if (kind === 'Deployment') {
+    const l = await kubeCall(ctx, () => c.apps.listNamespacedDeployment({ namespace }));
+    return { items: l.items.map((object) => ({ kind, object })), resourceVersion: l.metadata?.resourceVersion ?? '' };
+  }
+  const l = await kubeCall(ctx, () => c.apps.listNamespacedStatefulSet({ namespace }));
+  return { items: l.items.map((object) => ({ kind, object })), resourceVersion: l.metadata?.resourceVersion ?? '' };
+}
+
+/** How one watch request ended. */
+interface WatchEnd {
+  readonly reason: RestartReason;
+  readonly problem: string | undefined;
+  /** How long it had been connected (0: it never was). */
+  readonly connectedMs: number;
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+function httpStatus(e: unknown): number | undefined {
+  if (!isRecord(e)) return undefined;
+  const s = e['statusCode'] ?? e['code'];
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** What every watch of a hub shares. */
+interface HubParts {
+  readonly stats: WatchStats;
+  readonly lingerMs: number;
+  readonly retry: { readonly first: number; readonly max: number };
+}
+
+class Follower {
+  readonly name: string;
+  dirty = true;
+  wake: (() => void) | undefined;
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  poke(): void {
+    this.dirty = true;
+    this.wake?.();
+  }
+}
+
+class SharedWatch {
+  phase: WatchPhase = 'starting';
+  problem: string | undefined;
+  private statuses = new Map<string, WorkloadStatus>();
+  private resourceVersion = '';
+  private readonly followers = new Set<Follower>();
+  private conn: WatchConnection | undefined;
+  private stopped = false;
+  private lingering: NodeJS.Timeout | undefined;
+  private pause: { timer: NodeJS.Timeout; done: () => void } | undefined;
+  private readonly path: string;
+  private readonly c: KubeClients;
+  private readonly namespace: string;
+  private readonly kind: WorkloadKind;
+  private readonly watchFn: WatchFn;
+  private readonly hub: HubParts;
+  private readonly onStop: () => void;
+
+  constructor(c: KubeClients, namespace: string, kind: WorkloadKind, watchFn: WatchFn, hub: HubParts, onStop: () => void) {
+    this.c = c;
+    this.namespace = namespace;
+    this.kind = kind;
+    this.watchFn = watchFn;
+    this.hub = hub;
+    this.onStop = onStop;
+    this.path = apiPath(namespace, kind);
+    void this.run();
+  }
+
+  get idle(): boolean {
+    return this.followers.size === 0;
+  }
+
+  join(name: string): Follower {
+    if (this.lingering !== undefined) clearTimeout(this.lingering);
+    this.lingering = undefined;
+    const f = new Follower(name);
+    this.followers.add(f);
+    return f;
+  }
+
+  leave(f: Follower): void {
+    this.followers.delete(f);
+    f.wake?.();
+    if (this.followers.size > 0 || this.stopped) return;
+    this.lingering = setTimeout(() => this.stop(), this.hub.lingerMs);
+    this.lingering.unref();
+  }
+
+  view(name: string): WatchView {
+    return { phase: this.phase, status: this.phase === 'up' ? this.statuses.get(name) : undefined, problem: this.problem };
+  }
+
+  count(counter: 'fallback_polls'): void {
+    this.hub.stats.add(counter, this.c.cluster, this.kind);
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    // Anyone still following (the hub stopped under them) polls from now on.
+    this.phase = 'down';
+    this.problem = 'the watch was stopped';
+    if (this.lingering !== undefined) clearTimeout(this.lingering);
+    this.conn?.abort();
+    this.conn = undefined;
+    if (this.pause !== undefined) {
+      clearTimeout(this.pause.timer);
+      this.pause.done();
+    }
+    for (const f of this.followers) f.poke();
+    this.onStop();
+  }
+
+  private setPhase(phase: WatchPhase, problem?: string): void {
+    this.problem = problem;
+    if (this.phase === phase) return;
+    this.phase = phase;
+    for (const f of this.followers) f.poke();
+  }
+
+  private store(object: unknown): string | undefined {
+    const w = workloadFromWire(this.kind, object);
+    const name = w?.object.metadata?.name;
+    if (w === undefined || name === undefined) return undefined;
+    this.statuses.set(name, statusFromWorkload(this.c.cluster, w));
+    return name;
+  }
+
+  private pokeName(name: string | undefined): void {
+    for (const f of this.followers) if (f.name === name) f.poke();
+  }
+
+  private async relist(): Promise<void> {
+    this.hub.stats.add('lists', this.c.cluster, this.kind);
+    const l = await listWorkloads(this.c, this.namespace, this.kind);
+    this.statuses = new Map(l.items.map((w) => [w.object.metadata?.name ?? '', statusFromWorkload(this.c.cluster, w)]));
+    this.resourceVersion = l.resourceVersion;
+    for (const f of this.followers) f.poke();
+  }
+
+  /** One watch request, from the current resourceVersion, until it ends. */
+  private watchOnce(): Promise<WatchEnd> {
+    return new Promise((resolve) => {
+      let connectedAt = 0;
+      let ended = false;
+      let streamError: { code: number | undefined; message: string } | undefined;
+      const finish = (reason: RestartReason, problem: string | undefined) => {
+        if (ended) return;
+        ended = true;
+        resolve({ reason, problem, connectedMs: connectedAt === 0 ? 0 : Date.now() - connectedAt });
+      };
+      const onEvent = (type: string, object: unknown) => {
+        if (ended || this.stopped) return;
+        this.hub.stats.add('events', this.c.cluster, this.kind, type);
+        if (type === 'ERROR') {
+          // A Status object; the server ends the stream after it.
+          const st = statusOf(object);
+          streamError = { code: isRecord(object) && typeof object['code'] === 'number' ? object['code'] : undefined, message: st.message ?? st.reason ?? 'watch error' };
+          return;
+        }
+        const meta = isRecord(object) && isRecord(object['metadata']) ? object['metadata'] : undefined;
+        const rv = meta?.['resourceVersion'];
+        if (typeof rv === 'string' && rv !== '') this.resourceVersion = rv;
+        if (type === 'ADDED' || type === 'MODIFIED') this.pokeName(this.store(object));
+        else if (type === 'DELETED' && typeof meta?.['name'] === 'string') {
+          this.statuses.delete(meta['name']);
+          this.pokeName(meta['name']);
+        }
+      };
+      const onDone = (err: unknown) => {
+        if (streamError !== undefined) finish(streamError.code === 410 ? 'expired' : 'error', streamError.message);
+        else if (err === null || err === undefined) finish('closed', undefined);
+        else if (httpStatus(err) === 410) finish('expired', describeError(err));
+        else if (isRecord(err) && err['name'] === 'TimeoutError' && connectedAt !== 0) finish('idle', undefined);
+        else finish('error', describeError(err));
+      };
+      const query = { allowWatchBookmarks: true, resourceVersion: this.resourceVersion, timeoutSeconds: serverTimeoutSeconds() };
+      this.watchFn(this.path, query, onEvent, onDone).then(
+        (conn) => {
+          if (ended || this.stopped) {
+            conn.abort();
+            return;
+          }
+          this.conn = conn;
+          connectedAt = Date.now();
+          this.setPhase('up');
+        },
+        (e: unknown) => finish('error', describeError(e)),
+      );
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((done) => {
+      const timer = setTimeout(() => {
+        this.pause = undefined;
+        done();
+      }, ms);
+      timer.unref();
+      this.pause = { timer, done };
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      let end: WatchEnd;
+      try {
+        if (this.resourceVersion === '') await this.relist();
+        if (this.stopped) break;
+        end = await this.watchOnce();
+      } catch (e) {
+        end = { reason: 'error', problem: describeError(e), connectedMs: 0 };
+      }
+      this.conn = undefined;
+      if (this.stopped) break;
+      this.hub.stats.add('restarts', this.c.cluster, this.kind, end.reason);
+      if (end.reason === 'expired') this.resourceVersion = ''; // list again: that version is gone
+      if (end.reason === 'error') {
+        failures++;
+        this.setPhase('down', end.problem);
+      } else {
+        failures = end.connectedMs >= 1000 ? 0 : failures + 1;
+      }
+      // At once after a normal end; backing off after failures, or a stream that ends as soon as it starts.
+      if (failures > 0) await this.sleep(Math.min(this.hub.retry.max, this.hub.retry.first * 2 ** (failures - 1)));
+    }
+  }
+}
+
+export function createWatchHub(options: WatchHubOptions = {}): WatchHub {
+  const transport = options.transport ?? clientNodeWatch;
+  const parts: HubParts = { stats: new WatchStats(), lingerMs: options.lingerMs ?? 5000, retry: options.retryMs ?? { first: 250, max: 5000 } };
+  // Per clients object (one per cluster and identity): its watch function and its watches by namespace and kind.
+  const clusters = new WeakMap<KubeClients, { fn: WatchFn; watches: Map<string, SharedWatch> }>();
+  const live = new Set<SharedWatch>();
+  return {
+    stats: parts.stats,
+    subscribe(c, ref) {
+      let cl = clusters.get(c);
+      if (cl === undefined) clusters.set(c, (cl = { fn: transport(c), watches: new Map() }));
+      const { watches } = cl;
+      const key = `${ref.namespace}/${ref.kind}`;
+      let w = watches.get(key);
+      if (w === undefined) {
+        const made: SharedWatch = new SharedWatch(c, ref.namespace, ref.kind, cl.fn, parts, () => {
+          live.delete(made);
+          if (watches.get(key) === made) watches.delete(key);
+        });
+        watches.set(key, made);
+        live.add(made);
+        w = made;
+      }
+      const watch = w;
+      const f = watch.join(ref.name);
+      let closed = false;
+      return {
+        view: () => watch.view(ref.name),
+        polled: () => watch.count('fallback_polls'),
+        next(ms, signal) {
+          if (f.dirty || closed || signal?.aborted === true) {
+            f.dirty = false;
+            return Promise.resolve();
+          }
+          return new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              signal?.removeEventListener('abort', done);
+              f.wake = undefined;
+              f.dirty = false;
+              resolve();
+            };
+            const timer = setTimeout(done, Math.max(0, ms));
+            signal?.addEventListener('abort', done, { once: true });
+            f.wake = done;
+          });
+        },
+        close() {
+          if (closed) return;
+          closed = true;
+          watch.leave(f);
+        },
+      };
+    },
+    stopIdle() {
+      for (const w of [...live]) if (w.idle) w.stop();
+    },
+    stopAll() {
+      for (const w of [...live]) w.stop();
+    },
+    open: () => live.size,
+  };
+}
+
+let processHub: WatchHub | undefined;
+
+/** The process's hub: every rollout followed in this process shares its watches. */
+export function processWatches(): WatchHub {
+  processHub ??= createWatchHub();
+  return processHub;
+}
