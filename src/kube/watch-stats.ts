@@ -1,6 +1,7 @@
 /**
  * What the shared rollout watches did, counted per cluster and kind: events received (by type),
- * restarts (by reason), LISTs made, and the GETs followers made while their watch was down. The
+ * restarts (by reason), full state reads (LIST or watch-list), and the GETs followers made while
+ * their watch was down. The
  * counts are cumulative until drained; a worker drains them every few seconds into Redis, where
  * the API role's /metrics reads them (workers serve no HTTP).
  */
@@ -13,7 +14,7 @@ export interface WatchCount {
   readonly counter: WatchCounter;
   readonly cluster: string;
   readonly kind: string;
-  /** The event type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR) or the restart reason; '' otherwise. */
+  /** The event type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR), the restart reason, how the state was read (list, watch-list); '' otherwise. */
   readonly detail: string;
   readonly value: number;
 }

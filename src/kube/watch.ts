@@ -6,13 +6,13 @@ import { WatchStats, type RestartReason } from './watch-stats.ts';
 import { resourceOf, type Workload, type WorkloadKind, type WorkloadRef } from './workload.ts';
 
 /**
- * Shared watches for following rollouts: one LIST + WATCH per (cluster, namespace, kind) in a
- * process, fanned out to every rollout being followed in it, instead of a GET per workload every
- * 300 ms. Like client-go's reflector: the watch resumes from the last resourceVersion it saw
- * after a drop (bookmarks keep that fresh while the namespace is quiet), lists again when the
- * apiserver says that version is gone (410), and backs off while it can't connect; followers
- * poll with GETs only while their watch is down. A watch stops a short while after its last
- * follower leaves.
+ * Shared watches for following rollouts: one watch per (cluster, namespace, kind) in a process,
+ * fanned out to every rollout being followed in it, instead of a GET per workload every 300 ms.
+ * Like client-go's reflector: it starts with the current state (a watch-list request where the
+ * apiserver takes one, else a LIST), resumes from the last resourceVersion it saw after a drop
+ * (bookmarks keep that fresh while the namespace is quiet), starts over when the apiserver says
+ * that version is gone (410), and backs off while it can't connect; followers poll with GETs
+ * only while their watch is down. A watch stops a short while after its last follower leaves.
  */
 export type WatchPhase = 'starting' | 'up' | 'down';
 
@@ -57,6 +57,8 @@ export type WatchFn = (
 export interface WatchHubOptions {
   /** How watch requests are made on a cluster; default client-node's Watch (tests wrap it to inject drops). */
   readonly transport?: (c: KubeClients) => WatchFn;
+  /** Start watches with the apiserver's watch-list (one request) rather than a LIST and a WATCH; default true. */
+  readonly watchList?: boolean;
   /** How long a watch stays open after its last follower left, for the next one; default 5 s. */
   readonly lingerMs?: number;
   /** First and largest wait between attempts while a watch can't connect. */
@@ -79,6 +81,9 @@ export interface WatchHub {
  * default of 30 s would cut quiet watches twice a minute).
  */
 export const WATCH_IDLE_MS = 90_000;
+
+/** The annotation on the bookmark that ends a watch-list's initial events. */
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 /** client-go's choice: a server-side timeout of 5-10 min, spread so that watches don't all restart at once. */
 function serverTimeoutSeconds(): number {
@@ -137,6 +142,8 @@ interface WatchEnd {
   readonly problem: string | undefined;
   /** How long it had been connected (0: it never was). */
   readonly connectedMs: number;
+  /** The apiserver refused a watch-list request: LIST + WATCH on this cluster from now on. */
+  readonly noWatchList?: boolean;
 }
 
 function describeError(e: unknown): string {
@@ -153,6 +160,8 @@ function httpStatus(e: unknown): number | undefined {
 /** What every watch of a hub shares. */
 interface HubParts {
   readonly stats: WatchStats;
+  /** Clusters whose apiserver takes watch-list requests (until one refuses). */
+  readonly watchList: WeakSet<KubeClients>;
   readonly lingerMs: number;
   readonly retry: { readonly first: number; readonly max: number };
 }
@@ -264,24 +273,35 @@ class SharedWatch {
     for (const f of this.followers) if (f.name === name) f.poke();
   }
 
-  private async relist(): Promise<void> {
-    this.hub.stats.add('lists', this.c.cluster, this.kind);
-    const l = await listWorkloads(this.c, this.namespace, this.kind);
-    this.statuses = new Map(l.items.map((w) => [w.object.metadata?.name ?? '', statusFromWorkload(this.c.cluster, w)]));
-    this.resourceVersion = l.resourceVersion;
+  private replaceAll(statuses: Map<string, WorkloadStatus>, resourceVersion: string): void {
+    this.statuses = statuses;
+    this.resourceVersion = resourceVersion;
     for (const f of this.followers) f.poke();
   }
 
-  /** One watch request, from the current resourceVersion, until it ends. */
-  private watchOnce(): Promise<WatchEnd> {
+  private async relist(): Promise<void> {
+    this.hub.stats.add('lists', this.c.cluster, this.kind, 'list');
+    const l = await listWorkloads(this.c, this.namespace, this.kind);
+    this.replaceAll(new Map(l.items.map((w) => [w.object.metadata?.name ?? '', statusFromWorkload(this.c.cluster, w)])), l.resourceVersion);
+  }
+
+  /**
+   * One watch request until it ends: from the current resourceVersion, or, with none (the
+   * start, or after a 410), from scratch with the current state sent first as ADDED events and
+   * closed by a bookmark marked initial-events-end (the apiserver's watch-list, what client-go's
+   * reflectors use now): the LIST and the WATCH in one request.
+   */
+  private watchOnce(initial: boolean): Promise<WatchEnd> {
     return new Promise((resolve) => {
       let connectedAt = 0;
       let ended = false;
       let streamError: { code: number | undefined; message: string } | undefined;
-      const finish = (reason: RestartReason, problem: string | undefined) => {
+      // The state being sent, until the bookmark that ends it; then it replaces the cache.
+      let incoming: Map<string, WorkloadStatus> | undefined = initial ? new Map() : undefined;
+      const finish = (reason: RestartReason, problem: string | undefined, extra: Partial<WatchEnd> = {}) => {
         if (ended) return;
         ended = true;
-        resolve({ reason, problem, connectedMs: connectedAt === 0 ? 0 : Date.now() - connectedAt });
+        resolve({ reason, problem, connectedMs: connectedAt === 0 ? 0 : Date.now() - connectedAt, ...extra });
       };
       const onEvent = (type: string, object: unknown) => {
         if (ended || this.stopped) return;
@@ -293,8 +313,20 @@ class SharedWatch {
           return;
         }
         const meta = isRecord(object) && isRecord(object['metadata']) ? object['metadata'] : undefined;
-        const rv = meta?.['resourceVersion'];
-        if (typeof rv === 'string' && rv !== '') this.resourceVersion = rv;
+        const rv = typeof meta?.['resourceVersion'] === 'string' ? meta['resourceVersion'] : '';
+        if (incoming !== undefined) {
+          if (type === 'ADDED') {
+            const w = workloadFromWire(this.kind, object);
+            const name = w?.object.metadata?.name;
+            if (w !== undefined && name !== undefined) incoming.set(name, statusFromWorkload(this.c.cluster, w));
+          } else if (type === 'BOOKMARK' && isRecord(meta?.['annotations']) && meta['annotations'][INITIAL_EVENTS_END] === 'true') {
+            this.replaceAll(incoming, rv);
+            incoming = undefined;
+            this.setPhase('up');
+          }
+          return;
+        }
+        if (rv !== '') this.resourceVersion = rv;
         if (type === 'ADDED' || type === 'MODIFIED') this.pokeName(this.store(object));
         else if (type === 'DELETED' && typeof meta?.['name'] === 'string') {
           this.statuses.delete(meta['name']);
@@ -302,13 +334,20 @@ class SharedWatch {
         }
       };
       const onDone = (err: unknown) => {
+        const status = httpStatus(err);
         if (streamError !== undefined) finish(streamError.code === 410 ? 'expired' : 'error', streamError.message);
-        else if (err === null || err === undefined) finish('closed', undefined);
-        else if (httpStatus(err) === 410) finish('expired', describeError(err));
+        else if (err === null || err === undefined) finish(incoming === undefined ? 'closed' : 'error', incoming === undefined ? undefined : 'the stream ended before the initial state was sent');
+        else if (status === 410) finish('expired', describeError(err));
+        // An apiserver without watch-list refuses the request as invalid: list instead from now on.
+        else if (initial && (status === 400 || status === 422)) finish('error', describeError(err), { noWatchList: true });
         else if (isRecord(err) && err['name'] === 'TimeoutError' && connectedAt !== 0) finish('idle', undefined);
         else finish('error', describeError(err));
       };
-      const query = { allowWatchBookmarks: true, resourceVersion: this.resourceVersion, timeoutSeconds: serverTimeoutSeconds() };
+      const timeoutSeconds = serverTimeoutSeconds();
+      const query = initial
+        ? { allowWatchBookmarks: true, sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan', timeoutSeconds }
+        : { allowWatchBookmarks: true, resourceVersion: this.resourceVersion, timeoutSeconds };
+      if (initial) this.hub.stats.add('lists', this.c.cluster, this.kind, 'watch-list');
       this.watchFn(this.path, query, onEvent, onDone).then(
         (conn) => {
           if (ended || this.stopped) {
@@ -317,7 +356,7 @@ class SharedWatch {
           }
           this.conn = conn;
           connectedAt = Date.now();
-          this.setPhase('up');
+          if (!initial) this.setPhase('up');
         },
         (e: unknown) => finish('error', describeError(e)),
       );
@@ -340,9 +379,11 @@ class SharedWatch {
     while (!this.stopped) {
       let end: WatchEnd;
       try {
-        if (this.resourceVersion === '') await this.relist();
+        const fresh = this.resourceVersion === '';
+        if (fresh && !this.hub.watchList.has(this.c)) await this.relist();
         if (this.stopped) break;
-        end = await this.watchOnce();
+        end = await this.watchOnce(fresh && this.hub.watchList.has(this.c));
+        if (end.noWatchList === true) this.hub.watchList.delete(this.c);
       } catch (e) {
         end = { reason: 'error', problem: describeError(e), connectedMs: 0 };
       }
@@ -364,7 +405,7 @@ class SharedWatch {
 
 export function createWatchHub(options: WatchHubOptions = {}): WatchHub {
   const transport = options.transport ?? clientNodeWatch;
-  const parts: HubParts = { stats: new WatchStats(), lingerMs: options.lingerMs ?? 5000, retry: options.retryMs ?? { first: 250, max: 5000 } };
+  const parts: HubParts = { stats: new WatchStats(), watchList: new WeakSet(), lingerMs: options.lingerMs ?? 5000, retry: options.retryMs ?? { first: 250, max: 5000 } };
   // Per clients object (one per cluster and identity): its watch function and its watches by namespace and kind.
   const clusters = new WeakMap<KubeClients, { fn: WatchFn; watches: Map<string, SharedWatch> }>();
   const live = new Set<SharedWatch>();
@@ -372,7 +413,10 @@ export function createWatchHub(options: WatchHubOptions = {}): WatchHub {
     stats: parts.stats,
     subscribe(c, ref) {
       let cl = clusters.get(c);
-      if (cl === undefined) clusters.set(c, (cl = { fn: transport(c), watches: new Map() }));
+      if (cl === undefined) {
+        clusters.set(c, (cl = { fn: transport(c), watches: new Map() }));
+        if (options.watchList !== false) parts.watchList.add(c);
+      }
       const { watches } = cl;
       const key = `${ref.namespace}/${ref.kind}`;
       let w = watches.get(key);

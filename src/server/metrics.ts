@@ -42,7 +42,7 @@ export const QUEUE_STATES = ['waiting', 'prioritized', 'delayed', 'waiting-child
 const WATCH_METRICS: Readonly<Record<WatchCounter, { name: string; help: string; detail: string | undefined }>> = {
   events: { name: 'chatops_rollout_watch_events_total', help: 'Events the workers\' shared rollout watches received, by cluster, kind and event type', detail: 'type' },
   restarts: { name: 'chatops_rollout_watch_restarts_total', help: 'Shared rollout watches started again, by cluster, kind and reason (closed, idle, expired: 410 and a new LIST, error)', detail: 'reason' },
-  lists: { name: 'chatops_rollout_watch_lists_total', help: 'LISTs the shared rollout watches made (a start, or a 410), by cluster and kind', detail: undefined },
+  lists: { name: 'chatops_rollout_watch_lists_total', help: 'Full state reads of the shared rollout watches (at a start, or after a 410), by cluster, kind and how: watch-list (one watch request with the initial state) or list (a LIST)', detail: 'how' },
   fallback_polls: { name: 'chatops_rollout_fallback_polls_total', help: 'GETs of a workload made by its follower because its watch was down or did not have it, by cluster and kind', detail: undefined },
 };
 

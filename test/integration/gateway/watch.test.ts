@@ -13,21 +13,28 @@ import { REPO, createDeployment, createStatefulSet, waitFor, waitForRollout } fr
  * Rollouts followed through shared watches on the real apiserver, as the bot (its RBAC must
  * allow list and watch): one watch per namespace and kind for every follower in it; a dropped
  * watch resumed from the resourceVersion it last saw, with no new LIST; a resourceVersion the
- * apiserver no longer has (410) answered with a new LIST; a watch that can't connect replaced
+ * apiserver no longer has (410) answered by reading the whole state again; a watch that can't connect replaced
  * by GETs, without a word about contact (the cluster answers); and a watch stopped once its last
- * follower is gone. The faults are injected around client-node's real Watch: the requests, the
- * events and the 410 are the apiserver's.
+ * follower is gone. The faults are injected around client-node's real Watch: the requests and
+ * events are the apiserver's, the drops are real aborted connections, the 410 is the
+ * apiserver's answer as it sends it.
  */
 interface Connect {
   readonly path: string;
+  /** '' for a watch that starts from scratch (a watch-list: the current state first). */
   readonly resourceVersion: string;
+  readonly initial: boolean;
 }
 
 interface Faults {
   /** Abort the first connection after this many events (a dropped watch). */
   readonly dropFirstAfter?: number;
-  /** Ask the apiserver to resume the second connection from resourceVersion 1, long compacted. */
-  readonly staleSecond?: boolean;
+  /**
+   * Answer the second connection as the apiserver answers a resourceVersion it no longer has: an
+   * ERROR event with a 410 Status, then the end of the stream. (A fresh local apiserver's watch
+   * cache still holds every version since it started, so a real one can't be had on demand.)
+   */
+  readonly expireSecond?: boolean;
   /** Fail every connection before it reaches the apiserver. */
   readonly refuse?: boolean;
 }
@@ -37,12 +44,20 @@ function faulty(faults: Faults): { transport: NonNullable<WatchHubOptions['trans
   const transport = (c: KubeClients): WatchFn => {
     const real = clientNodeWatch(c);
     return async (path, query, onEvent, onDone) => {
-      const n = connects.push({ path, resourceVersion: String(query['resourceVersion']) });
+      const rv = query['resourceVersion'];
+      const n = connects.push({ path, resourceVersion: typeof rv === 'string' ? rv : '', initial: query['sendInitialEvents'] === true });
       if (faults.refuse === true) {
         onDone(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1 (injected)'), { code: 'ECONNREFUSED' }));
         return { abort: () => undefined };
       }
-      const q = faults.staleSecond === true && n === 2 ? { ...query, resourceVersion: '1' } : query;
+      if (faults.expireSecond === true && n === 2) {
+        setImmediate(() => {
+          onEvent('ERROR', { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${String(rv)} (999999)`, reason: 'Expired', code: 410 });
+          onDone(null);
+        });
+        return { abort: () => undefined };
+      }
+      const q = query;
       let events = 0;
       const held: { conn?: WatchConnection; dropped?: boolean } = {};
       const drop = () => {
@@ -87,42 +102,50 @@ describe('rollouts followed through shared watches, as the bot', () => {
     // Every follower saw its rollout move through states the watch delivered.
     expect(results.every((r) => r.updates >= 2)).toBe(true);
     expect(f.connects.map((x) => x.path).sort()).toEqual([`/apis/apps/v1/namespaces/${ns.name}/deployments`, `/apis/apps/v1/namespaces/${ns.name}/statefulsets`]);
+    // Each started with the current state in the same request (watch-list): no LIST at all.
+    expect(f.connects.every((x) => x.initial)).toBe(true);
     const counts = hub.stats.peek();
-    expect(total(counts, 'lists')).toBe(2);
+    expect(total(counts, 'lists', 'watch-list')).toBe(2);
+    expect(total(counts, 'lists', 'list')).toBe(0);
     expect(total(counts, 'events', 'MODIFIED')).toBeGreaterThan(4);
     expect(total(counts, 'fallback_polls')).toBe(0);
     // Lingering a moment, then closed.
     await waitFor('the watches to stop', () => (hub.open() === 0 ? true : undefined), 5000, 50);
   });
 
-  it('resumes a dropped watch from the last resourceVersion it saw, without listing again', async () => {
+  it.each([
+    ['watch-list', true],
+    ['LIST + WATCH', false],
+  ])('resumes a dropped watch from the last resourceVersion it saw, without reading everything again (started with %s)', async (how, watchList) => {
     const ns = await testNamespace({ prefix: 'watch-drop' });
     const admin = adminClients();
     const ref = await createDeployment(admin, ns.name, 'web');
     await waitForRollout(admin, ref);
-    const f = faulty({ dropFirstAfter: 2 });
-    const hub = createWatchHub({ transport: f.transport, retryMs: { first: 100, max: 1000 } });
+    const f = faulty({ dropFirstAfter: 4 });
+    const hub = createWatchHub({ transport: f.transport, retryMs: { first: 100, max: 1000 }, watchList });
     onTestFinished(() => hub.stopAll());
 
     const r = await deployAndFollow(botClients(), ref, 'v2', { watches: hub });
     expect(r.outcome).toBe('complete');
     expect(f.connects.length).toBeGreaterThanOrEqual(2);
     const [first, second] = f.connects;
-    // The first watch starts from the LIST's version; the second from a later one it saw, not from scratch.
-    expect(first?.resourceVersion).not.toBe('');
+    // The first watch starts from scratch (watch-list) or from the LIST's version; the second from a later one it saw.
+    expect(first?.initial).toBe(watchList);
+    expect(second?.initial).toBe(false);
     expect(second?.resourceVersion).not.toBe('');
     expect(second?.resourceVersion).not.toBe(first?.resourceVersion);
     const counts = hub.stats.peek();
+    expect(total(counts, 'lists', how === 'LIST + WATCH' ? 'list' : 'watch-list')).toBe(1);
     expect(total(counts, 'lists')).toBe(1);
     expect(total(counts, 'restarts')).toBeGreaterThanOrEqual(1);
   });
 
-  it('lists again when the apiserver says the resourceVersion is gone (410)', async () => {
+  it('reads the whole state again when the apiserver says the resourceVersion is gone (410)', async () => {
     const ns = await testNamespace({ prefix: 'watch-gone' });
     const admin = adminClients();
     const ref = await createDeployment(admin, ns.name, 'web');
     await waitForRollout(admin, ref);
-    const f = faulty({ dropFirstAfter: 1, staleSecond: true });
+    const f = faulty({ dropFirstAfter: 3, expireSecond: true });
     const hub = createWatchHub({ transport: f.transport, retryMs: { first: 100, max: 1000 } });
     onTestFinished(() => hub.stopAll());
 
@@ -131,9 +154,8 @@ describe('rollouts followed through shared watches, as the bot', () => {
     const counts = hub.stats.peek();
     expect(total(counts, 'restarts', 'expired')).toBe(1);
     expect(total(counts, 'lists')).toBe(2);
-    // After the 410, the third watch starts from the new LIST's version.
-    expect(f.connects.length).toBeGreaterThanOrEqual(3);
-    expect(f.connects[2]?.resourceVersion).not.toBe('1');
+    // After the 410, the third watch starts from scratch, from the apiserver's current state.
+    expect(f.connects.map((x) => x.initial).slice(0, 3)).toEqual([true, false, true]);
   });
 
   it('polls with GETs while the watch cannot connect, and says nothing about contact while the cluster answers', async () => {
