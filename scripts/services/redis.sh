@@ -40,11 +40,14 @@ alive() {
 }
 
 free_port() { # [wanted]: the wanted port if nothing listens there, else any free one
+  # SO_REUSEADDR as Redis itself binds: connections of a killed Redis linger in TIME_WAIT on
+  # its port, which must not count as taken, or the clients waiting to reconnect never would.
   python3 - "${1:-0}" <<'EOF'
 import socket, sys
 want = int(sys.argv[1])
 for p in ([want] if want else []) + [0]:
     s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind(("127.0.0.1", p))
         print(s.getsockname()[1])

@@ -42,6 +42,7 @@ describe('approval reminders and expiry', () => {
 describe('the sweeper schedule', () => {
   it('runs once per tick for all workers together, not once in each', { timeout: 30_000 }, async () => {
     const ns = await testNamespace({ clusters: ['gz'], prefix: 'sweeps' });
+    await waitForRollout(adminClients('gz'), await createDeployment(adminClients('gz'), ns.name, 'web', { replicas: 1, tag: 'v1' }));
     const t = harness(jobsConfig(ns.name, ['gz']));
     // Two workers' sweepers on the same Redis and prefix, as two `chatops worker` processes have.
     const runs: string[] = [];
@@ -52,6 +53,7 @@ describe('the sweeper schedule', () => {
       await b.close();
     });
     const req = await submit(t.s, { text: '/deploy web v2 to test', actor: 'alice', deliveryId: delivery() });
+    expect(req.opId, req.message.text).toBeDefined();
     const t0 = Date.now();
     await new Promise((r) => setTimeout(r, 6500));
     const ticks = (Date.now() - t0) / 1000;
