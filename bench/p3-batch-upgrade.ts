@@ -6,7 +6,7 @@ import type { Config } from '../src/config/schema.ts';
 import { createLedger, ledgerKey } from '../src/jobs/ledger.ts';
 import { applyRbac } from '../src/kube/rbac-apply.ts';
 import { botRbac, rbacForNamespaces } from '../src/kube/rbac.ts';
-import { processWatches } from '../src/kube/watch.ts';
+import { processWatches } from '../src/kube/watch-hub.ts';
 import { statKey } from '../src/kube/watch-stats.ts';
 import { flushWatchStats, readWatchStats } from '../src/service/watch-metrics.ts';
 import { decideApproval, decideUpgrade, submit } from '../src/service/requests.ts';

@@ -21,7 +21,7 @@ import { workloadStatus, type WorkloadStatus } from './status.ts';
 import type { WorkloadRef } from './workload.ts';
 
 /** The process's shared rollout watches, for the worker's upkeep (lazy-gateway.ts reaches them through here). */
-export { processWatches } from './watch.ts';
+export { processWatches } from './watch-hub.ts';
 
 /**
  * Everything the jobs do to one cluster, behind one object. Every method throws KubeError

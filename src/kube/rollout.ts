@@ -2,7 +2,7 @@ import type { KubeClients } from './clients.ts';
 import { diagnose, type Diagnosis } from './diagnose.ts';
 import { KubeError } from './errors.ts';
 import { workloadStatus, type WorkloadCondition, type WorkloadStatus } from './status.ts';
-import { processWatches, type WatchHub, type WatchSubscription } from './watch.ts';
+import { processWatches, type WatchHub, type WatchSubscription } from './watch-hub.ts';
 import type { WorkloadRef } from './workload.ts';
 
 /**

@@ -1,9 +1,9 @@
-import { Watch, type V1Deployment, type V1StatefulSet } from '@kubernetes/client-node';
 import type { KubeClients } from './clients.ts';
-import { kubeCall, statusOf } from './errors.ts';
+import { statusOf } from './errors.ts';
 import { statusFromWorkload, type WorkloadStatus } from './status.ts';
-import { WatchStats, type RestartReason } from './watch-stats.ts';
-import { resourceOf, type Workload, type WorkloadKind, type WorkloadRef } from './workload.ts';
+import type { WatchStats, RestartReason } from './watch-stats.ts';
+import { apiPath, describeError, httpStatus, INITIAL_EVENTS_END, isRecord, listWorkloads, serverTimeoutSeconds, workloadFromWire, type WatchConnection, type WatchFn } from './watch-wire.ts';
+import type { WorkloadKind } from './workload.ts';
 
 /**
  * Shared watches for following rollouts: one watch per (cluster, namespace, kind) in a process,
@@ -13,6 +13,8 @@ import { resourceOf, type Workload, type WorkloadKind, type WorkloadRef } from '
  * (bookmarks keep that fresh while the namespace is quiet), starts over when the apiserver says
  * that version is gone (410), and backs off while it can't connect; followers poll with GETs
  * only while their watch is down. A watch stops a short while after its last follower leaves.
+ * The hub (watch-hub.ts) keeps them, one per namespace and kind, and asks each cluster that has
+ * watches open every second whether it still answers (watch-probe.ts).
  */
 export type WatchPhase = 'starting' | 'up' | 'down';
 
@@ -25,117 +27,6 @@ export interface WatchView {
   readonly problem: string | undefined;
 }
 
-export interface WatchSubscription {
-  view(): WatchView;
-  /**
-   * Resolves at the next change that concerns this follower (its workload changed, the watch
-   * went up or down), after `ms` at most, or when `signal` aborts. A change since the last call
-   * resolves it at once.
-   */
-  next(ms: number, signal?: AbortSignal): Promise<void>;
-  /** A GET made in the watch's place, counted for /metrics. */
-  polled(): void;
-  close(): void;
-}
-
-export interface WatchConnection {
-  abort(): void;
-}
-
-/**
- * One watch request, as client-node's Watch makes it: `onEvent` for each event line, then
- * `onDone` once (null when the server ended the stream, else the error). Resolves once the
- * response started (or failed).
- */
-export type WatchFn = (
-  path: string,
-  query: Readonly<Record<string, string | number | boolean>>,
-  onEvent: (type: string, object: unknown) => void,
-  onDone: (err: unknown) => void,
-) => Promise<WatchConnection>;
-
-export interface WatchHubOptions {
-  /** How watch requests are made on a cluster; default client-node's Watch (tests wrap it to inject drops). */
-  readonly transport?: (c: KubeClients) => WatchFn;
-  /** Start watches with the apiserver's watch-list (one request) rather than a LIST and a WATCH; default true. */
-  readonly watchList?: boolean;
-  /** How long a watch stays open after its last follower left, for the next one; default 5 s. */
-  readonly lingerMs?: number;
-  /** First and largest wait between attempts while a watch can't connect. */
-  readonly retryMs?: { readonly first: number; readonly max: number };
-}
-
-export interface WatchHub {
-  subscribe(c: KubeClients, ref: WorkloadRef): WatchSubscription;
-  /** Stops watches that no follower uses any more (lingering ones); used ones are left alone. */
-  stopIdle(): void;
-  stopAll(): void;
-  /** Watches open now. */
-  open(): number;
-  readonly stats: WatchStats;
-}
-
-/**
- * Without a bookmark or an event for this long a watch is taken as dead and resumed. The
- * apiserver sends watchers that allow bookmarks one about every minute (and the Watch's own
- * default of 30 s would cut quiet watches twice a minute).
- */
-export const WATCH_IDLE_MS = 90_000;
-
-/** The annotation on the bookmark that ends a watch-list's initial events. */
-const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
-
-/** client-go's choice: a server-side timeout of 5-10 min, spread so that watches don't all restart at once. */
-function serverTimeoutSeconds(): number {
-  return 300 + Math.floor(Math.random() * 300);
-}
-
-export function clientNodeWatch(c: KubeClients): WatchFn {
-  // client-node keeps its inactivity timeout (30 s) in a field TypeScript calls private but that
-  // is a plain property at run time, set here rather than forking the class.
-  const w = new Watch(c.kubeConfig);
-  Object.assign(w, { requestTimeoutMs: WATCH_IDLE_MS });
-  return (path, query, onEvent, onDone) => w.watch(path, query, (type: string, object: unknown) => onEvent(type, object), onDone);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
-
-function asDate(v: unknown): unknown {
-  return typeof v === 'string' ? new Date(v) : v;
-}
-
-/**
- * A workload object off the watch stream is plain JSON, while the generated clients return
- * condition times as Dates: the one date statusFromWorkload reads (a condition's last update or
- * transition) is converted here. Nothing but the status is kept from these objects.
- */
-export function workloadFromWire(kind: WorkloadKind, object: unknown): Workload | undefined {
-  if (!isRecord(object) || !isRecord(object['metadata'])) return undefined;
-  const status = isRecord(object['status']) ? object['status'] : undefined;
-  const conditions = Array.isArray(status?.['conditions'])
-    ? (status['conditions'] as unknown[]).map((c) => (isRecord(c) ? { ...c, lastUpdateTime: asDate(c['lastUpdateTime']), lastTransitionTime: asDate(c['lastTransitionTime']) } : c))
-    : undefined;
-  const revived = status === undefined ? object : { ...object, status: { ...status, ...(conditions === undefined ? {} : { conditions }) } };
-  // The shape is the apiserver's own; only the dates differ from what the generated clients return.
-  return kind === 'Deployment' ? { kind, object: revived as unknown as V1Deployment } : { kind, object: revived as unknown as V1StatefulSet };
-}
-
-function apiPath(namespace: string, kind: WorkloadKind): string {
-  return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${resourceOf(kind)}`;
-}
-
-async function listWorkloads(c: KubeClients, namespace: string, kind: WorkloadKind): Promise<{ items: Workload[]; resourceVersion: string }> {
-  const ctx = { cluster: c.cluster, verb: 'list', resource: resourceOf(kind), namespace };
-  if (kind === 'Deployment') {
-    const l = await kubeCall(ctx, () => c.apps.listNamespacedDeployment({ namespace }));
-    return { items: l.items.map((object) => ({ kind, object })), resourceVersion: l.metadata?.resourceVersion ?? '' };
-  }
-  const l = await kubeCall(ctx, () => c.apps.listNamespacedStatefulSet({ namespace }));
-  return { items: l.items.map((object) => ({ kind, object })), resourceVersion: l.metadata?.resourceVersion ?? '' };
-}
-
 /** How one watch request ended. */
 interface WatchEnd {
   readonly reason: RestartReason;
@@ -146,24 +37,15 @@ interface WatchEnd {
   readonly noWatchList?: boolean;
 }
 
-function describeError(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
-}
-
-function httpStatus(e: unknown): number | undefined {
-  if (!isRecord(e)) return undefined;
-  const s = e['statusCode'] ?? e['code'];
-  return typeof s === 'number' ? s : undefined;
-}
-
 /** What every watch of a hub shares. */
-interface HubParts {
+export interface HubParts {
   readonly stats: WatchStats;
   /** Clusters whose apiserver takes watch-list requests (until one refuses). */
   readonly watchList: WeakSet<KubeClients>;
   readonly lingerMs: number;
   readonly retry: { readonly first: number; readonly max: number };
+  /** Why the cluster counts as not answering now (its probe failed), or undefined. */
+  clusterDown(c: KubeClients): string | undefined;
 }
 
 class Follower {
@@ -180,7 +62,7 @@ class Follower {
   }
 }
 
-class SharedWatch {
+export class SharedWatch {
   phase: WatchPhase = 'starting';
   problem: string | undefined;
   private statuses = new Map<string, WorkloadStatus>();
@@ -230,7 +112,19 @@ class SharedWatch {
   }
 
   view(name: string): WatchView {
+    // A cluster that doesn't answer its probe may still hold a silent watch open: don't trust it.
+    const down = this.hub.clusterDown(this.c);
+    if (down !== undefined) return { phase: 'down', status: undefined, problem: down };
     return { phase: this.phase, status: this.phase === 'up' ? this.statuses.get(name) : undefined, problem: this.problem };
+  }
+
+  /**
+   * The cluster stopped answering (or answers again): followers look again, and the connection,
+   * which may hang on a server going away, is dropped and made afresh from the last version seen.
+   */
+  clusterChanged(down: boolean): void {
+    for (const f of this.followers) f.poke();
+    if (down) this.conn?.abort();
   }
 
   count(counter: 'fallback_polls'): void {
@@ -403,77 +297,3 @@ class SharedWatch {
   }
 }
 
-export function createWatchHub(options: WatchHubOptions = {}): WatchHub {
-  const transport = options.transport ?? clientNodeWatch;
-  const parts: HubParts = { stats: new WatchStats(), watchList: new WeakSet(), lingerMs: options.lingerMs ?? 5000, retry: options.retryMs ?? { first: 250, max: 5000 } };
-  // Per clients object (one per cluster and identity): its watch function and its watches by namespace and kind.
-  const clusters = new WeakMap<KubeClients, { fn: WatchFn; watches: Map<string, SharedWatch> }>();
-  const live = new Set<SharedWatch>();
-  return {
-    stats: parts.stats,
-    subscribe(c, ref) {
-      let cl = clusters.get(c);
-      if (cl === undefined) {
-        clusters.set(c, (cl = { fn: transport(c), watches: new Map() }));
-        if (options.watchList !== false) parts.watchList.add(c);
-      }
-      const { watches } = cl;
-      const key = `${ref.namespace}/${ref.kind}`;
-      let w = watches.get(key);
-      if (w === undefined) {
-        const made: SharedWatch = new SharedWatch(c, ref.namespace, ref.kind, cl.fn, parts, () => {
-          live.delete(made);
-          if (watches.get(key) === made) watches.delete(key);
-        });
-        watches.set(key, made);
-        live.add(made);
-        w = made;
-      }
-      const watch = w;
-      const f = watch.join(ref.name);
-      let closed = false;
-      return {
-        view: () => watch.view(ref.name),
-        polled: () => watch.count('fallback_polls'),
-        next(ms, signal) {
-          if (f.dirty || closed || signal?.aborted === true) {
-            f.dirty = false;
-            return Promise.resolve();
-          }
-          return new Promise<void>((resolve) => {
-            const done = () => {
-              clearTimeout(timer);
-              signal?.removeEventListener('abort', done);
-              f.wake = undefined;
-              f.dirty = false;
-              resolve();
-            };
-            const timer = setTimeout(done, Math.max(0, ms));
-            signal?.addEventListener('abort', done, { once: true });
-            f.wake = done;
-          });
-        },
-        close() {
-          if (closed) return;
-          closed = true;
-          watch.leave(f);
-        },
-      };
-    },
-    stopIdle() {
-      for (const w of [...live]) if (w.idle) w.stop();
-    },
-    stopAll() {
-      for (const w of [...live]) w.stop();
-    },
-    open: () => live.size,
-  };
-}
-
-let processHub: WatchHub | undefined;
-
-/** The process's hub: every rollout followed in this process shares its watches. */
-export function processWatches(): WatchHub {
-  processHub ??= createWatchHub();
-  return processHub;
-}

@@ -2,7 +2,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import type { KubeClients } from '../../../src/kube/clients.ts';
 import { followRollout, type ContactChange, type FollowOptions } from '../../../src/kube/rollout.ts';
 import { setImage } from '../../../src/kube/set-image.ts';
-import { clientNodeWatch, createWatchHub, type WatchConnection, type WatchFn, type WatchHubOptions } from '../../../src/kube/watch.ts';
+import { createWatchHub, type WatchHubOptions } from '../../../src/kube/watch-hub.ts';
+import { clientNodeWatch, type WatchConnection, type WatchFn } from '../../../src/kube/watch-wire.ts';
 import type { WatchCount } from '../../../src/kube/watch-stats.ts';
 import type { WorkloadRef } from '../../../src/kube/workload.ts';
 import { adminClients, botClients } from '../support/cluster.ts';
@@ -175,5 +176,34 @@ describe('rollouts followed through shared watches, as the bot', () => {
     expect(total(counts, 'fallback_polls')).toBeGreaterThanOrEqual(2);
     expect(total(counts, 'restarts', 'error')).toBeGreaterThanOrEqual(1);
     expect(f.connects.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('treats its watches as down while the cluster does not answer its probe, polling instead, and starts them again', async () => {
+    const ns = await testNamespace({ prefix: 'watch-probe' });
+    const admin = adminClients();
+    const ref = await createDeployment(admin, ns.name, 'web');
+    await waitForRollout(admin, ref);
+    const f = faulty({});
+    let answering = true;
+    let asked = 0;
+    const hub = createWatchHub({ transport: f.transport, probeEveryMs: 200, retryMs: { first: 100, max: 500 }, probe: () => () => Promise.resolve((asked++, answering)) });
+    onTestFinished(() => hub.stopAll());
+
+    const c = botClients();
+    const set = await setImage(c, { ...ref, image: `${REPO}:v2` });
+    const following = followRollout(c, ref, { watches: hub, minGeneration: set.generation, timeoutMs: 90_000, intervalMs: 200, diagnose: false });
+    // Once the watch has the current state, the cluster "stops answering" its probe.
+    await waitFor('the watch to be up', () => (total(hub.stats.peek(), 'events', 'BOOKMARK') >= 1 ? true : undefined), 30_000, 20);
+    answering = false;
+    await waitFor('followers to poll in the watch\'s place', () => (total(hub.stats.peek(), 'fallback_polls') >= 3 ? true : undefined), 30_000, 50);
+    const connectsWhileDown = f.connects.length;
+    answering = true;
+    const r = await following;
+    expect(r.outcome).toBe('complete');
+    expect(asked).toBeGreaterThanOrEqual(2);
+    // The watch was dropped when the cluster stopped answering and made again from the version it had.
+    expect(connectsWhileDown).toBeGreaterThanOrEqual(2);
+    expect(f.connects.slice(1).every((x) => !x.initial && x.resourceVersion !== '')).toBe(true);
+    expect(total(hub.stats.peek(), 'lists')).toBe(1);
   });
 });

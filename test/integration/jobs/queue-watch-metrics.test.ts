@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { processWatches } from '../../../src/kube/watch.ts';
+import { processWatches } from '../../../src/kube/watch-hub.ts';
 import { silentLog } from '../../../src/log.ts';
 import { startApi } from '../../../src/server/api.ts';
 import { submit } from '../../../src/service/requests.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rolloutState } from '../../../src/kube/rollout.ts';
 import { statusFromWorkload } from '../../../src/kube/status.ts';
 import { parseStatKey, statKey, WatchStats, type WatchCount } from '../../../src/kube/watch-stats.ts';
-import { workloadFromWire } from '../../../src/kube/watch.ts';
+import { workloadFromWire } from '../../../src/kube/watch-wire.ts';
 
 describe('workloadFromWire', () => {
   // A Deployment as it arrives on the watch stream: JSON, condition times as strings.
