@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { defineCommand } from '../src/core/command-spec.ts';
 import { flag, id, reason } from './fields.ts';
 
-/** Decisions on a paused batch upgrade. They are authorized exactly like the upgrade itself. */
+/**
+ * Decisions on a paused batch upgrade. They are authorized against the upgrade's own environment
+ * and apps, like the upgrade itself; abort --rollback like a rollback (src/jobs/upgrade-decisions.ts).
+ */
 const opHelp = { op: { expect: 'the id of a paused upgrade, such as op-7f3a2c' }, reason: { expect: 'a reason in quotes' } } as const;
 
 export const continueCmd = defineCommand({
@@ -31,7 +34,7 @@ export const retry = defineCommand({
 
 export const abort = defineCommand({
   verb: 'abort',
-  summary: 'Stop a paused batch upgrade; with --rollback, also roll back every batch it finished.',
+  summary: 'Stop a paused batch upgrade; with --rollback, also roll back every batch it finished (allowed as a rollback: also in a freeze).',
   usage: 'abort <operation id> [--rollback] [--reason "<why>"]',
   examples: ['/abort op-7f3a2c', '/abort op-7f3a2c --rollback --reason "errors in nj"'],
   kind: 'decision',

@@ -5,7 +5,7 @@ import { name, rollbackTarget, workloadTail, workloadTailHelp } from './fields.t
 export const rollback = defineCommand({
   verb: 'rollback',
   summary:
-    'Roll an app back: to the revision before the current one on each cluster, or to a named revision or tag (resolved per cluster when you ask).',
+    'Roll an app back: to the last revision seen healthy on each cluster, or to a named revision or tag (resolved per cluster when you ask).',
   usage: 'rollback <app> in <env> [to <revision | tag>] [cluster=<name>] [--reason "<why>"] [--dry-run]',
   examples: ['/rollback web in prod', '/rollback web in prod to 12', '/rollback api in staging to v2.3.0 cluster=gz-staging'],
   kind: 'job',

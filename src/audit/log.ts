@@ -33,6 +33,8 @@ export const AUDIT_KINDS = [
   'paused',
   'resumed',
   'rolled_back',
+  /** A fact about a revision's health (complete, failed, rolled back from): see jobs/revision-health.ts. */
+  'revision',
   'setting',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];

@@ -1,12 +1,12 @@
 import { handleText } from '../core/handle.ts';
-import type { Message } from '../core/message.ts';
+import { message, type Message } from '../core/message.ts';
 import type { ParseOptions } from '../core/parse.ts';
 import { refreshOp } from '../notify/op-notifier.ts';
 import { platformLabel } from './channel.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import { showOpIn } from '../service/op-live.ts';
 import { ALERT_CLICK_HANDLERS, submitRequest } from '../service/dispatch.ts';
-import { decideApproval, decideUpgrade, type Reply } from '../service/requests.ts';
+import { askAgain, decideApproval, decideUpgrade, type Reply } from '../service/requests.ts';
 import { inRequestSpan, noteRequest, replyAttributes } from '../service/request-trace.ts';
 import type { Services } from '../service/services.ts';
 
@@ -46,6 +46,8 @@ export interface Carried {
   /** Whether the request has a live message in the channel (then `message` is only a note). */
   readonly live: boolean;
   readonly reply: Reply;
+  /** For the requester alone, where the platform can say it privately: the new operation waits behind others, or was superseded. */
+  readonly tell?: Message | undefined;
 }
 
 /**
@@ -62,7 +64,8 @@ export function carryOut(s: Services, outbox: Outbox, req: ChatRequest): Promise
     const isNewOp = reply.created === true;
     if (isNewOp) await showOpIn(s, reply.opId, req.channel, req.threadRef);
     await refreshOp(s, outbox, reply.opId);
-    return { message: reply.message, live: isNewOp, reply };
+    const tell = isNewOp && reply.queueNote !== undefined ? message(`${reply.opId}: queued`, 'pending', { text: reply.queueNote }) : undefined;
+    return { message: reply.message, live: isNewOp, reply, tell };
   });
 }
 
@@ -91,12 +94,22 @@ export interface Click {
 export type ClickHandler = (s: Services, outbox: Outbox, c: Click) => Promise<Reply>;
 
 const decideAndRefresh =
-  (kind: 'approve' | 'reject' | 'continue' | 'retry' | 'abort'): ClickHandler =>
+  (kind: 'approve' | 'reject' | 'continue' | 'retry' | 'abort', options: { rollback?: boolean } = {}): ClickHandler =>
   async (s, outbox, c) => {
-    const reply = kind === 'approve' || kind === 'reject' ? await decideApproval(s, c.value, kind, c.actor) : await decideUpgrade(s, c.value, kind, c.actor);
+    const reply = kind === 'approve' || kind === 'reject' ? await decideApproval(s, c.value, kind, c.actor) : await decideUpgrade(s, c.value, kind, c.actor, options);
     if (reply.opId !== undefined) await refreshOp(s, outbox, reply.opId);
     return reply;
   };
+
+/** "Request again" on a blocked operation: the same request, typed afresh by the clicker (once per person). */
+const requestAgain: ClickHandler = async (s, outbox, c) => {
+  const reply = await askAgain(s, c.value, c.actor, c.channel);
+  if (reply.opId !== undefined) {
+    if (reply.created === true) await showOpIn(s, reply.opId, c.channel);
+    await refreshOp(s, outbox, reply.opId);
+  }
+  return reply;
+};
 
 export const CLICK_HANDLERS: Readonly<Record<string, ClickHandler>> = {
   approve: decideAndRefresh('approve'),
@@ -104,6 +117,8 @@ export const CLICK_HANDLERS: Readonly<Record<string, ClickHandler>> = {
   continue: decideAndRefresh('continue'),
   retry: decideAndRefresh('retry'),
   abort: decideAndRefresh('abort'),
+  abort_rollback: decideAndRefresh('abort', { rollback: true }),
+  request_again: requestAgain,
   // Alert messages: acknowledge, silence 1h/4h/24h, roll back the change the alert followed.
   ...ALERT_CLICK_HANDLERS,
 };

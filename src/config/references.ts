@@ -64,10 +64,12 @@ export function checkReferences(doc: unknown): Problem[] {
       const id = (doc['people'] as Rec)[p];
       const v = isRec(id) ? id[platform] : undefined;
       if (typeof v !== 'string') continue;
-      const key = platform === 'consoleTokenHash' ? v.replace(/^sha256:/, '') : v;
+      // Emails are matched case-insensitively (identity.ts), so Alice@ and alice@ are one address.
+      const key = platform === 'consoleTokenHash' ? v.replace(/^sha256:/, '').toLowerCase() : platform === 'email' ? v.trim().toLowerCase() : v;
       const other = seen.get(key);
       if (other === undefined) seen.set(key, p);
       else if (platform === 'consoleTokenHash') add(`people.${p}.${platform}`, `the same console token as ${other}'s: each person needs a token of their own`);
+      else if (platform === 'email') add(`people.${p}.email`, `"${v}" is already ${other}'s email (emails are compared ignoring case)`);
       else add(`people.${p}.${platform}`, `"${v}" is already ${other}'s ${platform} id`);
     }
   }

@@ -273,6 +273,8 @@ export const configSchema = z.strictObject({
   apps: nameMap(app),
   access: z.array(accessRule).default([]),
   freezes: z.array(freeze).default([]),
+  /** The operation queue: how long one that needed no approval may wait for its turn before it expires. */
+  queue: z.strictObject({ maxWait: durationField.default(parseDuration('1h') as Duration) }).default({ maxWait: parseDuration('1h') as Duration }),
   locks: z.strictObject({ defaultTtl: durationField.default(parseDuration('4h') as Duration), maxTtl: durationField.default(parseDuration('7d') as Duration) }).default({
     defaultTtl: parseDuration('4h') as Duration,
     maxTtl: parseDuration('7d') as Duration,

@@ -26,7 +26,7 @@ export function describePlan(plan: Plan): { title: string; fields: Field[]; line
   if (plan.apps.length > 0) fields.push({ label: plan.apps.length === 1 ? 'App' : 'Apps', value: plan.apps.join(', ') });
   if (plan.image !== undefined) fields.push({ label: 'Image', value: plan.image });
   if (plan.replicas !== undefined) fields.push({ label: 'Replicas', value: String(plan.replicas) });
-  if (plan.verb === 'rollback') fields.push({ label: 'To', value: plan.rollbackTo === undefined ? 'the previous revision on each cluster' : plan.rollbackTo });
+  if (plan.verb === 'rollback') fields.push({ label: 'To', value: plan.rollbackTo === undefined ? 'the last known-good revision on each cluster' : plan.rollbackTo });
   if (plan.gate !== undefined) fields.push({ label: 'Gate', value: GATES[plan.gate] });
   if (plan.reason !== undefined) fields.push({ label: 'Reason', value: plan.reason });
   const lines =
@@ -54,6 +54,14 @@ export function decisionMessage(plan: Plan, decision: Decision, requester: strin
     });
   }
   return message(d.title, 'pending', { text: `Allowed by ${decision.rule}.`, fields: d.fields, sections, context: [`requested by ${requester}`] });
+}
+
+/** What a decision on an operation or alert says before it is looked up (a preview without the job engine). */
+export function deferredMessage(command: Command): Message {
+  const target = 'op' in command.args ? command.args.op : 'alert' in command.args ? command.args.alert : undefined;
+  return message(`/${command.verb}${target === undefined ? '' : ` ${target}`}`, 'info', {
+    text: `Checked against ${'op' in command.args ? 'the operation' : 'the alert'} it names (its environment and apps) when it is carried out, as its button is.`,
+  });
 }
 
 export function helpMessage(registry: Registry, topic: string | undefined): Message {

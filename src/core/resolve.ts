@@ -65,6 +65,12 @@ function registryAllowed(config: Config, env: string, repository: string): boole
   return allowed.some((r) => repository === r || repository.startsWith(`${r}/`));
 }
 
+/** Whether `image` comes from a registry the environment may pull from (a rollback to one that doesn't is a deploy in disguise). */
+export function imageAllowedIn(config: Config, env: string, image: string): boolean {
+  const parsed = parseImageRef(image);
+  return parsed.ok && registryAllowed(config, env, repositoryOf(parsed.value));
+}
+
 function registryError(config: Config, env: string, repository: string): ChatError {
   return chatError('E_REGISTRY_NOT_ALLOWED', `${env} may not pull from ${repository}.`, {
     expected: `an image from ${(config.environments[env]?.registries ?? []).join(', ')}`,

@@ -1,21 +1,46 @@
 import type { Config } from '../config/schema.ts';
-import type { Plan } from '../core/resolve.ts';
+import { imageAllowedIn, type Plan } from '../core/resolve.ts';
 import type { Target } from '../core/targets.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { selectContainers } from '../kube/images.ts';
-import { parseRevisionTarget, selectRevision } from '../kube/revisions.ts';
-import type { JobSpec, Workload } from './spec.ts';
+import { ageOf, describeVerdict, imageLabel } from '../kube/revision-health.ts';
+import { parseRevisionTarget, selectRevision, type RevisionInfo } from '../kube/revisions.ts';
+import { rolloutState } from '../kube/rollout.ts';
+import type { WorkloadStatus } from '../kube/status.ts';
+import type { RevisionHealthStore } from './revision-health.ts';
+import type { JobSpec, SpecOf, Workload } from './spec.ts';
 
 /**
  * Binds a resolved plan to the live state of each workload when the request is made: the image,
  * revision or replica count it runs now, and for a rollback the revision it will go to on that
- * cluster. The job later refuses to run if the live state moved away from this (someone else
- * changed it), and treats "already at the target" as done, so a replay never flips twice.
+ * cluster, chosen with what the bot knows of each revision's health. The job later refuses to
+ * run if the live state moved away from this (someone else changed it), and treats "already at
+ * the target" as done, so a replay never flips twice.
+ *
+ * A revision live and complete when a request is bound against it is recorded as seen complete
+ * (if nothing else is known of it), so a later rollback knows it was good.
  */
 export type GatewayFor = (cluster: string) => ClusterGateway;
 
 export class BindError extends Error {
   override readonly name = 'BindError';
+}
+
+export interface BindDeps {
+  readonly health: RevisionHealthStore;
+  readonly now: Date;
+  /** The operation being bound and who asked (recorded with the facts it finds). */
+  readonly opId: string;
+  readonly actor: string;
+}
+
+export interface Bound {
+  /** Undefined when there is nothing to do on any cluster (a rollback whose last change was already undone). */
+  readonly spec: JobSpec | undefined;
+  /** For the plan: what each workload goes from and to (a rollback: revision, image, age, health). */
+  readonly lines: readonly string[];
+  /** Workloads left out because they already are where asked, and why. */
+  readonly notes: readonly string[];
 }
 
 function workloadOf(t: Target): Workload {
@@ -33,55 +58,111 @@ function workloadOf(t: Target): Workload {
 
 const refOf = (w: Workload) => ({ namespace: w.namespace, name: w.name, kind: w.kind });
 
-async function currentImage(gw: ClusterGateway, w: Workload, image: string): Promise<{ image: string; revision: number }> {
-  const s = await gw.status(refOf(w));
-  const sel = selectContainers(s.containers, image, w.container);
+function imageIn(w: Workload, status: WorkloadStatus, image: string): string {
+  const sel = selectContainers(status.containers, image, w.container);
   if (!sel.ok) throw new BindError(`${w.kind} ${w.namespace}/${w.name} on ${w.cluster}: ${sel.problem}`);
   const images = [...new Set(sel.containers.map((c) => c.image))];
   if (images.length !== 1) throw new BindError(`${w.kind} ${w.namespace}/${w.name} on ${w.cluster} runs different images in the containers to change (${images.join(', ')}); name one with the app's container setting`);
-  return { image: images[0] as string, revision: s.revision ?? 0 };
+  return images[0] as string;
+}
+
+/** The workload's status and revisions; its current revision is recorded as seen complete when its rollout is. */
+async function look(gw: ClusterGateway, w: Workload, deps: BindDeps): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }> {
+  const live = await gw.revisions(refOf(w));
+  const current = live.revisions.find((r) => r.current);
+  if (current !== undefined && rolloutState(live.status).phase === 'complete') await deps.health.seen(w, current, { at: deps.now, opId: deps.opId, actor: deps.actor });
+  return live;
+}
+
+function targetOf(w: Workload): Target {
+  return { app: w.app, env: w.env, cluster: w.cluster, region: w.region, namespace: w.namespace, kind: w.kind, workload: w.name, container: w.container };
+}
+
+/** The plan a bound spec came from (enough to bind it again to what is live now). */
+export function planOf(spec: JobSpec): Plan {
+  const base = { verb: spec.kind, env: spec.env, apps: spec.kind === 'upgrade' ? spec.apps : [spec.app], dryRun: false } as const;
+  switch (spec.kind) {
+    case 'deploy':
+      return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)), image: spec.image };
+    case 'scale':
+      return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)), replicas: spec.replicas };
+    case 'rollback':
+      return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)), ...(spec.to === undefined ? {} : { rollbackTo: spec.to }) };
+    case 'restart':
+      return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)) };
+    case 'upgrade': {
+      const batches = spec.batches.map((b) => b.map((t) => targetOf(t.workload)));
+      return { ...base, targets: batches.flat(), image: spec.image, batches, gate: spec.gate, concurrency: spec.concurrency };
+    }
+  }
 }
 
 /** Workloads of one batch updated at once when the request doesn't say (concurrency=<n>). */
 export const DEFAULT_UPGRADE_CONCURRENCY = 5;
 
-export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFor, token: string): Promise<JobSpec> {
+type RollbackTarget = SpecOf<'rollback'>['targets'][number];
+
+async function bindRollback(config: Config, plan: Plan, gatewayFor: GatewayFor, deps: BindDeps, workloads: readonly Workload[]): Promise<Bound> {
+  const env = plan.env ?? '';
+  const app = plan.apps[0] ?? '';
+  const target = parseRevisionTarget(plan.rollbackTo);
+  const chosen = await Promise.all(
+    workloads.map(async (w) => {
+      const live = await look(gatewayFor(w.cluster), w, deps);
+      const health = await deps.health.read(w);
+      const choice = selectRevision(live.revisions, target, { health, imageAllowed: (image) => imageAllowedIn(config, env, image), container: w.container });
+      if (!choice.ok) throw new BindError(`${w.app} on ${w.cluster} can't be rolled back: ${choice.problem}`);
+      return { w, choice };
+    }),
+  );
+  const targets: RollbackTarget[] = [];
+  const lines: string[] = [];
+  const notes: string[] = [];
+  const forward: string[] = [];
+  for (const { w, choice } of chosen) {
+    const label = (r: RevisionInfo) => imageLabel(r.images, w.container);
+    if (choice.noop) {
+      notes.push(`${w.app} on ${w.cluster} is ${choice.note ?? `already on ${label(choice.to)} (revision ${choice.to.revision})`}; nothing to roll back there`);
+      continue;
+    }
+    const imageOf = (r: RevisionInfo) => (w.container === undefined ? r.images[0] : r.images.find((c) => c.name === w.container))?.image ?? '';
+    targets.push({ workload: w, fromRevision: choice.from.revision, toRevision: choice.to.revision, fromImage: imageOf(choice.from), toImage: imageOf(choice.to), fromKey: choice.from.key, toKey: choice.to.key });
+    lines.push(
+      `${w.cluster}: to revision ${choice.to.revision} (${imageOf(choice.to)}, made ${ageOf(choice.to.createdAt, deps.now)} ago, ${describeVerdict(choice.verdict)}) from revision ${choice.from.revision} (${label(choice.from)})${choice.unknownHealth && choice.rollForward === undefined ? '; no known-good revision is left, so this one is taken' : ''}`,
+    );
+    if (choice.rollForward !== undefined) forward.push(`${w.cluster}: ${choice.rollForward}`);
+  }
+  if (targets.length === 0) return { spec: undefined, lines, notes };
+  const asDeploy = forward.length > 0 ? forward.join('; ') : undefined;
+  return { spec: { kind: 'rollback', env, app, ...(plan.rollbackTo === undefined ? {} : { to: plan.rollbackTo }), ...(asDeploy === undefined ? {} : { asDeploy }), targets }, lines, notes };
+}
+
+export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFor, token: string, deps: BindDeps): Promise<Bound> {
   const app = plan.apps[0] ?? '';
   const env = plan.env ?? '';
   const workloads = plan.targets.map(workloadOf);
+  const only = (spec: JobSpec): Bound => ({ spec, lines: [], notes: [] });
   switch (plan.verb) {
     case 'deploy': {
       const image = plan.image ?? '';
       const targets = await Promise.all(
         workloads.map(async (w) => {
-          const cur = await currentImage(gatewayFor(w.cluster), w, image);
-          return { workload: w, fromImage: cur.image, fromRevision: cur.revision };
+          const { status } = await look(gatewayFor(w.cluster), w, deps);
+          return { workload: w, fromImage: imageIn(w, status, image), fromRevision: status.revision ?? 0 };
         }),
       );
-      return { kind: 'deploy', env, app, image, autoRollback: config.environments[env]?.autoRollback === true, targets };
+      return only({ kind: 'deploy', env, app, image, autoRollback: config.environments[env]?.autoRollback === true, targets });
     }
     case 'scale': {
       const targets = await Promise.all(
         workloads.map(async (w) => ({ workload: w, fromReplicas: (await gatewayFor(w.cluster).status(refOf(w))).replicas.desired })),
       );
-      return { kind: 'scale', env, app, replicas: plan.replicas ?? 0, targets };
+      return only({ kind: 'scale', env, app, replicas: plan.replicas ?? 0, targets });
     }
-    case 'rollback': {
-      const target = parseRevisionTarget(plan.rollbackTo);
-      const targets = await Promise.all(
-        workloads.map(async (w) => {
-          const revisions = await gatewayFor(w.cluster).history(refOf(w));
-          const choice = selectRevision(revisions, target);
-          if (!choice.ok) throw new BindError(`${w.app} on ${w.cluster} can't be rolled back: ${choice.problem}`);
-          const imageOf = (images: readonly { name: string; image: string }[]) =>
-            (w.container === undefined ? images[0] : images.find((c) => c.name === w.container))?.image ?? '';
-          return { workload: w, fromRevision: choice.from.revision, toRevision: choice.to.revision, fromImage: imageOf(choice.from.images), toImage: imageOf(choice.to.images) };
-        }),
-      );
-      return { kind: 'rollback', env, app, targets };
-    }
+    case 'rollback':
+      return bindRollback(config, plan, gatewayFor, deps, workloads);
     case 'restart':
-      return { kind: 'restart', env, app, token, targets: workloads.map((w) => ({ workload: w })) };
+      return only({ kind: 'restart', env, app, token, targets: workloads.map((w) => ({ workload: w })) });
     case 'upgrade': {
       const image = plan.image ?? '';
       const batches = await Promise.all(
@@ -89,12 +170,12 @@ export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFo
           Promise.all(
             batch.map(async (t) => {
               const w = workloadOf(t);
-              return { workload: w, fromImage: (await currentImage(gatewayFor(w.cluster), w, image)).image };
+              return { workload: w, fromImage: imageIn(w, (await look(gatewayFor(w.cluster), w, deps)).status, image) };
             }),
           ),
         ),
       );
-      return {
+      return only({
         kind: 'upgrade',
         env,
         app: plan.apps.join(','),
@@ -103,7 +184,7 @@ export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFo
         gate: plan.gate ?? 'manual',
         concurrency: Math.max(1, plan.concurrency ?? DEFAULT_UPGRADE_CONCURRENCY),
         batches,
-      };
+      });
     }
     default:
       throw new BindError(`${plan.verb} is not a job`);

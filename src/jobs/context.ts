@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
+import type { HealthState } from '../kube/revision-health.ts';
+import type { RevisionRef } from './revision-health.ts';
 import type { ContactChange, RolloutResult } from '../kube/rollout.ts';
 import type { JobKind, JobPayload, SpecOf, Workload } from './spec.ts';
 
@@ -59,6 +61,11 @@ export interface JobContext {
   readonly policyBlock: () => Promise<string | undefined>;
   /** For HTTP health probes; tests pass one that refuses anything but loopback. */
   readonly fetch: typeof globalThis.fetch;
+  /**
+   * Records what became of a revision (complete, failed, rolled back from) for later rollbacks
+   * and the audit log: `rev` when the job knows its key, else the revision the workload runs now.
+   */
+  readonly noteRevision: (workload: Workload, state: HealthState, rev?: RevisionRef) => Promise<RevisionRef | undefined>;
 }
 
 export type Processor<K extends JobKind> = (spec: SpecOf<K>, ctx: JobContext) => Promise<JobResult>;

@@ -7,10 +7,12 @@ import {
   GATE_STATES,
   WORKLOAD_FROM,
   WORKLOAD_STEPS,
+  rollbackCandidate,
   type BatchStep,
   type GateState,
   type WorkloadStep,
 } from './upgrade-steps.ts';
+import { leaseKey, type WorkloadRef } from './leases.ts';
 
 /**
  * The step ledger of a batch upgrade: one Redis hash per operation, holding where every batch
@@ -142,6 +144,17 @@ export function parseSnapshot(h: Record<string, string>): LedgerSnapshot | undef
     batches: Array.from({ length: total }, (_, i) => oneOf(BATCH_STEPS, h[`b:${i}`], 'pending')),
     workloads,
   };
+}
+
+/**
+ * The workloads an upgrade holds in the operation queue (op-queue.ts): while it pauses, those it
+ * still has to change (not finished); to roll back, those it may have written.
+ */
+export function queuedWorkloads(targets: readonly { workload: WorkloadRef }[], snap: LedgerSnapshot | undefined, purpose: 'change' | 'rollback'): string[] {
+  return targets
+    .map((t) => ({ key: leaseKey(t.workload), step: snap?.workloads.get(leaseKey(t.workload))?.step ?? 'pending' }))
+    .filter(({ step }) => (purpose === 'rollback' ? rollbackCandidate(step) : step !== 'done' && step !== 'rolled_back'))
+    .map(({ key }) => key);
 }
 
 export function ledgerKey(prefix: string, opId: string): string {

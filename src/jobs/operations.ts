@@ -23,6 +23,10 @@ export interface OpRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly result?: JobResult | undefined;
+  /** While it waits in the queue: who for, in a sentence ("Queued behind op-… (…)"); "" once it started. */
+  readonly queuedBehind?: string | undefined;
+  /** The request as typed, so "Request again" can open it afresh. */
+  readonly request?: string | undefined;
 }
 
 const RETENTION_SECONDS = 30 * 24 * 3600;

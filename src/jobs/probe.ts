@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../config/schema.ts';
+import { redactUrls, splitUrlCredentials } from '../core/redact.ts';
 
 /**
  * The HTTP probe of an app's health gate: after a batch rolled out, GET the app's URL (a
@@ -35,13 +36,18 @@ export function probeUrl(template: string, place: ProbePlace): string {
     .replaceAll('{env}', encodeURIComponent(place.env));
 }
 
-/** One try; a problem in words, or undefined when healthy. */
+/**
+ * One try; a problem in words, or undefined when healthy. Credentials in the URL go in an
+ * Authorization header, and the URL is named in problems without them.
+ */
 export async function probeOnce(url: string, probe: ProbeConfig, options: ProbeOptions): Promise<{ status?: number; problem?: string }> {
   const timeout = AbortSignal.timeout(probe.timeout.seconds * 1000);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+  const target = splitUrlCredentials(url);
+  url = redactUrls(url);
   let res: Response;
   try {
-    res = await options.fetch(url, { method: 'GET', redirect: 'manual', signal, headers: { 'user-agent': 'chatops-health-gate' } });
+    res = await options.fetch(target.url, { method: 'GET', redirect: 'manual', signal, headers: { 'user-agent': 'chatops-health-gate', ...(target.authorization === undefined ? {} : { authorization: target.authorization }) } });
   } catch (e) {
     const why = timeout.aborted ? `no answer within ${probe.timeout.toString()}` : e instanceof Error ? e.message : String(e);
     return { problem: `${url}: ${why}` };
@@ -61,10 +67,10 @@ export async function runProbe(probe: ProbeConfig, place: ProbePlace, options: P
   for (let i = 0; i < attempts; i++) {
     if (i > 0) await sleep(options.spacingMs ?? 1000, undefined, options.signal === undefined ? {} : { signal: options.signal });
     const r = await probeOnce(url, probe, options);
-    if (r.problem === undefined) return { ok: true, url, status: r.status ?? 0 };
+    if (r.problem === undefined) return { ok: true, url: redactUrls(url), status: r.status ?? 0 };
     last = r.problem;
   }
-  return { ok: false, url, problem: last };
+  return { ok: false, url: redactUrls(url), problem: last };
 }
 
 /** A fetch that refuses anything but loopback addresses: for tests, which must not reach out. */

@@ -29,6 +29,9 @@ const rollbackTarget = z.object({
   toRevision: z.number().int().positive(),
   fromImage: z.string(),
   toImage: z.string(),
+  /** The revisions' keys (pod-template-hash, ControllerRevision name): what their health is kept by. */
+  fromKey: z.string().optional(),
+  toKey: z.string().optional(),
 });
 const restartTarget = z.object({ workload: workloadSchema });
 /** One workload of a batch upgrade and the image its containers of the upgrade's repository ran when asked. */
@@ -37,7 +40,16 @@ export type UpgradeTarget = z.infer<typeof upgradeTarget>;
 
 export const deploySpec = z.object({ kind: z.literal('deploy'), env: z.string(), app: z.string(), image: z.string(), autoRollback: z.boolean(), targets: z.array(deployTarget).min(1) });
 export const scaleSpec = z.object({ kind: z.literal('scale'), env: z.string(), app: z.string(), replicas: z.number().int().nonnegative(), targets: z.array(scaleTarget).min(1) });
-export const rollbackSpec = z.object({ kind: z.literal('rollback'), env: z.string(), app: z.string(), targets: z.array(rollbackTarget).min(1) });
+export const rollbackSpec = z.object({
+  kind: z.literal('rollback'),
+  env: z.string(),
+  app: z.string(),
+  /** The target as typed ("12", "v1.4.1"); absent: the last known-good revision. */
+  to: z.string().optional(),
+  /** Why this rollback goes forward, not back (a deploy in disguise): policy then decides it as a deploy. */
+  asDeploy: z.string().optional(),
+  targets: z.array(rollbackTarget).min(1),
+});
 export const restartSpec = z.object({ kind: z.literal('restart'), env: z.string(), app: z.string(), token: z.string(), targets: z.array(restartTarget).min(1) });
 
 /** A batch upgrade: `app` is the apps joined for display; `apps` is what policy checks. */
@@ -84,6 +96,10 @@ export const targetPreview = z.object({
   changes: z.array(fieldChange),
 });
 export type TargetPreview = z.infer<typeof targetPreview>;
+/** The verb policy decides a spec as: a rollback that goes forward is a deploy. */
+export function policyVerbOf(spec: JobSpec): string {
+  return spec.kind === 'rollback' && spec.asDeploy !== undefined ? 'deploy' : spec.kind;
+}
 
 /** The queue payload: the bound spec plus who asked, who approved, and the ids tying it together. */
 export const jobPayload = z.object({
@@ -101,6 +117,8 @@ export const jobPayload = z.object({
   decision: upgradeDecision.optional(),
   /** What the dry runs said each write changes; the approval's digest covers it, the job checks it. */
   preview: z.array(targetPreview).optional(),
+  /** Set once the spec was bound again to what was live when it left the queue (it needed no approval). */
+  rebound: z.boolean().optional(),
 });
 export type JobPayload = z.infer<typeof jobPayload>;
 

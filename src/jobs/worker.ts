@@ -1,25 +1,35 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
-import { decide, type AdhocFreeze, type Lock } from '../core/policy.ts';
+import type { AdhocFreeze, Lock } from '../core/policy.ts';
 import { KubeError } from '../kube/errors.ts';
-import type { GatewayFor } from './bind.ts';
+import type { HealthState } from '../kube/revision-health.ts';
+import { BindError, bindSpec, planOf, type GatewayFor } from './bind.ts';
 import type { JobContext, JobResult } from './context.ts';
+import { createLedger, queuedWorkloads } from './ledger.ts';
+import type { OpQueue } from './op-queue.ts';
 import type { Operations } from './operations.ts';
 import { processors } from './processors/index.ts';
 import { QUEUE_NAME } from './queue.ts';
+import { leaveQueue, passGate, queuedBehindText, type Behind, type GateDeps } from './queue-gate.ts';
+import type { RevisionHealthStore, RevisionRef } from './revision-health.ts';
+import { runtimeBlock } from './run-policy.ts';
 import { inOperationTrace, inSpan } from '../telemetry/spans.ts';
 import { jobPayload, type JobPayload, type JobSpec, type Workload } from './spec.ts';
 
 /**
- * Runs queued operations. Before doing anything it asks policy again (a freeze, lock or config
- * change since the request blocks the run), then hands the bound spec to the kind's processor.
- * Transient Kubernetes errors are thrown back to BullMQ, which retries with backoff; invalid or
- * forbidden ones fail the job at once. A job whose worker died is picked up again by another
- * worker after the lock expires (stalled-job detection), and processors are safe to re-run.
+ * Runs queued operations. A job first passes the operation queue's gate (queue-gate.ts): while
+ * an earlier operation on one of its workloads is still to finish it waits, as a delayed job
+ * woken when that one ends (and every few seconds anyway). Once through, an operation that
+ * needed no approval is bound again to what is live then; then policy is asked again
+ * (a freeze, lock or config change since the request blocks the run), and the bound spec goes to
+ * the kind's processor. Transient Kubernetes errors are thrown back to BullMQ, which retries
+ * with backoff; invalid or forbidden ones fail the job at once. A job whose worker died is
+ * picked up again by another worker after the lock expires (stalled-job detection), and
+ * processors are safe to re-run. Whatever way an operation ends, it leaves the queue.
  */
 export interface AuditInput {
-  readonly kind: 'started' | 'step' | 'succeeded' | 'failed' | 'blocked' | 'paused' | 'cancelled' | 'rolled_back';
+  readonly kind: 'started' | 'step' | 'succeeded' | 'failed' | 'blocked' | 'paused' | 'cancelled' | 'expired' | 'rolled_back' | 'revision';
   readonly actor: string;
   readonly opId: string;
   readonly app?: string;
@@ -41,6 +51,11 @@ export interface WorkerDeps {
   readonly withLease: <T>(workload: Workload, owner: string, fn: () => Promise<T>) => Promise<T>;
   readonly policyState: (now: Date) => Promise<{ locks: readonly Lock[]; freezes: readonly AdhocFreeze[] }>;
   readonly clock: () => Date;
+  /** The BullMQ queue of operations (to see whether a job is alive and wake waiting ones). */
+  readonly jobs: Queue;
+  /** Who changes which workload next. */
+  readonly opQueue: OpQueue;
+  readonly health: RevisionHealthStore;
   readonly rolloutTimeoutMs?: number;
   readonly concurrency?: number;
   /** How long a job's lock lasts without renewal; a dead worker's job is retried after about this. */
@@ -48,6 +63,9 @@ export interface WorkerDeps {
   /** For HTTP health probes (batch upgrades); default the global fetch. */
   readonly fetch?: typeof globalThis.fetch;
 }
+
+/** A waiting job looks again this often even if nobody wakes it. */
+export const QUEUE_POLL_MS = 3000;
 
 function runProcessor(spec: JobSpec, ctx: JobContext): Promise<JobResult> {
   switch (spec.kind) {
@@ -64,27 +82,86 @@ function runProcessor(spec: JobSpec, ctx: JobContext): Promise<JobResult> {
   }
 }
 
-/** Policy at run time: anything but a denial lets an approved (or allowed) job run. */
-async function blockedByPolicy(deps: WorkerDeps, p: JobPayload, now: Date): Promise<string | undefined> {
-  const { locks, freezes } = await deps.policyState(now);
-  const apps = p.spec.kind === 'upgrade' ? p.spec.apps : [p.spec.app];
-  const d = decide({ actor: p.requestedBy, verb: p.spec.kind, env: p.spec.env, apps }, { config: deps.config, now, locks, freezes });
-  if (d.kind === 'deny') return d.reason;
-  if (d.kind === 'approval' && p.approvedBy.length < d.count) return `it now needs ${d.count} approval(s) and has ${p.approvedBy.length}`;
-  return undefined;
+export function gateDeps(deps: Pick<WorkerDeps, 'opQueue' | 'ops' | 'jobs' | 'clock' | 'audit'>): GateDeps {
+  return {
+    queue: deps.opQueue,
+    ops: deps.ops,
+    jobs: deps.jobs,
+    clock: deps.clock,
+    audit: (e) => deps.audit({ kind: e.kind, actor: 'bot', opId: e.opId, app: e.app, env: e.env, summary: e.summary, detail: {}, dedupeKey: e.dedupeKey }),
+  };
 }
 
-export async function processJob(deps: WorkerDeps, job: Job, signal: AbortSignal): Promise<JobResult> {
+/** Shows who it waits for in its record (the live message), when that changed. */
+async function noteQueued(deps: WorkerDeps, opId: string, behind: readonly Behind[]): Promise<void> {
+  const text = queuedBehindText(behind);
+  const op = await deps.ops.get(opId);
+  if (op !== undefined && op.queuedBehind !== text) await deps.ops.update(opId, { queuedBehind: text }, deps.clock());
+}
+
+/**
+ * An operation that needed no approval is bound again to what is live when it starts: others
+ * ahead of it in the queue may have changed its workloads since it was asked for. Once: the
+ * job's data keeps the result, so a retry does not bind again after its own write. An approved
+ * one keeps what was approved; its writes refuse a changed "from" (and it offers "Request again").
+ */
+async function rebindAtStart(deps: WorkerDeps, job: Job, p: JobPayload): Promise<JobPayload | { nothing: string }> {
+  if (p.rebound === true || p.approvedBy.length > 0 || p.approvalId !== undefined || p.decision !== undefined) return p;
+  const bound = await bindSpec(deps.config, planOf(p.spec), deps.gatewayFor, p.spec.kind === 'restart' ? p.spec.token : p.opId, { health: deps.health, now: deps.clock(), opId: p.opId, actor: p.requestedBy });
+  if (bound.spec === undefined) return { nothing: bound.notes.join('; ') };
+  // Nobody approved a diff of it: the dry run's "from"s were of the old binding, so they go.
+  const next = jobPayload.parse({ ...p, spec: bound.spec, rebound: true, preview: undefined });
+  await job.updateData(next);
+  return next;
+}
+
+export async function processJob(deps: WorkerDeps, job: Job, signal: AbortSignal, token?: string): Promise<JobResult> {
   const parsed = jobPayload.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`job ${job.id ?? '?'} has an invalid payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
-  const p = parsed.data;
+  let p = parsed.data;
+  const gd = gateDeps(deps);
+  const gate = await passGate(gd, p.opId, job.id ?? p.opId);
+  if (gate.kind === 'wait') {
+    await noteQueued(deps, p.opId, gate.behind);
+    await job.moveToDelayed(Date.now() + QUEUE_POLL_MS, token);
+    throw new DelayedError();
+  }
+  // Ended in the queue (superseded, expired) or a stale decision job: its record already says so.
+  if (gate.kind !== 'go') return { outcome: 'cancelled', summary: gate.kind === 'ended' ? gate.summary : 'nothing to do', targets: [], superseded: true };
+  if (gate.waited) {
+    const op = await deps.ops.get(p.opId);
+    if (op?.queuedBehind !== undefined && op.queuedBehind !== '') await deps.ops.update(p.opId, { queuedBehind: '' }, deps.clock());
+  }
+  let rebound: JobPayload | { nothing: string } | { failed: string };
+  try {
+    rebound = await rebindAtStart(deps, job, p);
+  } catch (e) {
+    // What binding refuses (a container gone, a revision pruned) no retry fixes: the operation ends here.
+    if (!(e instanceof BindError) && !(e instanceof KubeError && !e.retryable)) throw e;
+    rebound = { failed: e.message };
+  }
+  if (!('opId' in rebound)) {
+    const result: JobResult = 'nothing' in rebound ? { outcome: 'succeeded', summary: `Nothing to do any more: ${rebound.nothing}`, targets: [] } : { outcome: 'failed', summary: `Not run: ${rebound.failed}`, targets: [] };
+    await deps.ops.update(p.opId, { status: result.outcome, summary: result.summary, result }, deps.clock());
+    await deps.audit({ kind: result.outcome === 'failed' ? 'failed' : 'succeeded', actor: p.requestedBy, opId: p.opId, app: p.spec.app, env: p.spec.env, summary: result.summary, detail: {}, traceId: p.traceId, dedupeKey: `${job.id ?? p.opId}:end` });
+    await leaveQueue(gd, p.opId);
+    return result;
+  }
+  p = rebound;
+  const payload = p;
   // One span per job run, in the operation's trace, under the span that enqueued the job.
-  const attributes = { 'chatops.op_id': p.opId, 'chatops.kind': p.spec.kind, 'chatops.app': p.spec.app, 'chatops.env': p.spec.env, 'chatops.attempt': job.attemptsMade + 1 };
-  return inOperationTrace(p, `operation ${p.spec.kind}`, attributes, async (span) => {
-    const result = await runJob(deps, job, p, signal);
+  const attributes = { 'chatops.op_id': payload.opId, 'chatops.kind': payload.spec.kind, 'chatops.app': payload.spec.app, 'chatops.env': payload.spec.env, 'chatops.attempt': job.attemptsMade + 1 };
+  return inOperationTrace(payload, `operation ${payload.spec.kind}`, attributes, async (span) => {
+    const result = await runJob(deps, job, payload, signal);
     span.setAttribute('chatops.outcome', result.outcome);
     return result;
   });
+}
+
+/** Workloads a paused upgrade still has to change: the rest leave the queue for others. */
+async function stillToChange(deps: WorkerDeps, p: JobPayload): Promise<string[] | undefined> {
+  if (p.spec.kind !== 'upgrade') return undefined;
+  return queuedWorkloads(p.spec.batches.flat(), await createLedger(deps.connection, deps.prefix).read(p.opId), 'change');
 }
 
 async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSignal): Promise<JobResult> {
@@ -94,11 +171,13 @@ async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSi
   const jobId = job.id ?? p.opId;
   const now = deps.clock();
   // A batch upgrade asks policy itself before each batch and pauses (not ends) when blocked.
-  const blocked = p.spec.kind === 'upgrade' ? undefined : await blockedByPolicy(deps, p, now);
+  const blocked = p.spec.kind === 'upgrade' ? undefined : await runtimeBlock(deps.config, deps.policyState, p, now);
+  const gd = gateDeps(deps);
   if (blocked !== undefined) {
     const result: JobResult = { outcome: 'blocked', summary: `Not run: ${blocked}`, targets: [] };
     await deps.ops.update(p.opId, { status: 'blocked', summary: result.summary, result }, now);
     await deps.audit({ ...base, kind: 'blocked', summary: result.summary, detail: {}, dedupeKey: `${jobId}:blocked` });
+    await leaveQueue(gd, p.opId);
     return result;
   }
   // Independent writes, so one round trip of waiting rather than two before the work starts.
@@ -124,8 +203,9 @@ async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSi
     redis: deps.connection,
     prefix: deps.prefix,
     clock: deps.clock,
-    policyBlock: () => blockedByPolicy(deps, p, deps.clock()),
+    policyBlock: () => runtimeBlock(deps.config, deps.policyState, p, deps.clock()),
     fetch: deps.fetch ?? globalThis.fetch,
+    noteRevision: (w, state, rev) => noteRevision(deps, p, w, state, rev),
   };
   try {
     const result = await runProcessor(p.spec, ctx);
@@ -133,21 +213,38 @@ async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSi
     const end = deps.clock();
     await deps.ops.update(p.opId, { status: result.outcome, summary: result.summary, result }, end);
     await deps.audit({ ...base, kind: result.outcome, summary: result.summary, detail: { targets: result.targets }, dedupeKey: `${jobId}:end` });
+    // Paused: it keeps the workloads it still has to change; otherwise it is done with all of them.
+    await leaveQueue(gd, p.opId, result.outcome === 'paused' ? await stillToChange(deps, p) : undefined, jobId);
     return result;
   } catch (e) {
-    if (e instanceof KubeError && !e.retryable) {
-      const summary = `${p.spec.kind} failed: ${e.message}`;
+    const lastTry = e instanceof KubeError ? !e.retryable : job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (lastTry) {
+      // No retry follows: the operation ends here, and whoever waits for it goes on.
+      const why = e instanceof Error ? e.message : String(e);
+      const summary = `${p.spec.kind} failed: ${why}`;
       await deps.ops.update(p.opId, { status: 'failed', summary }, deps.clock());
-      await deps.audit({ ...base, kind: 'failed', summary, detail: { kind: e.kind }, dedupeKey: `${jobId}:end` });
-      throw new UnrecoverableError(summary);
+      await deps.audit({ ...base, kind: 'failed', summary, detail: e instanceof KubeError ? { kind: e.kind } : {}, dedupeKey: `${jobId}:end` });
+      await leaveQueue(gd, p.opId);
+      if (e instanceof KubeError) throw new UnrecoverableError(summary);
     }
     throw e;
   }
 }
 
+/** A fact about the revision a workload runs now (or `rev`), kept for rollbacks and audited once. */
+async function noteRevision(deps: WorkerDeps, p: JobPayload, w: Workload, state: HealthState, rev?: RevisionRef): Promise<RevisionRef | undefined> {
+  let which: RevisionRef | undefined = rev;
+  if (which === undefined) {
+    which = (await deps.gatewayFor(w.cluster).history({ namespace: w.namespace, kind: w.kind, name: w.name })).find((r) => r.current);
+    if (which === undefined) return undefined;
+  }
+  await deps.health.note(w, state, which, { at: deps.clock(), opId: p.opId, actor: p.requestedBy });
+  return which;
+}
+
 export function startWorker(deps: WorkerDeps): Worker {
   const lockDuration = deps.lockDurationMs ?? 10_000;
-  return new Worker(QUEUE_NAME, (job, _token, signal) => processJob(deps, job, signal ?? new AbortController().signal), {
+  return new Worker(QUEUE_NAME, (job, token, signal) => processJob(deps, job, signal ?? new AbortController().signal, token), {
     connection: deps.connection,
     prefix: `${deps.prefix}bull`,
     concurrency: deps.concurrency ?? 8,

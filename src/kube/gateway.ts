@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { clientsFor, clientsForConfig, type ClusterAccess, type KubeClients } from './clients.ts';
 import { diagnose, type DiagnoseOptions, type Diagnosis } from './diagnose.ts';
-import { history } from './history.ts';
+import { history, revisionsWithStatus } from './history.ts';
 import {
   setImageWithPartition,
   setPartition,
@@ -23,6 +23,9 @@ import { readDrifts } from './write-preview.ts';
 import type { FieldChange } from '../core/field-diff.ts';
 import type { Drift } from '../core/field-owner.ts';
 
+/** The process's shared rollout watches, for the worker's upkeep (lazy-gateway.ts reaches them through here). */
+export { processWatches } from './watch-hub.ts';
+
 /**
  * Everything the jobs do to one cluster, behind one object. Every method throws KubeError
  * (kind + retryable + a chat-safe sentence) and nothing else the caller needs to know about.
@@ -42,6 +45,8 @@ export interface ClusterGateway {
   history(ref: WorkloadRef): Promise<RevisionInfo[]>;
   /** The fields of `expect` that no longer hold their "from" (a fresh read), each with who changed it. */
   drifts(ref: WorkloadRef, expect: readonly FieldChange[]): Promise<Drift[]>;
+  /** Status and revisions from one read of the workload and one list of its revisions. */
+  revisions(ref: WorkloadRef): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }>;
 }
 
 export function gatewayForClients(c: KubeClients): ClusterGateway {
@@ -59,6 +64,7 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     diagnose: (ref, options) => diagnose(c, ref, options),
     history: (ref) => history(c, ref),
     drifts: (ref, expect) => readDrifts(c, ref, expect),
+    revisions: (ref) => revisionsWithStatus(c, ref),
   };
 }
 

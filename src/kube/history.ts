@@ -4,6 +4,7 @@ import type { KubeClients } from './clients.ts';
 import { kubeCall } from './errors.ts';
 import type { ContainerImage } from './images.ts';
 import type { RevisionInfo } from './revisions.ts';
+import { statusFromWorkload, type WorkloadStatus } from './status.ts';
 import { readWorkload, workloadSelector, type Workload, type WorkloadRef } from './workload.ts';
 
 /**
@@ -40,8 +41,13 @@ export async function listRevisions(c: KubeClients, ref: WorkloadRef): Promise<{
 }
 
 export async function history(c: KubeClients, ref: WorkloadRef): Promise<RevisionInfo[]> {
-  const { revisions } = await listRevisions(c, ref);
-  return revisions.map(({ template: _template, ...info }) => info);
+  return (await revisionsWithStatus(c, ref)).revisions;
+}
+
+/** The workload's status and its revisions from one read of it (and one list): what binding a request needs. */
+export async function revisionsWithStatus(c: KubeClients, ref: WorkloadRef): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }> {
+  const { workload, revisions } = await listRevisions(c, ref);
+  return { status: statusFromWorkload(c.cluster, workload), revisions: revisions.map(({ template: _template, ...info }) => info) };
 }
 
 /** Container images of a pod template given as plain JSON (checked, since it is not typed). */
@@ -67,6 +73,8 @@ function fromReplicaSet(rs: V1ReplicaSet, current: number): RevisionRecord[] {
   return [
     {
       revision,
+      // A rollback reuses the ReplicaSet: its hash (and name) stay, its revision number goes up.
+      key: rs.metadata?.labels?.[POD_TEMPLATE_HASH] ?? rs.metadata?.name ?? String(revision),
       images: imagesOf(template),
       createdAt: rs.metadata?.creationTimestamp,
       changeCause: rs.metadata?.annotations?.[CHANGE_CAUSE],
@@ -87,6 +95,8 @@ function fromControllerRevision(cr: V1ControllerRevision, updateRevision: string
   return [
     {
       revision: cr.revision,
+      // The StatefulSet controller reuses an equal ControllerRevision on rollback, renumbering it.
+      key: cr.metadata?.name ?? String(cr.revision),
       images: imagesOf(template),
       createdAt: cr.metadata?.creationTimestamp,
       changeCause: cr.metadata?.annotations?.[CHANGE_CAUSE],

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { larkPart } from '../chat/lark/part.ts';
 import { consolePart } from '../chat/console/part.ts';
 import { alertsPart } from '../alerts/part.ts';
@@ -7,6 +8,8 @@ import type { Log } from '../log.ts';
 import { runOpNotifier } from '../notify/op-notifier.ts';
 import { Outbox, runOutbox, type ChannelSender } from '../notify/outbox.ts';
 import { createServices, type Services } from '../service/services.ts';
+import { localBindProblem } from '../local/loopback.ts';
+import { createSweepQueue } from '../service/sweeper.ts';
 import { sampleProbePart } from '../local/sample-probe.ts';
 import { startHttpServer, type Handler, type Route } from './http.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -33,6 +36,8 @@ export interface ApiOptions {
 
 export interface RunningApi {
   readonly url: string;
+  /** The HTTP server itself (tests hand it connections from other kinds of sockets). */
+  readonly server: Server;
   readonly s: Services;
   readonly outbox: Outbox;
   readonly metrics: Metrics;
@@ -41,9 +46,14 @@ export interface RunningApi {
 }
 
 export async function startApi(config: Config, o: ApiOptions): Promise<RunningApi> {
+  // Every way of starting the API comes through here: local mode never listens beyond loopback.
+  const host = o.host ?? config.server.host;
+  const bindProblem = localBindProblem(config.mode, host);
+  if (bindProblem !== undefined) throw new Error(bindProblem);
   const s = createServices(config, { redisUrl: o.redisUrl, ...(o.prefix === undefined ? {} : { prefix: o.prefix }), ...(o.clock === undefined ? {} : { clock: o.clock }) });
   const outbox = new Outbox({ redis: s.redis, prefix: s.prefix });
-  const metrics = createMetrics(outbox);
+  const sweepQueue = createSweepQueue(s);
+  const metrics = createMetrics(outbox, { queues: [s.queue, sweepQueue], redis: s.redis, prefix: s.prefix });
   const parts: ApiPart[] = [];
   for (const make of PARTS) {
     const part = await make({ config, s, outbox, log: o.log, metrics, knobs: o.knobs ?? {} });
@@ -69,7 +79,7 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
   });
   const sending = runOutbox(outbox, senders, { onError: (e) => o.log.error({ err: e }, 'outbox') });
   const http = await startHttpServer({
-    host: o.host ?? config.server.host,
+    host,
     port: o.port ?? config.server.port,
     log: o.log,
     metrics,
@@ -85,6 +95,7 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
   o.log.info({ url: http.url, parts: parts.map((p) => p.name) }, 'api listening');
   return {
     url: http.url,
+    server: http.server,
     s,
     outbox,
     metrics,
@@ -94,6 +105,7 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
       for (const p of [...parts].reverse()) await p.stop?.();
       await notifier.stop();
       await sending.stop();
+      await sweepQueue.close();
       await s.close();
     },
   };

@@ -3,6 +3,7 @@ import { message, type Message } from '../core/message.ts';
 import type { Plan } from '../core/resolve.ts';
 import { targetsFor, type Target } from '../core/targets.ts';
 import { KubeError } from '../kube/errors.ts';
+import { ageOf, describeVerdict, verdictOf } from '../kube/revision-health.ts';
 import type { OpRecord } from '../jobs/operations.ts';
 import type { Services } from './services.ts';
 
@@ -94,9 +95,13 @@ export async function answer(s: Services, command: Command, plan: Plan, actor: s
       return message(`Status${plan.env === undefined ? '' : ` in ${plan.env}`}`, 'info', { sections: [{ lines }, ...(notes.length > 0 ? [{ heading: 'Locks and freezes', lines: notes }] : [])] });
     }
     case 'revisions': {
-      const lines = await perWorkload(s, workloadsOf(s, plan, args.cluster), async (t) =>
-        (await s.gatewayFor(t.cluster).history(refOf(t))).map((r) => `rev ${r.revision}${r.current ? ' (current)' : ''}: ${r.images.map((c) => c.image).join(', ')}${r.changeCause === undefined ? '' : ` — ${r.changeCause}`}`),
-      );
+      // With what the bot saw of each: complete since when, failed, rolled back from, or unknown.
+      const lines = await perWorkload(s, workloadsOf(s, plan, args.cluster), async (t) => {
+        const [revisions, health] = await Promise.all([s.gatewayFor(t.cluster).history(refOf(t)), s.health.read({ cluster: t.cluster, namespace: t.namespace, kind: t.kind, name: t.workload })]);
+        return revisions.map(
+          (r) => `rev ${r.revision}${r.current ? ' (current)' : ''}: ${r.images.map((c) => c.image).join(', ')}, made ${ageOf(r.createdAt, now)} ago, ${describeVerdict(verdictOf(health.get(r.key)))}${r.changeCause === undefined ? '' : ` — ${r.changeCause}`}`,
+        );
+      });
       return message('Revisions', 'info', { sections: [{ lines }] });
     }
     case 'diagnose': {

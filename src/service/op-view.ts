@@ -37,6 +37,9 @@ const WORDS: Readonly<Record<OpStatus, string>> = {
   cancelled: 'cancelled',
 };
 
+/** The heading of the section where a rollback's plan says where it lands (service/new-operation.ts). */
+export const LANDS_ON = 'Lands on';
+
 const FINISHED: ReadonlySet<OpStatus> = new Set(['succeeded', 'failed', 'blocked', 'rejected', 'expired', 'cancelled']);
 
 export function opView(i: OpViewInput): Message {
@@ -54,8 +57,13 @@ export function opView(i: OpViewInput): Message {
     const missing = approval.required - approval.approvals.length;
     text = `${base?.text ?? ''}${approval.approvals.length > 0 ? ` ${approval.approvals.length} of ${approval.required} approvals in; waiting for ${missing} more from ${waitingOn(approval).join(', ')}.` : ''}`.trim();
   }
+  // Waiting its turn behind another operation on the same workloads: say whom for.
+  const queued = (op.status === 'queued' || op.status === 'awaiting_approval') && op.queuedBehind !== undefined && op.queuedBehind !== '' ? op.queuedBehind : undefined;
+  if (queued !== undefined) text = text === '' ? queued : `${text.replace(/[.\s]*$/, '')}. ${queued}`;
   const results = (op.result?.targets ?? []).map((t) => `${t.cluster} ${t.workload}: ${t.outcome.replace('_', ' ')}: ${t.message}`);
-  const sections = FINISHED.has(op.status) || op.status === 'paused' ? (results.length > 0 ? [{ heading: 'Workloads', lines: results }] : (base?.sections ?? [])) : (base?.sections ?? []);
+  // Where a rollback lands (revision, image, age, health) stays in view after it ran.
+  const landing = (base?.sections ?? []).filter((x) => x.heading === LANDS_ON);
+  const sections = FINISHED.has(op.status) || op.status === 'paused' ? (results.length > 0 ? [{ heading: 'Workloads', lines: results }, ...landing] : (base?.sections ?? [])) : (base?.sections ?? []);
   const running = op.status === 'running' || op.status === 'queued';
   const progress =
     running && i.lastEvent !== undefined
@@ -82,9 +90,13 @@ function buttonsFor(op: OpRecord, approval: ApprovalState | undefined, confirmIn
     return [
       { label: 'Continue', action: 'continue', value: op.id, style: 'primary' },
       { label: 'Retry batch', action: 'retry', value: op.id },
-      { label: 'Abort', action: 'abort', value: op.id, style: 'danger' },
+      { label: 'Abort', action: 'abort', value: op.id },
+      // Authorized as a rollback: it works during a freeze and under someone else's lock.
+      { label: 'Abort and roll back', action: 'abort_rollback', value: op.id, style: 'danger', confirm: `Abort ${op.id} and put the old image back on every workload it already upgraded?` },
     ];
   }
+  // Blocked (a freeze, a lock, someone changed the workload since): the same request, asked afresh.
+  if (op.status === 'blocked' && op.request !== undefined) return [{ label: 'Request again', action: 'request_again', value: op.id }];
   return [];
 }
 

@@ -50,6 +50,7 @@ export function requestAttributes(outcome: Outcome, config: Pick<Config, 'enviro
     case 'answer':
       return { 'chatops.outcome': 'answer', 'chatops.verb': outcome.command.verb };
     case 'approval':
+    case 'deferred':
       return { 'chatops.outcome': 'decision', 'chatops.verb': outcome.command.verb };
     case 'decided': {
       const { plan, decision } = outcome;

@@ -5,13 +5,17 @@ import { createAuditLog, type AuditLog } from '../audit/log.ts';
 import type { Config } from '../config/schema.ts';
 import type { GatewayFor } from '../jobs/bind.ts';
 import { leaseKey, createLeases, type Leases } from '../jobs/leases.ts';
+import { createOpQueue, type OpQueue } from '../jobs/op-queue.ts';
 import { Operations } from '../jobs/operations.ts';
+import { createRevisionHealth, type RevisionHealthStore } from '../jobs/revision-health.ts';
 import { createQueue } from '../jobs/queue.ts';
 import type { Workload } from '../jobs/spec.ts';
-import { startWorker, type AuditInput, type WorkerDeps } from '../jobs/worker.ts';
+import { gateDeps, startWorker, type AuditInput, type WorkerDeps } from '../jobs/worker.ts';
+import type { GateDeps } from '../jobs/queue-gate.ts';
 import { lazyGatewayFor, preloadGateway } from '../kube/lazy-gateway.ts';
 import { createFreezes, type Freezes } from '../state/freezes.ts';
 import { createLocks, type Locks } from '../state/locks.ts';
+import { keepWatchStats } from './watch-metrics.ts';
 import type { AdhocFreeze, Lock } from '../core/policy.ts';
 
 /**
@@ -30,6 +34,10 @@ export interface Services {
   readonly locks: Locks;
   readonly freezes: Freezes;
   readonly leases: Leases;
+  /** Who changes which workload next (jobs/op-queue.ts). */
+  readonly opQueue: OpQueue;
+  /** What the bot saw of each revision's health (jobs/revision-health.ts). */
+  readonly health: RevisionHealthStore;
   readonly gatewayFor: GatewayFor;
   policyState(now: Date): Promise<{ locks: Lock[]; freezes: AdhocFreeze[] }>;
   close(): Promise<void>;
@@ -57,6 +65,7 @@ export function createServices(config: Config, options: ServicesOptions): Servic
   const locks = createLocks(redis, prefix);
   const freezes = createFreezes(redis, prefix);
   const queue = createQueue(redis, prefix);
+  const audit = createAuditLog(redis, prefix);
   return {
     config,
     redis,
@@ -65,10 +74,14 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     ops: new Operations(redis, prefix),
     queue,
     approvals,
-    audit: createAuditLog(redis, prefix),
+    audit,
     locks,
     freezes,
     leases: createLeases(redis, prefix),
+    opQueue: createOpQueue(redis, prefix),
+    health: createRevisionHealth(redis, prefix, async ({ dedupeKey, ...entry }) => {
+      await audit.append(entry, { dedupeKey });
+    }),
     gatewayFor: options.gatewayFor ?? lazyGatewayFor(config),
     async policyState(now) {
       const [l, f] = await Promise.all([locks.active(now), freezes.active(now)]);
@@ -97,6 +110,9 @@ export function workerDeps(s: Services, extra: Partial<Pick<WorkerDeps, 'rollout
     ops: s.ops,
     gatewayFor: s.gatewayFor,
     clock: s.clock,
+    jobs: s.queue,
+    opQueue: s.opQueue,
+    health: s.health,
     policyState: (now) => s.policyState(now),
     audit: async (e: AuditInput) => {
       const { dedupeKey, ...entry } = e;
@@ -112,8 +128,16 @@ export function workerDeps(s: Services, extra: Partial<Pick<WorkerDeps, 'rollout
   };
 }
 
+/** The operation queue's gate as the request side uses it (queue-gate.ts). */
+export function queueGate(s: Services): GateDeps {
+  return gateDeps(workerDeps(s));
+}
+
 export function runWorker(s: Services, extra: Parameters<typeof workerDeps>[1] = {}) {
   // Every job talks to a cluster: load the client now rather than during the first one.
   preloadGateway();
-  return startWorker(workerDeps(s, extra));
+  const worker = startWorker(workerDeps(s, extra));
+  // The shared rollout watches: their counts to /metrics, and no lingering once the worker closes.
+  keepWatchStats(worker, s.redis, s.prefix);
+  return worker;
 }

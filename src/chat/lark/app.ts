@@ -8,7 +8,7 @@ import type { Metrics } from '../../server/metrics.ts';
 import { message } from '../../core/message.ts';
 import { loadOpView } from '../../service/op-live.ts';
 import type { Services } from '../../service/services.ts';
-import { personById } from '../identity.ts';
+import { personById, within } from '../identity.ts';
 import { carryOut, click, clickActionOf, precheck } from '../inbound.ts';
 import { larkOpenIdOf, larkPerson } from './identity.ts';
 import { renderLarkCard } from './render.ts';
@@ -127,22 +127,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 function toastOf(m: Message): Toast {
   const type = m.status === 'succeeded' ? 'success' : m.status === 'error' || m.status === 'failed' || m.status === 'denied' ? 'error' : 'info';
   return { type, content: m.text ?? m.title };
-}
-
-function within<T>(ms: number, p: Promise<T>, fallback: T): Promise<T> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(fallback), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      () => {
-        clearTimeout(t);
-        resolve(fallback);
-      },
-    );
-  });
 }
 
 export function createLarkAdapter(o: LarkAdapterOptions): LarkAdapter {

@@ -27,13 +27,22 @@ export const deploy: Processor<'deploy'> = async (spec, ctx) => {
       }
       await ctx.progress({ step: 'rollout', cluster: w.cluster, workload: w.name, percent: 0, message: `rolling out on ${w.cluster}` });
       const rollout = await followWithProgress(ctx, gw, w, generation);
-      if (rollout.outcome === 'complete') return { ...base, outcome: 'done', message: `${spec.image} is live${outageNote(w.cluster, rollout)}` };
+      if (rollout.outcome === 'complete') {
+        await ctx.noteRevision(w, 'complete');
+        return { ...base, outcome: 'done', message: `${spec.image} is live${outageNote(w.cluster, rollout)}` };
+      }
       const why = rolloutFailure(rollout);
+      const bad = rollout.outcome === 'cancelled' ? undefined : await ctx.noteRevision(w, 'failed');
       if (!spec.autoRollback) return { ...base, outcome: 'failed', message: why };
       try {
         const rb = await gw.rollback({ ...refOf(w), target: { kind: 'revision', revision: t.fromRevision }, changeCause: `chatops ${ctx.payload.opId}: automatic rollback after a failed deploy` });
         await ctx.audit('rolled_back', `rolled ${describeTarget(w)} back to revision ${t.fromRevision} after: ${why}`, { from: rb.from.revision, to: rb.to.revision }, w);
-        return { ...base, outcome: 'rolled_back', message: `${why}; rolled back to ${t.fromImage}` };
+        if (bad !== undefined) await ctx.noteRevision(w, 'undone', bad);
+        // Followed to the end, so the revision it went back to is known good again (or not).
+        const back = await followWithProgress(ctx, gw, w, rb.generation);
+        if (back.outcome === 'complete') await ctx.noteRevision(w, 'complete');
+        const after = back.outcome === 'complete' ? `${t.fromImage} is live again` : `its rollout did not complete either: ${back.message}`;
+        return { ...base, outcome: 'rolled_back', message: `${why}; rolled back to ${t.fromImage}: ${after}` };
       } catch (e) {
         const msg = e instanceof KubeError ? e.message : 'the automatic rollback failed';
         return { ...base, outcome: 'failed', message: `${why}; ${msg}` };

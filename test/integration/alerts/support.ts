@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../../src/config/schema.ts';
+import type { Log } from '../../../src/log.ts';
 import { startFakeSlackApi, type FakeMessage, type FakeSlackApi } from '../../fakes/slack-api.ts';
 import { blockActionBody, FAKE_TEAM_ID, postSigned, slashCommandBody } from '../../fakes/slack-sign.ts';
-import { PEOPLE, chatConfig, startBot, type Bot } from '../chat/support.ts';
+import { PEOPLE, chatConfig, slackDirectory, startBot, type Bot } from '../chat/support.ts';
 import { waitFor } from '../support/workloads.ts';
 
 /**
@@ -29,15 +30,15 @@ export interface AlertsHarness {
   close(): Promise<void>;
 }
 
-export async function startAlertsBot(namespace: string, alerts: Record<string, unknown>, extra: { knobs?: Record<string, unknown>; links?: Record<string, string>; access?: readonly Record<string, unknown>[] } = {}): Promise<AlertsHarness> {
-  const fake = await startFakeSlackApi({ token: TOKEN });
+export async function startAlertsBot(namespace: string, alerts: Record<string, unknown>, extra: { knobs?: Record<string, unknown>; links?: Record<string, string>; access?: readonly Record<string, unknown>[]; log?: Log } = {}): Promise<AlertsHarness> {
+  const fake = await startFakeSlackApi({ token: TOKEN, users: slackDirectory() });
   const config = chatConfig(namespace, {
     slack: { signingSecret: SECRET, botToken: TOKEN, teamId: FAKE_TEAM_ID, apiUrl: fake.url },
     access: [...ACCESS, ...(extra.access ?? [])],
     alerts,
     ...(extra.links === undefined ? {} : { links: extra.links }),
   });
-  const bot = await startBot(config, { knobs: { alertsPollMs: 50, alertsEditDelayMs: 200, ...extra.knobs } });
+  const bot = await startBot(config, { knobs: { alertsPollMs: 50, alertsEditDelayMs: 200, ...extra.knobs }, ...(extra.log === undefined ? {} : { log: extra.log }) });
   return {
     fake,
     bot,

@@ -14,7 +14,14 @@ import { waitFor } from '../support/workloads.ts';
  * sre (may deploy and roll back without approval).
  */
 export function jobsConfig(namespace: string, clusterNames: readonly string[], approvals = 1, options: { autoRollback?: boolean } = {}): Config {
-  const doc = {
+  const r = validateConfig(jobsConfigDoc(namespace, clusterNames, approvals, options), {});
+  if (!r.ok) throw new Error(`jobs test config is invalid: ${JSON.stringify(r.error)}`);
+  return r.value;
+}
+
+/** The same config as a plain document (a child worker process gets it as a file). */
+export function jobsConfigDoc(namespace: string, clusterNames: readonly string[], approvals = 1, options: { autoRollback?: boolean } = {}): Record<string, unknown> {
+  return {
     mode: 'local',
     people: { alice: {}, bob: {}, carol: {}, dave: {}, erin: {} },
     groups: { devs: ['alice', 'dave'], sre: ['bob', 'carol', 'erin'] },
@@ -30,9 +37,6 @@ export function jobsConfig(namespace: string, clusterNames: readonly string[], a
     ],
     kubernetes: { identity: { kind: 'User', name: BOT_USER } },
   };
-  const r = validateConfig(doc, {});
-  if (!r.ok) throw new Error(`jobs test config is invalid: ${JSON.stringify(r.error)}`);
-  return r.value;
 }
 
 export interface Harness {

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { LedgerSnapshot } from '../../../src/jobs/ledger.ts';
@@ -10,6 +9,7 @@ import { submit } from '../../../src/service/requests.ts';
 import { auditMark } from '../support/audit.ts';
 import { faultReport } from '../support/report.ts';
 import { REPO, waitFor } from '../support/workloads.ts';
+import { kill9, startChild } from './worker-process.ts';
 import { appNames, deploymentWrites, delivery, each, fleet, images, ledgerOf, marks, upgradeConfig, upgradeConfigDoc, upgradeHarness, waitForStatus } from './upgrade-support.ts';
 
 /**
@@ -19,40 +19,8 @@ import { appNames, deploymentWrites, delivery, each, fleet, images, ledgerOf, ma
  * audit logs then show exactly one accepted write of the bot per workload and run: nothing
  * finished was touched again, and a write that landed just before a kill was not repeated.
  */
-const CHILD = resolve(import.meta.dirname, 'worker-child.ts');
 const RUNS = Number(process.env['UPGRADE_CRASH_RUNS'] ?? 2);
 const KILLS_PER_RUN = 2;
-
-interface Child {
-  readonly proc: ChildProcess;
-  readonly log: string[];
-}
-
-function startChild(env: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, [CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: string[] = [];
-  proc.stderr?.on('data', (d: Buffer) => log.push(d.toString('utf8')));
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`worker child did not start within 20 s: ${log.join('')}`)), 20_000);
-    proc.stdout?.on('data', (d: Buffer) => {
-      if (d.toString('utf8').includes('ready')) {
-        clearTimeout(timer);
-        done({ proc, log });
-      }
-    });
-    proc.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      fail(new Error(`worker child exited early (${code ?? signal ?? '?'}): ${log.join('')}`));
-    });
-  });
-}
-
-async function kill9(c: Child): Promise<void> {
-  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
-  const gone = new Promise((done) => c.proc.once('exit', done));
-  c.proc.kill('SIGKILL');
-  await gone;
-}
 
 /** A fingerprint of where batch 2's workloads stand, to see a resumed worker move them on. */
 function progressOf(snap: LedgerSnapshot): string {

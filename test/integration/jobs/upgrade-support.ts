@@ -59,9 +59,9 @@ export function upgradeConfig(namespace: string, apps: readonly string[], probeB
   return r.value;
 }
 
-/** The namespace and its Deployments (one replica, tag v1), rolled out on both clusters. */
-export async function fleet(apps: readonly string[], prefix = 'upg'): Promise<TestNamespace> {
-  const ns = await testNamespace({ clusters: [...CLUSTERS], prefix });
+/** The namespace and its Deployments (one replica, tag v1), rolled out on both clusters; deleted after the test (or the file). */
+export async function fleet(apps: readonly string[], prefix = 'upg', scope: 'file' | 'test' = 'test'): Promise<TestNamespace> {
+  const ns = await testNamespace({ clusters: [...CLUSTERS], prefix, scope });
   await Promise.all(
     CLUSTERS.flatMap((c) =>
       apps.map(async (a) => {

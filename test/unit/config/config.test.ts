@@ -62,6 +62,18 @@ describe('config', () => {
     expect(r.ok ? r.value.redis?.url : r.error).toBe(expected.startsWith('redis') ? expected : `redis://${expected}`);
   });
 
+  it.each([
+    ['the same email in another case', 'alice@example.com', 'Alice@Example.COM', true],
+    ['the same email with spaces around', 'alice@example.com', ' alice@example.com', true],
+    ['two different emails', 'alice@example.com', 'bob@example.com', false],
+  ])('people emails are unique ignoring case: %s', (_name, a, b, refused) => {
+    const text = `mode: local\npeople:\n  alice: { email: "${a}" }\n  bob: { email: "${b}" }\nclusters: { gz: { region: gz } }\nenvironments: { prod: { clusters: [gz], registries: [r.example.com] } }\napps: {}\n`;
+    const r = parseConfigText(text, {});
+    const problems = r.ok ? [] : r.error.map((p) => `${p.path}: ${p.message}`);
+    if (refused) expect(problems).toContainEqual(expect.stringMatching(/^people\.bob\.email: .*already alice's email/));
+    else expect(problems).toEqual([]);
+  });
+
   it('reports YAML syntax errors with a line number', () => {
     const r = parseConfigText('people:\n  alice: {name: [unclosed\n', {});
     expect(r.ok).toBe(false);

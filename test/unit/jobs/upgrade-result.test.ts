@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSnapshot } from '../../../src/jobs/ledger.ts';
-import { resultFromLedger } from '../../../src/jobs/processors/upgrade.ts';
+import { resultFromLedger } from '../../../src/jobs/processors/upgrade-run.ts';
 import type { JobPayload, SpecOf, Workload } from '../../../src/jobs/spec.ts';
 
 /** The ledger hash read back (pure), and what each gate state reports to chat. */

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../../../commands/index.ts';
 import { approvalOutcomeMessage, approvalRequestMessage, opMessage } from '../../../../src/service/messages.ts';
+import { opView } from '../../../../src/service/op-view.ts';
 import { escapeLarkMarkdown, renderLarkCard, type LarkRenderOptions, type LarkRendered } from '../../../../src/chat/lark/render.ts';
 import { LARK_CARD_BUDGET_BYTES, LARK_OVERFLOW_CHUNK_CHARS, cardBytes, larkCardProblems } from '../../../../src/chat/lark/limits.ts';
 import type { LarkButton, LarkCard, LarkElement } from '../../../../src/chat/lark/card.ts';
@@ -101,6 +102,9 @@ const cases: readonly (readonly [string, () => Message])[] = [
   ],
   ['denied-frozen', () => decisionMessage(deployPlan, { kind: 'deny', code: 'E_FROZEN', reason: 'prod is frozen until 2026-03-03 09:00 (release freeze).' }, 'carol')],
   ['approval-outcome-approved', () => approvalOutcomeMessage({ kind: 'approved' }, approval(), 'alice')],
+  // A paused upgrade's live card: "Abort and roll back" asks first; a blocked one offers "Request again".
+  ['op-paused-upgrade', () => opView({ op: op('paused', { kind: 'upgrade', app: 'api,web', summary: 'batch 1 of 2 is healthy; waiting for a decision: /continue op-20260302-0007 for batch 2, or /abort op-20260302-0007 [--rollback]' }), links: [grafana] })],
+  ['op-blocked-request-again', () => opView({ op: op('blocked', { summary: 'Approved by alice, but not run: api in prod is locked by bob until 2026-03-02T12:00:00.000Z', request: 'deploy api v1.4.2 to prod' }), links: [grafana] })],
   ['help', () => helpMessage(commands, undefined)],
   ['help-deploy', () => helpMessage(commands, 'deploy')],
   [

@@ -16,6 +16,7 @@ import type { Plan } from '../../../../src/core/resolve.ts';
 import type { Target } from '../../../../src/core/targets.ts';
 import type { OpRecord } from '../../../../src/jobs/operations.ts';
 import { approvalOutcomeMessage, approvalRequestMessage, opMessage } from '../../../../src/service/messages.ts';
+import { opView } from '../../../../src/service/op-view.ts';
 
 /**
  * Golden files: each realistic message (built with the real builders) rendered to Block Kit and
@@ -158,6 +159,19 @@ const CASES: readonly (readonly [string, () => Message])[] = [
   ['help', () => helpMessage(commands, undefined)],
   ['help-upgrade', () => helpMessage(commands, 'upgrade')],
   ['usage-error', () => usageErrorMessage(chatError('E_UNKNOWN_ENV', 'There is no environment "prdo".', { expected: 'one of: dev, staging, prod', example: '/deploy web v1.4.2 to prod' }))],
+  // The live message of a paused upgrade: "Abort and roll back" asks first (a confirm dialog).
+  ['op-paused-upgrade', () => opView({
+    op: op({ kind: 'upgrade', status: 'paused', app: 'web,api', summary: 'batch 1 of 3 is healthy; waiting for a decision: /continue op-20250304-0001 for batch 2, or /abort op-20250304-0001 [--rollback]' }),
+    links: [traceLink],
+  })],
+  ['op-blocked-request-again', () => opView({
+    op: op({ status: 'blocked', summary: 'Approved by bob, but not run: prod is frozen by carol until 2025-03-05T00:00:00.000Z: incident 7', request: 'deploy web v1.4.2 to prod' }),
+    links: [traceLink],
+  })],
+  ['op-queued-behind', () => opView({
+    op: op({ status: 'queued', approvedBy: [], summary: 'deploy of web in prod requested by alice', queuedBehind: 'Queued behind op-20250304-0000 (deploy web v1.4.1 in prod by bob, running); it starts when that one is done.' }),
+    links: [traceLink],
+  })],
   ['whoami', () => whoamiMessage('alice', ['dev', 'sre'], [{ rule: 'devs', verbs: ['deploy', 'scale', 'restart'], envs: ['dev', 'staging'], apps: ['*'], approval: undefined }, { rule: 'prod', verbs: ['deploy'], envs: ['prod'], apps: ['web', 'api'], approval: '1 of group:sre' }])],
 ];
 
