@@ -35,11 +35,19 @@ export function changesOf(p: TargetPreview): FieldChange[] {
   return p.changes.map((c) => ({ path: c.path, ...(c.from === undefined ? {} : { from: c.from }), ...(c.to === undefined ? {} : { to: c.to }) }));
 }
 
-function entry(w: Workload, preview: WritePreview | undefined): TargetPreview {
-  return { cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name, changes: (preview?.changes ?? []).map(stored) };
+/** One workload's dry run: the diff kept with the operation, and the object the apiserver answered (for preflight). */
+export interface Previewed {
+  readonly workload: Workload;
+  readonly preview: TargetPreview;
+  /** The object as it would be stored (the Scale object for a scale); undefined when nothing was sent. */
+  readonly after?: unknown;
 }
 
-async function dryRun(w: Workload, write: () => Promise<{ preview?: WritePreview }>): Promise<TargetPreview> {
+function entry(w: Workload, preview: WritePreview | undefined): Previewed {
+  return { workload: w, preview: { cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name, changes: (preview?.changes ?? []).map(stored) }, ...(preview === undefined ? {} : { after: preview.after }) };
+}
+
+async function dryRun(w: Workload, write: () => Promise<{ preview?: WritePreview }>): Promise<Previewed> {
   try {
     return entry(w, (await write()).preview);
   } catch (e) {
@@ -49,7 +57,7 @@ async function dryRun(w: Workload, write: () => Promise<{ preview?: WritePreview
 }
 
 /** The diff of every workload the job writes, from dry runs on each cluster at once. */
-export async function previewSpec(spec: JobSpec, gatewayFor: GatewayFor, actor: WriteActor): Promise<TargetPreview[]> {
+export async function previewSpec(spec: JobSpec, gatewayFor: GatewayFor, actor: WriteActor): Promise<Previewed[]> {
   const opts = { dryRun: true } as const;
   switch (spec.kind) {
     case 'deploy':

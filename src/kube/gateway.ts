@@ -18,8 +18,9 @@ import { followRollout, type FollowOptions, type RolloutResult } from './rollout
 import { scale, type ScaleInput, type ScaleOptions, type ScaleResult } from './scale.ts';
 import { setImage, type SetImageInput, type SetImageOptions, type SetImageResult } from './set-image.ts';
 import { workloadStatus, type WorkloadStatus } from './status.ts';
-import type { WorkloadRef } from './workload.ts';
 import { readDrifts } from './write-preview.ts';
+import { preflightFacts, type PreflightFacts } from './preflight-facts.ts';
+import { readWorkload, type Workload, type WorkloadRef } from './workload.ts';
 import type { FieldChange } from '../core/field-diff.ts';
 import type { Drift } from '../core/field-owner.ts';
 
@@ -45,6 +46,10 @@ export interface ClusterGateway {
   history(ref: WorkloadRef): Promise<RevisionInfo[]>;
   /** The fields of `expect` that no longer hold their "from" (a fresh read), each with who changed it. */
   drifts(ref: WorkloadRef, expect: readonly FieldChange[]): Promise<Drift[]>;
+  /** The workload object as it is now. */
+  read(ref: WorkloadRef): Promise<Workload>;
+  /** PDBs, quotas and HPAs of a namespace, for preflight. */
+  preflightFacts(namespace: string): Promise<PreflightFacts>;
   /** Status and revisions from one read of the workload and one list of its revisions. */
   revisions(ref: WorkloadRef): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }>;
 }
@@ -64,6 +69,8 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     diagnose: (ref, options) => diagnose(c, ref, options),
     history: (ref) => history(c, ref),
     drifts: (ref, expect) => readDrifts(c, ref, expect),
+    read: (ref) => readWorkload(c, ref),
+    preflightFacts: (namespace) => preflightFacts(c, namespace),
     revisions: (ref) => revisionsWithStatus(c, ref),
   };
 }

@@ -55,6 +55,8 @@ export function lazyGatewayFor(config: Config): (cluster: string) => ClusterGate
       diagnose: async (...a) => (await real()).diagnose(...a),
       history: async (...a) => (await real()).history(...a),
       drifts: async (...a) => (await real()).drifts(...a),
+      read: async (...a) => (await real()).read(...a),
+      preflightFacts: async (...a) => (await real()).preflightFacts(...a),
       revisions: async (...a) => (await real()).revisions(...a),
     };
     made.set(cluster, gw);

@@ -17,6 +17,10 @@ export const BOT_RULES: readonly V1PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
   { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['pods', 'events'], verbs: ['get', 'list', 'watch'] },
+  // Preflight reads (issue 16): what guards drains, what the namespace may still use, who owns replicas.
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['list'] },
+  { apiGroups: [''], resources: ['resourcequotas'], verbs: ['list'] },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
 ];
 
 export type BotIdentity = Config['kubernetes']['identity'];

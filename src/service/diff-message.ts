@@ -1,5 +1,6 @@
 import { describeChange } from '../core/field-diff.ts';
-import type { Message } from '../core/message.ts';
+import type { Link, Message } from '../core/message.ts';
+import type { PreflightReport } from '../jobs/preflight-run.ts';
 import { changesOf } from '../jobs/preview.ts';
 import type { TargetPreview } from '../jobs/spec.ts';
 
@@ -35,4 +36,28 @@ export function diffSections(previews: readonly TargetPreview[], max = DIFF_LINE
     if (last !== undefined) out[out.length - 1] = { ...last, lines: [...last.lines, `… and ${hidden} more change${hidden === 1 ? '' : 's'}: see the operation's page`] };
   }
   return out;
+}
+
+/** Preflight findings as one section, each line what was found and why it matters; lists it couldn't read as a last line. */
+export function preflightSections(report: PreflightReport): Section[] {
+  const lines = report.findings.map((f) => `${f.where}: ${f.warning.text}. Why: ${f.warning.why}`);
+  if (report.unread.length > 0) lines.push(`Not checked (could not read): ${report.unread.join('; ')}`);
+  if (lines.length === 0) return [];
+  const n = report.findings.length;
+  const heading = report.mode === 'block' ? `Preflight: ${n} finding${n === 1 ? '' : 's'} (this environment blocks on them)` : `Preflight: ${n} warning${n === 1 ? '' : 's'}`;
+  return [{ heading, lines }];
+}
+
+/** Whether the diff of these previews is longer than an approval shows. */
+export function diffIsCut(previews: readonly TargetPreview[], max = DIFF_LINES_SHOWN): boolean {
+  return previews.reduce((n, p) => n + Math.max(1, p.changes.length), 0) > max;
+}
+
+/**
+ * The request's answer with what the dry runs and preflight found: the diff per workload, then
+ * the preflight section. A diff cut short brings the operation's page (`jobLink`) along.
+ */
+export function withChecks(m: Message, previews: readonly TargetPreview[], report: PreflightReport, jobLink?: Link): Message {
+  const links = jobLink !== undefined && diffIsCut(previews) && !m.links.some((l) => l.url === jobLink.url) ? [...m.links, jobLink] : m.links;
+  return { ...m, sections: [...(m.sections ?? []), ...diffSections(previews), ...preflightSections(report)], links };
 }

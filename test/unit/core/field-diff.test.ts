@@ -68,7 +68,7 @@ describe('diffObjects', () => {
       (() => {
         const d = deployment() as { spec: { template: { metadata: Record<string, Json> } } };
         d.spec.template.metadata['annotations'] = { 'kubectl.kubernetes.io/restartedAt': 'op-1' };
-        return d as unknown as Json;
+        return d;
       })(),
       [{ path: ['spec', 'template', 'metadata', 'annotations', 'kubectl.kubernetes.io/restartedAt'], to: 'op-1' }],
     ],
