@@ -4,6 +4,7 @@ import type { Message } from '../../../src/core/message.ts';
 import { patchWorkload, readWorkload } from '../../../src/kube/workload.ts';
 import { decideApproval, submit } from '../../../src/service/requests.ts';
 import { botEntries, consoleClient, requestId, textOf } from '../console/support.ts';
+import { auditMark, botWrites } from '../support/audit.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { capReplicas } from '../support/policy.ts';
@@ -92,6 +93,7 @@ describe('dry run, diff and approval (issue 16)', () => {
   it('/scale web 50 in staging over a ValidatingAdmissionPolicy cap of 20 is answered with the policy message; no approval opens', async () => {
     const message = await capReplicas('gz', ns, 20);
     const opsBefore = (await bot.api.s.ops.list(1000)).length;
+    const mark = auditMark('gz');
     const id = requestId();
 
     for (const who of ['alice', 'bob']) {
@@ -108,6 +110,10 @@ describe('dry run, diff and approval (issue 16)', () => {
     expect(again.repeat).toBeUndefined();
     expect(again.message.title).toBe('The cluster refused that');
     expect((await readWorkload(adminClients('gz'), web())).object.spec?.replicas).toBe(2);
+    // What reached the apiserver: three dry runs of the scale, each refused (422), and no write.
+    const dry = await botWrites(mark, { namespace: ns, dryRun: 'only' });
+    expect(dry.map((w) => [w.verb, w.subresource, w.code])).toEqual([['update', 'scale', 422], ['update', 'scale', 422], ['update', 'scale', 422]]);
+    expect(await botWrites(mark, { namespace: ns })).toEqual([]);
 
     // Under the cap the same request gets its approval, showing the change.
     const ok = await ask('alice', '/scale web 15 in staging');
