@@ -39,7 +39,7 @@ export async function decideApproval(s: Services, id: string, kind: 'approve' | 
 
 async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject' | 'cancel', actor: string, reason: string | undefined, pending: JobPayload | undefined): Promise<{ reply: Reply; outcome: string }> {
   const now = s.clock();
-  if (kind === 'approve' && pending?.preview !== undefined) {
+  if (kind === 'approve' && pending?.preview !== undefined && (await wouldCount(s, id, actor, now))) {
     const stale = await staleNote(s, pending.preview);
     if (stale !== undefined) return { reply: { message: stale, approvalId: id, opId: pending.opId }, outcome: 'stale_diff' };
   }
@@ -94,6 +94,12 @@ async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject'
     default:
       return reply();
   }
+}
+
+/** Whether an Approve by `actor` would count now (pending, theirs to give, not given yet): only then is the diff read again. */
+async function wouldCount(s: Services, id: string, actor: string, now: Date): Promise<boolean> {
+  const a = await s.approvals.get(id, now);
+  return a?.status === 'pending' && a.approvers.includes(actor) && !a.approvals.some((v) => v.person === actor);
 }
 
 /**

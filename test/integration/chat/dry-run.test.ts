@@ -135,6 +135,8 @@ describe('dry run, diff and approval (issue 16)', () => {
     await bot.worker.resume();
     expect(await opStatus(asked.opId ?? '')).toMatch(/^succeeded/);
     expect(await webTemplate(admin, web())).toMatchObject({ image: `${REPO}:v2` });
+    // A late click on the done request is answered as before, not as a stale diff (the diff was carried out).
+    expect(textOf(await clickApprove('carol', asked.entry.message))).toContain('already approved by bob');
 
     const second = await ask('alice', '/deploy web v3 to staging');
     expect(sectionLines(second.entry.message)).toContain(`container web image: ${REPO}:v2 → ${REPO}:v3`);
