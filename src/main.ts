@@ -12,7 +12,7 @@ import { createLog } from './log.ts';
 import { startApi } from './server/api.ts';
 import { startTelemetry } from './telemetry/export.ts';
 import { runWorker } from './service/services.ts';
-import { sweep } from './service/sweeper.ts';
+import { startSweeper } from './service/sweeper.ts';
 
 /**
  * Composition root. `npm start` runs the whole bot in one process on the embedded defaults (or
@@ -161,16 +161,9 @@ async function runAll(configured: Config): Promise<void> {
     // BullMQ's close waits for the current jobs; a second signal stops waiting (their locks
     // lapse and the next start picks them up as stalled), and the process exits after teardown.
     const forced = new Promise<void>((r) => (forceWorker = r));
-    const sweeping = setInterval(() => {
-      sweep(api.s, api.s.clock()).catch((e: unknown) => log.warn({ err: e }, 'sweep failed'));
-    }, 5000);
-    started.push({
-      name: 'the worker',
-      stop: async () => {
-        clearInterval(sweeping);
-        await Promise.race([worker.close(), forced]);
-      },
-    });
+    started.push({ name: 'the worker', stop: () => Promise.race([worker.close(), forced]) });
+    const sweeper = await startSweeper(api.s, { onError: (e) => log.warn({ err: e }, 'sweep failed') });
+    started.push({ name: 'the sweeper', stop: () => sweeper.close() });
 
     const platforms = api.parts.map((p) => p.name).filter((n) => n !== 'sample-probe');
     say('');

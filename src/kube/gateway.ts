@@ -20,6 +20,9 @@ import { setImage, type SetImageInput, type SetImageOptions, type SetImageResult
 import { workloadStatus, type WorkloadStatus } from './status.ts';
 import type { WorkloadRef } from './workload.ts';
 
+/** The process's shared rollout watches, for the worker's upkeep (lazy-gateway.ts reaches them through here). */
+export { processWatches } from './watch-hub.ts';
+
 /**
  * Everything the jobs do to one cluster, behind one object. Every method throws KubeError
  * (kind + retryable + a chat-safe sentence) and nothing else the caller needs to know about.

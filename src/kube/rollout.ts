@@ -1,15 +1,18 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClients } from './clients.ts';
 import { diagnose, type Diagnosis } from './diagnose.ts';
 import { KubeError } from './errors.ts';
 import { workloadStatus, type WorkloadCondition, type WorkloadStatus } from './status.ts';
+import { processWatches, type WatchHub, type WatchSubscription } from './watch-hub.ts';
 import type { WorkloadRef } from './workload.ts';
 
 /**
- * Follows a rollout by polling the workload (simpler than a watch, and every state reported is
- * one the apiserver returned) until it is complete, has failed (a Deployment past its
+ * Follows a rollout until it is complete, has failed (a Deployment past its
  * progressDeadlineSeconds: Progressing=False, ProgressDeadlineExceeded), or runs out of time.
- * On failure or timeout the result carries a diagnosis: pod reasons and Warning events.
+ * The states come from the shared watch of the workload's namespace and kind (watch.ts): one
+ * LIST and WATCH per namespace however many rollouts in it are followed. While that watch is
+ * down the follower polls the workload with a GET every interval, as it did before watches, and
+ * that is also where a cluster that stopped answering is noticed and reported. On failure or
+ * timeout the result carries a diagnosis: pod reasons and Warning events.
  */
 export interface RolloutProgress {
   readonly observedGeneration: number;
@@ -41,8 +44,10 @@ export interface RolloutState {
 
 export interface FollowOptions {
   readonly timeoutMs: number;
-  /** Poll interval; default 300 ms. */
+  /** Poll interval while the watch is down (or with `watches: false`); default 300 ms. */
   readonly intervalMs?: number | undefined;
+  /** The shared watches to follow through; default the process's; false polls only. */
+  readonly watches?: WatchHub | false | undefined;
   /** Called with each state that differs from the previous one. Errors in it are not caught. */
   readonly onProgress?: ((p: RolloutProgress) => void | Promise<void>) | undefined;
   /** Wait at least for the controller to observe this generation (from the write's result). */
@@ -130,6 +135,16 @@ function progressKey(p: RolloutProgress): string {
 }
 
 export async function followRollout(c: KubeClients, ref: WorkloadRef, options: FollowOptions): Promise<RolloutResult> {
+  const hub = options.watches ?? processWatches();
+  const sub = hub === false ? undefined : hub.subscribe(c, ref);
+  try {
+    return await follow(c, ref, options, sub);
+  } finally {
+    sub?.close();
+  }
+}
+
+async function follow(c: KubeClients, ref: WorkloadRef, options: FollowOptions, sub: WatchSubscription | undefined): Promise<RolloutResult> {
   const now = options.now ?? Date.now;
   const interval = options.intervalMs ?? 300;
   const started = now();
@@ -161,22 +176,30 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
       unreachableMs: unreachableMs + (lostAt === undefined ? 0 : now() - lostAt),
     };
   };
+  const cancelled = () => finish('cancelled', { reason: 'Cancelled', message: 'stopped following the rollout' });
 
   for (;;) {
-    if (options.signal?.aborted === true) return finish('cancelled', { reason: 'Cancelled', message: 'stopped following the rollout' });
-    let status: WorkloadStatus | undefined;
-    try {
-      status = await workloadStatus(c, ref);
-    } catch (e) {
-      // A blip while reading, or the apiserver down for a while, is not the rollout failing:
-      // keep polling until the deadline, and say once that the cluster stopped answering.
-      // An apiserver coming back answers 403 for a moment, until its RBAC caches are filled:
-      // during an outage already seen, that is the outage going on, not a lost permission.
-      const outage = e instanceof KubeError && (e.retryable || (lostAt !== undefined && e.kind === 'forbidden'));
-      if (!outage) throw e;
-      if (lostAt === undefined) {
-        lostAt = now();
-        await options.onContact?.({ state: 'lost', reason: e.message });
+    if (options.signal?.aborted === true) return cancelled();
+    const view = sub?.view();
+    let status: WorkloadStatus | undefined = view?.phase === 'up' ? view.status : undefined;
+    // Read it ourselves while the watch is down, and when the watch doesn't have it (it may not
+    // exist: the GET says so the way polling always did). While the first LIST is under way, wait.
+    const poll = view === undefined || view.phase === 'down' || (view.phase === 'up' && status === undefined);
+    if (poll) {
+      try {
+        status = await workloadStatus(c, ref);
+        sub?.polled();
+      } catch (e) {
+        // A blip while reading, or the apiserver down for a while, is not the rollout failing:
+        // keep polling until the deadline, and say once that the cluster stopped answering.
+        // An apiserver coming back answers 403 for a moment, until its RBAC caches are filled:
+        // during an outage already seen, that is the outage going on, not a lost permission.
+        const outage = e instanceof KubeError && (e.retryable || (lostAt !== undefined && e.kind === 'forbidden'));
+        if (!outage) throw e;
+        if (lostAt === undefined) {
+          lostAt = now();
+          await options.onContact?.({ state: 'lost', reason: e.message });
+        }
       }
     }
     if (status !== undefined && lostAt !== undefined) {
@@ -199,19 +222,33 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
       if (state.phase === 'complete') return finish('complete', state);
       if (state.phase === 'failed') return finish('failed', state);
     }
-    if (now() - started >= options.timeoutMs) {
+    const left = options.timeoutMs - (now() - started);
+    if (left <= 0) {
       const state = status === undefined ? undefined : rolloutState(status, options.minGeneration);
       return finish('timeout', {
         reason: 'Timeout',
         message: `the rollout did not finish within ${Math.round(options.timeoutMs / 1000)} s${state === undefined ? '' : ` (${state.message})`}`,
       });
     }
-    try {
-      await sleep(interval, undefined, options.signal === undefined ? undefined : { signal: options.signal });
-    } catch {
-      return finish('cancelled', { reason: 'Cancelled', message: 'stopped following the rollout' });
-    }
+    // Polling: again after the interval (or as soon as the watch is back). Watching: at the next
+    // change of the workload or of the watch.
+    const wait = poll ? Math.min(interval, left) : left;
+    if (sub === undefined) await sleepFor(wait, options.signal);
+    else await sub.next(wait, options.signal);
   }
+}
+
+/** Waits `ms`, or less if the signal aborts. */
+function sleepFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import { runOpNotifier } from '../notify/op-notifier.ts';
 import { Outbox, runOutbox, type ChannelSender } from '../notify/outbox.ts';
 import { createServices, type Services } from '../service/services.ts';
 import { localBindProblem } from '../local/loopback.ts';
+import { createSweepQueue } from '../service/sweeper.ts';
 import { sampleProbePart } from '../local/sample-probe.ts';
 import { startHttpServer, type Handler, type Route } from './http.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -51,7 +52,8 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
   if (bindProblem !== undefined) throw new Error(bindProblem);
   const s = createServices(config, { redisUrl: o.redisUrl, ...(o.prefix === undefined ? {} : { prefix: o.prefix }), ...(o.clock === undefined ? {} : { clock: o.clock }) });
   const outbox = new Outbox({ redis: s.redis, prefix: s.prefix });
-  const metrics = createMetrics(outbox);
+  const sweepQueue = createSweepQueue(s);
+  const metrics = createMetrics(outbox, { queues: [s.queue, sweepQueue], redis: s.redis, prefix: s.prefix });
   const parts: ApiPart[] = [];
   for (const make of PARTS) {
     const part = await make({ config, s, outbox, log: o.log, metrics, knobs: o.knobs ?? {} });
@@ -103,6 +105,7 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
       for (const p of [...parts].reverse()) await p.stop?.();
       await notifier.stop();
       await sending.stop();
+      await sweepQueue.close();
       await s.close();
     },
   };

@@ -15,6 +15,7 @@ import type { GateDeps } from '../jobs/queue-gate.ts';
 import { lazyGatewayFor, preloadGateway } from '../kube/lazy-gateway.ts';
 import { createFreezes, type Freezes } from '../state/freezes.ts';
 import { createLocks, type Locks } from '../state/locks.ts';
+import { keepWatchStats } from './watch-metrics.ts';
 import type { AdhocFreeze, Lock } from '../core/policy.ts';
 
 /**
@@ -135,5 +136,8 @@ export function queueGate(s: Services): GateDeps {
 export function runWorker(s: Services, extra: Parameters<typeof workerDeps>[1] = {}) {
   // Every job talks to a cluster: load the client now rather than during the first one.
   preloadGateway();
-  return startWorker(workerDeps(s, extra));
+  const worker = startWorker(workerDeps(s, extra));
+  // The shared rollout watches: their counts to /metrics, and no lingering once the worker closes.
+  keepWatchStats(worker, s.redis, s.prefix);
+  return worker;
 }

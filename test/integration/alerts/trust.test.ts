@@ -58,7 +58,7 @@ function postAm(url: string, alerts: AmAlertInput[], signal?: AbortSignal): Prom
 
 let fake: FakeSlackApi;
 beforeAll(async () => {
-  fake = await startFakeSlackApi({ token: BOT_TOKEN });
+  fake = await startFakeSlackApi({ token: BOT_TOKEN, users: { [USER]: { team_id: FAKE_TEAM_ID, name: 'alice' } } });
 });
 afterAll(async () => {
   await fake?.close();
