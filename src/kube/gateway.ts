@@ -11,6 +11,7 @@ import {
   type SetPartitionInput,
   type SetPartitionResult,
 } from './partition.ts';
+import { runningPods, type PodRun } from './pod-images.ts';
 import type { RevisionInfo } from './revisions.ts';
 import { restart, type RestartInput, type RestartOptions, type RestartResult } from './restart.ts';
 import { rollback, type RollbackInput, type RollbackOptions, type RollbackResult } from './rollback.ts';
@@ -37,6 +38,8 @@ export interface ClusterGateway {
   status(ref: WorkloadRef): Promise<WorkloadStatus>;
   diagnose(ref: WorkloadRef, options?: DiagnoseOptions): Promise<Diagnosis>;
   history(ref: WorkloadRef): Promise<RevisionInfo[]>;
+  /** The pods it runs now, with the image digests their kubelets reported. */
+  pods(ref: WorkloadRef): Promise<PodRun[]>;
 }
 
 export function gatewayForClients(c: KubeClients): ClusterGateway {
@@ -53,6 +56,7 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     status: (ref) => workloadStatus(c, ref),
     diagnose: (ref, options) => diagnose(c, ref, options),
     history: (ref) => history(c, ref),
+    pods: (ref) => runningPods(c, ref),
   };
 }
 

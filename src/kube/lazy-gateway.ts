@@ -41,6 +41,7 @@ export function lazyGatewayFor(config: Config): (cluster: string) => ClusterGate
       status: async (...a) => (await real()).status(...a),
       diagnose: async (...a) => (await real()).diagnose(...a),
       history: async (...a) => (await real()).history(...a),
+      pods: async (...a) => (await real()).pods(...a),
     };
     made.set(cluster, gw);
     return gw;
