@@ -1,4 +1,5 @@
 import { closest } from '../core/suggest.ts';
+import { policyVerb } from '../core/policy.ts';
 import { POLICY_VERBS } from './schema.ts';
 
 /**
@@ -30,6 +31,7 @@ export function checkReferences(doc: unknown): Problem[] {
   const verbs = new Set(POLICY_VERBS);
 
   const unknown = (kind: string, value: string, known: Set<string>): string => {
+    if (kind === 'verb' && policyVerb(value) !== value) return `"${value}" is authorized as ${policyVerb(value)}: name ${policyVerb(value)} instead`;
     const names = [...known];
     const near = closest(value, names);
     if (near.length > 0) return `unknown ${kind} "${value}" (did you mean ${near.join(' or ')}?)`;

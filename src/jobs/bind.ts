@@ -1,9 +1,10 @@
 import type { Config } from '../config/schema.ts';
-import type { Plan } from '../core/resolve.ts';
-import type { Target } from '../core/targets.ts';
+import { deployImage, type Plan } from '../core/resolve.ts';
+import { targetsFor, type Target } from '../core/targets.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { selectContainers } from '../kube/images.ts';
 import { parseRevisionTarget, selectRevision } from '../kube/revisions.ts';
+import { planPromotion } from './promotion.ts';
 import type { JobSpec, Workload } from './spec.ts';
 
 /**
@@ -16,6 +17,12 @@ export type GatewayFor = (cluster: string) => ClusterGateway;
 
 export class BindError extends Error {
   override readonly name = 'BindError';
+  /** Lines that explain it (a promotion's table of what the source runs where). */
+  readonly details: readonly string[];
+  constructor(message: string, details: readonly string[] = []) {
+    super(message);
+    this.details = details;
+  }
 }
 
 function workloadOf(t: Target): Workload {
@@ -45,20 +52,35 @@ async function currentImage(gw: ClusterGateway, w: Workload, image: string): Pro
 /** Workloads of one batch updated at once when the request doesn't say (concurrency=<n>). */
 export const DEFAULT_UPGRADE_CONCURRENCY = 5;
 
-export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFor, token: string): Promise<JobSpec> {
+export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFor, token: string, fetch: typeof globalThis.fetch = globalThis.fetch): Promise<JobSpec> {
   const app = plan.apps[0] ?? '';
   const env = plan.env ?? '';
   const workloads = plan.targets.map(workloadOf);
+  const deployTo = async (image: string) => ({
+    kind: 'deploy' as const,
+    env,
+    app,
+    image,
+    autoRollback: config.environments[env]?.autoRollback === true,
+    targets: await Promise.all(
+      workloads.map(async (w) => {
+        const cur = await currentImage(gatewayFor(w.cluster), w, image);
+        return { workload: w, fromImage: cur.image, fromRevision: cur.revision };
+      }),
+    ),
+  });
   switch (plan.verb) {
-    case 'deploy': {
-      const image = plan.image ?? '';
-      const targets = await Promise.all(
-        workloads.map(async (w) => {
-          const cur = await currentImage(gatewayFor(w.cluster), w, image);
-          return { workload: w, fromImage: cur.image, fromRevision: cur.revision };
-        }),
-      );
-      return { kind: 'deploy', env, app, image, autoRollback: config.environments[env]?.autoRollback === true, targets };
+    case 'deploy':
+      return deployTo(plan.image ?? '');
+    case 'promote': {
+      // What the source runs now, bound by digest: the approval covers exactly that build.
+      const from = plan.promoteFrom ?? '';
+      const sources = targetsFor(config, app, from).map(workloadOf);
+      const p = await planPromotion({ config, gatewayFor, fetch }, from, plan.targets, sources);
+      if (!p.ok) throw new BindError(p.reason, p.table);
+      const allowed = deployImage(config, app, env, p.image);
+      if (!allowed.ok) throw new BindError(`${allowed.error.message} (${from} runs ${p.image})`);
+      return { ...(await deployTo(p.image)), promotion: p.promotion };
     }
     case 'scale': {
       const targets = await Promise.all(

@@ -8,6 +8,8 @@ import type { AppConfig } from '../config/schema.ts';
  * so a single blip right after a rollout doesn't pause a whole upgrade.
  */
 export type ProbeConfig = NonNullable<AppConfig['probe']>;
+/** What one try checks (an alert site probe has these too). */
+export type ProbeCheck = Pick<ProbeConfig, 'expectStatus' | 'bodyMustNotContain' | 'timeout'>;
 
 export interface ProbePlace {
   readonly region: string;
@@ -36,7 +38,7 @@ export function probeUrl(template: string, place: ProbePlace): string {
 }
 
 /** One try; a problem in words, or undefined when healthy. */
-export async function probeOnce(url: string, probe: ProbeConfig, options: ProbeOptions): Promise<{ status?: number; problem?: string }> {
+export async function probeOnce(url: string, probe: ProbeCheck, options: ProbeOptions): Promise<{ status?: number; problem?: string }> {
   const timeout = AbortSignal.timeout(probe.timeout.seconds * 1000);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
   let res: Response;
@@ -54,7 +56,7 @@ export async function probeOnce(url: string, probe: ProbeConfig, options: ProbeO
   return { status: res.status };
 }
 
-export async function runProbe(probe: ProbeConfig, place: ProbePlace, options: ProbeOptions): Promise<ProbeResult> {
+export async function runProbe(probe: ProbeCheck & Pick<ProbeConfig, 'url'>, place: ProbePlace, options: ProbeOptions): Promise<ProbeResult> {
   const url = probeUrl(probe.url, place);
   const attempts = Math.max(1, options.attempts ?? 3);
   let last = '';

@@ -1,19 +1,91 @@
+import { targetsFor } from '../core/targets.ts';
+import { selectContainers, tagOf } from '../kube/images.ts';
+import type { PodRun } from '../kube/pod-images.ts';
 import type { PartFactory } from '../server/part.ts';
 
 /**
- * Local mode's stand-in for the sample apps' health endpoints: the embedded config probes
- * http://127.0.0.1:3000/sample-probe/{region}/web between the batches of an upgrade, and the
- * sample workloads on the local control plane (kwok) serve nothing. Always healthy.
+ * Local mode's stand-in for the sample apps' health endpoints (the workloads on the local
+ * control plane are kwok's and serve nothing): GET /sample-probe/{cluster}/{env}/{app} answers
+ * from what that workload really runs, read from its cluster's API now, so a deploy can't pass
+ * its probe unless the image it rolled out is one that answers well:
+ *
+ * - a tag ending in `probe500` answers 500;
+ * - a tag ending in `probe-error` answers 200 with "ERROR" in the body;
+ * - a tag ending in `probe-slow-<n>` answers 503 for the first n seconds after its pod became
+ *   Ready, then 200 (an app that starts slowly);
+ * - any other image answers 200.
+ *
+ * Like a load balancer that sooner or later sends you to every pod, it answers as the least
+ * healthy of the Ready pods; with no Ready pod it answers 503.
  */
+export interface SampleAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+const SLOW = /probe-slow-(\d{1,5})$/;
+
+/** How one pod answers, judged by the images of the app's containers in it. */
+function podAnswer(pod: PodRun, images: readonly string[], nowMs: number): SampleAnswer {
+  for (const image of images) {
+    const tag = tagOf(image) ?? '';
+    if (tag.endsWith('probe500')) return { status: 500, body: `internal error (pod ${pod.name} runs ${image})\n` };
+  }
+  for (const image of images) {
+    const slow = SLOW.exec(tagOf(image) ?? '');
+    if (slow === null) continue;
+    const readyFor = pod.readySince === undefined ? 0 : (nowMs - pod.readySince.getTime()) / 1000;
+    if (readyFor < Number(slow[1])) return { status: 503, body: `starting (pod ${pod.name} ready for ${Math.max(0, Math.floor(readyFor))} s of ${slow[1]} s)\n` };
+  }
+  for (const image of images) {
+    if ((tagOf(image) ?? '').endsWith('probe-error')) return { status: 200, body: `ERROR: the app is up but failing (pod ${pod.name} runs ${image})\n` };
+  }
+  return { status: 200, body: `ok (pod ${pod.name} runs ${images.join(', ')})\n` };
+}
+
+/** Worse answers first: a server error, then not serving yet, then an error page with 200. */
+function badness(a: SampleAnswer): number {
+  if (a.status >= 500 && a.status !== 503) return 3;
+  if (a.status === 503) return 2;
+  return a.body.includes('ERROR') ? 1 : 0;
+}
+
+/** The answer for a workload's pods; `containers` names the app's containers. Pure. */
+export function sampleAnswer(pods: readonly PodRun[], containers: ReadonlySet<string>, nowMs: number): SampleAnswer {
+  const ready = pods.filter((p) => p.ready);
+  if (ready.length === 0) return { status: 503, body: `no Ready pod (${pods.length} pod(s))\n` };
+  const answers = ready.map((p) => podAnswer(p, p.containers.filter((c) => containers.has(c.name)).map((c) => c.image), nowMs));
+  return answers.reduce((worst, a) => (badness(a) > badness(worst) ? a : worst));
+}
+
 export const sampleProbePart: PartFactory = (ctx) => {
   if (ctx.config.mode !== 'local') return undefined;
+  const { config, s } = ctx;
+  const answer = async (path: string): Promise<SampleAnswer> => {
+    const [cluster = '', env = '', app = ''] = path.split('/').map((p) => decodeURIComponent(p));
+    const target = targetsFor(config, app, env, cluster)[0];
+    if (target === undefined) return { status: 404, body: `no app ${app} in ${env} on cluster ${cluster}\n` };
+    const ref = { namespace: target.namespace, kind: target.kind, name: target.workload };
+    const gw = s.gatewayFor(cluster);
+    const [status, pods] = await Promise.all([gw.status(ref), gw.pods(ref)]);
+    const sel = selectContainers(status.containers, config.apps[app]?.image ?? '', target.container);
+    if (!sel.ok) return { status: 500, body: `${sel.problem}\n` };
+    return sampleAnswer(pods, new Set(sel.containers.map((c) => c.name)), s.clock().getTime());
+  };
   return {
     name: 'sample-probe',
     routes: {
-      'GET /sample-probe/*': (req, res) => {
-        const what = (req.url ?? '').split('?')[0]?.slice('/sample-probe/'.length) ?? '';
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end(`ok ${what.replace(/[^A-Za-z0-9/._-]/g, '')}\n`);
+      'GET /sample-probe/*': async (req, res) => {
+        const path = (req.url ?? '').split('?')[0]?.slice('/sample-probe/'.length) ?? '';
+        let a: SampleAnswer;
+        try {
+          a = await answer(path);
+        } catch (e) {
+          // The cluster did not answer: so would the app's real endpoint, as far as a probe can tell.
+          a = { status: 503, body: `could not read the workload: ${e instanceof Error ? e.message : String(e)}\n` };
+        }
+        res.writeHead(a.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(a.body);
       },
     },
   };

@@ -27,6 +27,8 @@ export interface ApiOptions {
   readonly host?: string;
   readonly port?: number;
   readonly clock?: () => Date;
+  /** For the apps' HTTP probes; tests pass one that refuses anything but loopback. */
+  readonly fetch?: typeof globalThis.fetch;
   /** Test knobs passed to the parts (e.g. slackUnhandledRequestTimeoutMillis). */
   readonly knobs?: Readonly<Record<string, unknown>>;
 }
@@ -41,7 +43,7 @@ export interface RunningApi {
 }
 
 export async function startApi(config: Config, o: ApiOptions): Promise<RunningApi> {
-  const s = createServices(config, { redisUrl: o.redisUrl, ...(o.prefix === undefined ? {} : { prefix: o.prefix }), ...(o.clock === undefined ? {} : { clock: o.clock }) });
+  const s = createServices(config, { redisUrl: o.redisUrl, ...(o.prefix === undefined ? {} : { prefix: o.prefix }), ...(o.clock === undefined ? {} : { clock: o.clock }), ...(o.fetch === undefined ? {} : { fetch: o.fetch }) });
   const outbox = new Outbox({ redis: s.redis, prefix: s.prefix });
   const metrics = createMetrics(outbox);
   const parts: ApiPart[] = [];

@@ -13,7 +13,7 @@ import { decideUpgradeOp } from '../jobs/upgrade-decisions.ts';
 import { KubeError } from '../kube/errors.ts';
 import { answer } from './answers.ts';
 import { saveOpBase } from './op-live.ts';
-import { approvalOutcomeMessage, approvalRequestMessage, confirmsApprovals, opMessage } from './messages.ts';
+import { approvalOutcomeMessage, approvalRequestMessage, confirmsApprovals, opMessage, withPromotion } from './messages.ts';
 import { newOpTrace, noteRequest, requestAttributes } from './request-trace.ts';
 import type { Services } from './services.ts';
 
@@ -44,7 +44,7 @@ export interface Reply {
   readonly created?: boolean;
 }
 
-const JOB_VERBS = new Set(['deploy', 'scale', 'rollback', 'restart', 'upgrade']);
+const JOB_VERBS = new Set(['deploy', 'promote', 'scale', 'rollback', 'restart', 'upgrade']);
 
 export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
   const now = s.clock();
@@ -84,7 +84,7 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
 
   let payload: JobPayload;
   try {
-    const spec = await bindSpec(s.config, plan, s.gatewayFor, opId);
+    const spec = await bindSpec(s.config, plan, s.gatewayFor, opId, s.fetch);
     // The operation's trace is this request's: its approvals, job and steps continue it.
     const { traceId, parentSpanId } = newOpTrace();
     payload = jobPayload.parse({ opId, spec, requestedBy: actor, approvedBy: [], traceId, parentSpanId, requestedAt: now.toISOString(), ...(plan.reason === undefined ? {} : { reason: plan.reason }) });
@@ -92,10 +92,13 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
     // Nothing was created; let the same delivery be tried again once the cause is fixed.
     await s.redis.del(dedupeKey(s.prefix, `delivery:${inbound.deliveryId}`));
     if (e instanceof BindError || e instanceof KubeError) {
-      return { message: message("I couldn't prepare that", 'error', { text: e.message, context: ['nothing was changed'] }) };
+      const sections = e instanceof BindError && e.details.length > 0 ? [{ heading: plan.promoteFrom === undefined ? 'Details' : `${plan.promoteFrom} runs`, lines: [...e.details] }] : [];
+      return { message: message("I couldn't prepare that", 'error', { text: e.message, sections, context: ['nothing was changed'] }) };
     }
     throw e;
   }
+  const spec = payload.spec;
+  const promotion = spec.kind === 'deploy' ? spec.promotion : undefined;
   const base: OpRecord = {
     id: opId,
     kind: payload.spec.kind,
@@ -104,14 +107,18 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
     app: payload.spec.app,
     requestedBy: actor,
     approvedBy: [],
-    summary: `${payload.spec.kind} of ${payload.spec.app} in ${payload.spec.env} requested by ${actor}`,
+    summary:
+      promotion === undefined
+        ? `${payload.spec.kind} of ${payload.spec.app} in ${payload.spec.env} requested by ${actor}`
+        : `promotion of ${payload.spec.app} from ${promotion.from} to ${payload.spec.env} requested by ${actor}`,
     traceId: payload.traceId,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };
 
   // The plan as first answered: the live chat message of the operation is built on it.
-  await saveOpBase(s, opId, outcome.message);
+  const shown = spec.kind === 'deploy' && spec.promotion !== undefined ? withPromotion(outcome.message, spec.promotion, spec.image) : outcome.message;
+  await saveOpBase(s, opId, shown);
   if (decision.kind === 'approval') {
     const approvalId = idFrom('apr', opId);
     const opened = openApproval({ id: approvalId, requester: actor, approvers: decision.approvers, required: decision.count, digest: specDigest(payload.spec), now, expiresInSeconds: decision.expiresIn.seconds });
@@ -120,7 +127,7 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
     const { approval } = await s.approvals.create(opened.value);
     await s.ops.create({ ...base, status: 'awaiting_approval', approvalId });
     await s.audit.append({ at: now, kind: 'requested', actor, opId, approvalId, app: payload.spec.app, env: payload.spec.env, summary: `${base.summary}; waiting for ${decision.count} approval(s) from ${decision.from.join(', ')}`, detail: { digest: approval.digest, spec: payload.spec }, traceId: payload.traceId }, { dedupeKey: `${opId}:requested` });
-    return { created: true, message: approvalRequestMessage(outcome.message, approval, opId, confirmsApprovals(payload.spec.env, s.config.environments[payload.spec.env]?.confirmApprovals) ? payload.spec.env : undefined), opId, approvalId };
+    return { created: true, message: approvalRequestMessage(shown, approval, opId, confirmsApprovals(payload.spec.env, s.config.environments[payload.spec.env]?.confirmApprovals) ? payload.spec.env : undefined), opId, approvalId };
   }
 
   await s.ops.create(base);

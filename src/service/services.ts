@@ -31,6 +31,8 @@ export interface Services {
   readonly freezes: Freezes;
   readonly leases: Leases;
   readonly gatewayFor: GatewayFor;
+  /** For the apps' HTTP probes (a promotion's source, the probe gate); tests pass one that refuses anything but loopback. */
+  readonly fetch: typeof globalThis.fetch;
   policyState(now: Date): Promise<{ locks: Lock[]; freezes: AdhocFreeze[] }>;
   close(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export interface ServicesOptions {
   readonly prefix?: string;
   readonly clock?: () => Date;
   readonly gatewayFor?: GatewayFor;
+  readonly fetch?: typeof globalThis.fetch;
   /** Connection errors (Redis down, restarting), for a log; reconnecting is automatic. */
   readonly onRedisError?: (e: Error) => void;
 }
@@ -70,6 +73,7 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     freezes,
     leases: createLeases(redis, prefix),
     gatewayFor: options.gatewayFor ?? lazyGatewayFor(config),
+    fetch: options.fetch ?? globalThis.fetch,
     async policyState(now) {
       const [l, f] = await Promise.all([locks.active(now), freezes.active(now)]);
       return { locks: l, freezes: f };
@@ -96,6 +100,7 @@ export function workerDeps(s: Services, extra: Partial<Pick<WorkerDeps, 'rollout
     prefix: s.prefix,
     ops: s.ops,
     gatewayFor: s.gatewayFor,
+    fetch: s.fetch,
     clock: s.clock,
     policyState: (now) => s.policyState(now),
     audit: async (e: AuditInput) => {
