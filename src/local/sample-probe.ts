@@ -1,5 +1,8 @@
+import type { Config } from '../config/schema.ts';
 import { targetsFor } from '../core/targets.ts';
+import type { GatewayFor } from '../jobs/bind.ts';
 import { selectContainers, tagOf } from '../kube/images.ts';
+import { lazyGatewayFor } from '../kube/lazy-gateway.ts';
 import type { PodRun } from '../kube/pod-images.ts';
 import type { PartFactory } from '../server/part.ts';
 
@@ -58,35 +61,60 @@ export function sampleAnswer(pods: readonly PodRun[], containers: ReadonlySet<st
   return answers.reduce((worst, a) => (badness(a) > badness(worst) ? a : worst));
 }
 
-export const sampleProbePart: PartFactory = (ctx) => {
-  if (ctx.config.mode !== 'local') return undefined;
-  const { config, s } = ctx;
-  const answer = async (path: string): Promise<SampleAnswer> => {
+const PREFIX = '/sample-probe/';
+
+/** The answer for `<cluster>/<env>/<app>` (the path after /sample-probe/), read from the cluster now. */
+export async function answerSampleProbe(config: Config, gatewayFor: GatewayFor, nowMs: number, path: string): Promise<SampleAnswer> {
+  try {
     const [cluster = '', env = '', app = ''] = path.split('/').map((p) => decodeURIComponent(p));
     const target = targetsFor(config, app, env, cluster)[0];
     if (target === undefined) return { status: 404, body: `no app ${app} in ${env} on cluster ${cluster}\n` };
     const ref = { namespace: target.namespace, kind: target.kind, name: target.workload };
-    const gw = s.gatewayFor(cluster);
+    const gw = gatewayFor(cluster);
     const [status, pods] = await Promise.all([gw.status(ref), gw.pods(ref)]);
     const sel = selectContainers(status.containers, config.apps[app]?.image ?? '', target.container);
     if (!sel.ok) return { status: 500, body: `${sel.problem}\n` };
-    return sampleAnswer(pods, new Set(sel.containers.map((c) => c.name)), s.clock().getTime());
-  };
+    return sampleAnswer(pods, new Set(sel.containers.map((c) => c.name)), nowMs);
+  } catch (e) {
+    // The cluster did not answer: so would the app's real endpoint, as far as a probe can tell.
+    return { status: 503, body: `could not read the workload: ${e instanceof Error ? e.message : String(e)}\n` };
+  }
+}
+
+export const sampleProbePart: PartFactory = (ctx) => {
+  if (ctx.config.mode !== 'local') return undefined;
+  const { config, s } = ctx;
   return {
     name: 'sample-probe',
     routes: {
       'GET /sample-probe/*': async (req, res) => {
-        const path = (req.url ?? '').split('?')[0]?.slice('/sample-probe/'.length) ?? '';
-        let a: SampleAnswer;
-        try {
-          a = await answer(path);
-        } catch (e) {
-          // The cluster did not answer: so would the app's real endpoint, as far as a probe can tell.
-          a = { status: 503, body: `could not read the workload: ${e instanceof Error ? e.message : String(e)}\n` };
-        }
+        const a = await answerSampleProbe(config, s.gatewayFor, s.clock().getTime(), (req.url ?? '').split('?')[0]?.slice(PREFIX.length) ?? '');
         res.writeHead(a.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
         res.end(a.body);
       },
     },
   };
 };
+
+/**
+ * For a local-mode process without the HTTP server (`chatops worker`, `chatops run`): a fetch
+ * that answers the sample probe's loopback URLs itself, exactly as the server would, and passes
+ * everything else on. Without it, a lone worker would find nobody answering the embedded
+ * config's probe and fail every probed deploy.
+ */
+export function sampleProbeFetch(config: Config, gatewayFor: GatewayFor, inner: typeof globalThis.fetch = globalThis.fetch): typeof globalThis.fetch {
+  return async (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+    if (!loopback || !url.pathname.startsWith(PREFIX) || (init?.method ?? 'GET') !== 'GET') return inner(input, init);
+    const a = await answerSampleProbe(config, gatewayFor, Date.now(), url.pathname.slice(PREFIX.length));
+    return new Response(a.body, { status: a.status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  };
+}
+
+/** createServices options for such a process: in local mode, one gateway shared with that fetch. */
+export function localProbes(config: Config): { gatewayFor?: GatewayFor; fetch?: typeof globalThis.fetch } {
+  if (config.mode !== 'local') return {};
+  const gatewayFor = lazyGatewayFor(config);
+  return { gatewayFor, fetch: sampleProbeFetch(config, gatewayFor) };
+}
