@@ -3,6 +3,7 @@ import { choosePromotion, shortDigest, type Place, type SourceFacts } from '../c
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { selectContainers } from '../kube/images.ts';
 import { rolloutState } from '../kube/rollout.ts';
+import { refOf } from './context.ts';
 import { runProbe } from './probe.ts';
 import type { PromotionSource, Workload } from './spec.ts';
 
@@ -17,8 +18,6 @@ export interface SourceDeps {
   readonly fetch: typeof globalThis.fetch;
   readonly signal?: AbortSignal | undefined;
 }
-
-const refOf = (w: Workload) => ({ namespace: w.namespace, name: w.name, kind: w.kind });
 
 export async function inspectSource(deps: SourceDeps, w: Workload): Promise<SourceFacts> {
   const gw = deps.gatewayFor(w.cluster);
