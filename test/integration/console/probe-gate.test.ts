@@ -97,6 +97,26 @@ describe('probe gate after a deploy', () => {
     expect(JSON.stringify(msg)).toContain('probe passed 3 time(s) in a row');
   });
 
+  it('a rollback is never rolled back automatically: /rollback onto a revision whose probe fails succeeds and stays', async () => {
+    const admin = adminClients('gz');
+    const ref = prodWeb();
+    await waitForRollout(admin, ref);
+    // Revisions made outside the bot: probe500, then v8 on top.
+    await rollTemplate(admin, ref, 'probe500');
+    await waitForRollout(admin, ref);
+    await rollTemplate(admin, ref, 'v8');
+    await waitForRollout(admin, ref);
+    const opId = await say(w, 'bob', 'console:gate-rollback', '/rollback web in prod');
+    const op = await finished(w, opId ?? '');
+    expect(op.status).toBe('succeeded');
+    await waitForRollout(admin, ref);
+    expect((await webTemplate(admin, ref)).image).toBe(`${REPO}:probe500`);
+    const audit = await w.bot.api.s.audit.query({ opId: opId ?? '', limit: 50 });
+    expect(audit.some((e) => e.kind === 'rolled_back' || e.detail['probe'] !== undefined)).toBe(false);
+    // It is still there, answering 500, after the operation ended.
+    expect((await fetch(`${w.bot.api.url}/sample-probe/gz/prod/web`)).status).toBe(500);
+  });
+
   it('the sample probe answers from what runs: 200 for a plain tag, and it follows a change made outside the bot', async () => {
     const admin = adminClients('gz');
     const ns = w.namespace('staging');
