@@ -2,7 +2,6 @@ import type { Config } from '../config/schema.ts';
 import { choosePromotion, shortDigest, type Place, type SourceFacts } from '../core/promote.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { selectContainers } from '../kube/images.ts';
-import { rolloutState } from '../kube/rollout.ts';
 import { refOf } from './context.ts';
 import { runProbe } from './probe.ts';
 import type { PromotionSource, Workload } from './spec.ts';
@@ -22,7 +21,9 @@ export interface SourceDeps {
 export async function inspectSource(deps: SourceDeps, w: Workload): Promise<SourceFacts> {
   const gw = deps.gatewayFor(w.cluster);
   const facts = (image: string | undefined, problem: string | undefined, digests: readonly string[] = [], since?: Date): SourceFacts => ({ cluster: w.cluster, region: w.region, image, digests, problem, since });
-  const status = await gw.status(refOf(w));
+  // rollout.ts pulls in the Kubernetes client, which this module's importers (the request path)
+  // load only once they talk to a cluster (kube/lazy-gateway.ts): so here, at first use.
+  const [{ rolloutState }, status] = await Promise.all([import('../kube/rollout.ts'), gw.status(refOf(w))]);
   const sel = selectContainers(status.containers, deps.config.apps[w.app]?.image ?? '', w.container);
   if (!sel.ok) return facts(undefined, sel.problem);
   const images = [...new Set(sel.containers.map((c) => c.image))];
