@@ -107,7 +107,10 @@ export function sampleProbeFetch(config: Config, gatewayFor: GatewayFor, inner: 
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
     if (!loopback || !url.pathname.startsWith(PREFIX) || (init?.method ?? 'GET') !== 'GET') return inner(input, init);
-    const a = await answerSampleProbe(config, gatewayFor, Date.now(), url.pathname.slice(PREFIX.length));
+    const answer = answerSampleProbe(config, gatewayFor, Date.now(), url.pathname.slice(PREFIX.length));
+    // The probe's timeout (its abort signal) holds here as it would for a real request.
+    const signal = init?.signal ?? undefined;
+    const a = signal === undefined ? await answer : await Promise.race([answer, aborted(signal)]);
     return new Response(a.body, { status: a.status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   };
 }
@@ -117,4 +120,11 @@ export function localProbes(config: Config): { gatewayFor?: GatewayFor; fetch?: 
   if (config.mode !== 'local') return {};
   const gatewayFor = lazyGatewayFor(config);
   return { gatewayFor, fetch: sampleProbeFetch(config, gatewayFor) };
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason as Error);
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
 }
