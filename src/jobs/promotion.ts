@@ -39,7 +39,7 @@ export async function inspectSource(deps: SourceDeps, w: Workload): Promise<Sour
   const starts = pods.map((p) => p.startedAt?.getTime()).filter((t): t is number => t !== undefined);
   const since = starts.length === 0 ? undefined : new Date(Math.min(...starts));
   const unknown = runs.filter((c) => c.digest === undefined).length;
-  if (unknown > 0) return facts(image, `${unknown} of its pods report no image digest yet`, digests, since);
+  if (unknown > 0) return facts(image, `${unknown} container(s) in its pods report no image digest yet`, digests, since);
   const probe = deps.config.apps[w.app]?.probe;
   if (probe !== undefined) {
     const r = await runProbe(probe, { region: w.region, cluster: w.cluster, app: w.app, env: w.env }, { fetch: deps.fetch, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
