@@ -33,7 +33,7 @@ export interface GateOptions {
   readonly prefix: string;
   /** Whether prod rolls a failed deploy back by itself. */
   readonly autoRollback?: boolean;
-  /** The probe gate: interval 1s, 3 passes, window 10s unless said. */
+  /** The probe gate: interval 1s, 3 passes, window 15s (room for a loaded machine) unless said. */
   readonly probe?: Record<string, unknown>;
 }
 
@@ -54,7 +54,7 @@ export async function gateWorld(o: GateOptions): Promise<GateWorld> {
         image: 'registry.example.com/team/web',
         container: 'web',
         maxReplicas: 10,
-        probe: { url: `http://127.0.0.1:${port}/sample-probe/{cluster}/{env}/{app}`, bodyMustNotContain: 'ERROR', timeout: '2s', interval: '1s', successes: 3, window: '10s', ...o.probe },
+        probe: { url: `http://127.0.0.1:${port}/sample-probe/{cluster}/{env}/{app}`, bodyMustNotContain: 'ERROR', timeout: '5s', interval: '1s', successes: 3, window: '15s', ...o.probe },
       },
     },
     access: [

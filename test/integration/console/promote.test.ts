@@ -19,8 +19,8 @@ beforeAll(async () => {
   w = await gateWorld({ clusters: [...CLUSTERS], prefix: 'prm' });
   await Promise.all(
     CLUSTERS.flatMap((c) => [
-      createDeployment(adminClients(c), w.namespace('staging'), 'web', { replicas: 2, tag: 'v2' }).then((r) => waitForRollout(adminClients(c), r)),
-      createDeployment(adminClients(c), w.namespace('prod'), 'web', { replicas: 2, tag: 'v1' }).then((r) => waitForRollout(adminClients(c), r)),
+      createDeployment(adminClients(c), w.namespace('staging'), 'web', { replicas: 2, tag: 'v2', progressDeadlineSeconds: 120 }).then((r) => waitForRollout(adminClients(c), r)),
+      createDeployment(adminClients(c), w.namespace('prod'), 'web', { replicas: 2, tag: 'v1', progressDeadlineSeconds: 120 }).then((r) => waitForRollout(adminClients(c), r)),
     ]),
   );
 });
@@ -77,7 +77,7 @@ describe('/promote web from staging to prod', () => {
 
     await approve(channel, opId ?? '');
     const op = await finished(w, opId ?? '');
-    expect(op.status).toBe('succeeded');
+    expect(op.status, op.summary).toBe('succeeded');
     expect(op.result?.targets.map((t) => [t.cluster, t.outcome])).toEqual([
       ['gz', 'done'],
       ['nj', 'done'],
@@ -95,9 +95,11 @@ describe('/promote web from staging to prod', () => {
 
     // The pinned image keeps its tag: after another deploy, /rollback … to v2 finds the promoted revision.
     const other = await say(w, 'bob', channel, '/deploy web v1 to prod');
-    expect((await finished(w, other ?? '')).status).toBe('succeeded');
+    const otherOp = await finished(w, other ?? '');
+    expect(otherOp.status, otherOp.summary).toBe('succeeded');
     const back = await say(w, 'bob', channel, '/rollback web in prod to v2');
-    expect((await finished(w, back ?? '')).status).toBe('succeeded');
+    const backOp = await finished(w, back ?? '');
+    expect(backOp.status, backOp.summary).toBe('succeeded');
     for (const c of CLUSTERS) expect((await webTemplate(adminClients(c), web('prod'))).image).toBe(pinned);
   });
 
@@ -151,7 +153,7 @@ describe('/promote web from staging to prod', () => {
     await staging({ gz: `${REPO}:v5`, nj: `${REPO}:v4` });
     await approve(channel, opId ?? '');
     const op = await finished(w, opId ?? '');
-    expect(op.status).toBe('blocked');
+    expect(op.status, op.summary).toBe('blocked');
     expect(op.summary).toContain(`staging on gz no longer runs ${digest?.slice(0, 'sha256:'.length + 12) ?? ''}…`);
     expect(op.summary).toContain('request the promotion again');
     expect(await Promise.all(CLUSTERS.map(async (c) => (await webTemplate(adminClients(c), web('prod'))).image))).toEqual(before);
