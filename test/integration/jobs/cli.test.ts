@@ -88,14 +88,14 @@ describe('chatops CLI with the job engine', () => {
 
   it('a lone worker in local mode answers the sample probe itself (no server listens there): v2 passes its probe gate, probe500 fails it and is rolled back', async () => {
     const ns = await testNamespace({ clusters: ['gz'], prefix: 'cliprobe' });
-    await waitForRollout(adminClients('gz'), await createDeployment(adminClients('gz'), ns.name, 'web', { replicas: 2, tag: 'v1' }));
+    await waitForRollout(adminClients('gz'), await createDeployment(adminClients('gz'), ns.name, 'web', { replicas: 2, tag: 'v1', progressDeadlineSeconds: 120 }));
     const nobody = await freePort();
     const { chatops, startWorker } = cliOn({
       mode: 'local',
       people: { bob: {} },
       clusters: clustersDoc(['gz']),
       environments: { prod: { clusters: ['gz'], namespace: ns.name, registries: ['registry.example.com'], autoRollback: true } },
-      apps: { web: { image: 'registry.example.com/team/web', container: 'web', probe: { url: `http://127.0.0.1:${nobody}/sample-probe/{cluster}/{env}/{app}`, interval: '1s', successes: 2, window: '6s' } } },
+      apps: { web: { image: 'registry.example.com/team/web', container: 'web', probe: { url: `http://127.0.0.1:${nobody}/sample-probe/{cluster}/{env}/{app}`, interval: '1s', successes: 2, window: '10s' } } },
       access: [{ who: ['bob'], verbs: ['deploy'], envs: ['prod'] }],
       kubernetes: { identity: { kind: 'User', name: BOT_USER } },
     });
@@ -104,7 +104,7 @@ describe('chatops CLI with the job engine', () => {
     expect(good.out).toMatch(/succeeded: deploy finished on 1 of 1 workload/);
     expect(good.out).toMatch(/gz web probe: probe 1: 200 at \d\d:\d\d:\d\d\n.*gz web probe: probe 2: 200 at /);
     const bad = await chatops('run', '--as', 'bob', '--wait', '/deploy web probe500 to prod');
-    expect(bad.out).toMatch(/failed: deploy failed on 1 of 1 workload\(s\): gz: probe did not pass 2 time\(s\) in a row within 6s: http:\/\/127\.0\.0\.1:\d+\/sample-probe\/gz\/prod\/web answered 500/);
+    expect(bad.out).toMatch(/failed: deploy failed on 1 of 1 workload\(s\): gz: probe did not pass 2 time\(s\) in a row within 10s: http:\/\/127\.0\.0\.1:\d+\/sample-probe\/gz\/prod\/web answered 500/);
     expect(bad.out).toContain(`rolled back to ${REPO}:v2`);
   });
 });
