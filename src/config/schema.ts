@@ -84,12 +84,28 @@ const imageRepository = z.string().superRefine((s, ctx) => {
   else if (r.value.tag !== undefined || r.value.digest !== undefined) ctx.addIssue({ code: 'custom', message: 'give the repository only, without :tag or @digest' });
 });
 
-const probe = z.strictObject({
-  url: z.string().regex(/^https?:\/\//, { message: 'an http(s) URL template such as https://web.{region}.example.com/healthz' }),
-  expectStatus: z.number().int().min(100).max(599).default(200),
-  bodyMustNotContain: z.string().min(1).optional(),
-  timeout: durationField.default(parseDuration('5s') as Duration),
-});
+/**
+ * An app's HTTP probe: between the batches of an upgrade, and after every deploy and promotion
+ * (the probe gate: every `interval` once the rollout is done, until `successes` passes in a row;
+ * failed when `window` runs out first).
+ */
+const probe = z
+  .strictObject({
+    url: z.string().regex(/^https?:\/\//, { message: 'an http(s) URL template such as https://web.{region}.example.com/healthz' }),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    bodyMustNotContain: z.string().min(1).optional(),
+    timeout: durationField.default(parseDuration('5s') as Duration),
+    interval: durationField.default(parseDuration('10s') as Duration),
+    successes: z.number().int().min(1).max(100).default(3),
+    window: durationField.default(parseDuration('60s') as Duration),
+  })
+  .superRefine((p, ctx) => {
+    // The last of `successes` passes in a row comes (successes - 1) intervals after the first.
+    const fastest = (p.successes - 1) * p.interval.seconds;
+    if (p.window.seconds < fastest) {
+      ctx.addIssue({ code: 'custom', path: ['window'], message: `${p.successes} passes every ${p.interval.toString()} take at least ${fastest} s, longer than the window (${p.window.toString()}): the gate could never pass` });
+    }
+  });
 
 const app = z.strictObject({
   workload: z.strictObject({ kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'), name: name.optional() }).default({ kind: 'Deployment' }),

@@ -1,12 +1,13 @@
 import type { Config } from '../config/schema.ts';
-import { imageAllowedIn, type Plan } from '../core/resolve.ts';
-import type { Target } from '../core/targets.ts';
+import { deployImage, imageAllowedIn, type Plan } from '../core/resolve.ts';
+import { targetsFor, type Target } from '../core/targets.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { selectContainers } from '../kube/images.ts';
 import { ageOf, describeVerdict, imageLabel } from '../kube/revision-health.ts';
 import { parseRevisionTarget, selectRevision, type RevisionInfo } from '../kube/revisions.ts';
-import { rolloutState } from '../kube/rollout.ts';
+import { rolloutState } from '../kube/rollout-state.ts';
 import type { WorkloadStatus } from '../kube/status.ts';
+import { planPromotion } from './promotion.ts';
 import type { RevisionHealthStore } from './revision-health.ts';
 import type { JobSpec, SpecOf, Workload } from './spec.ts';
 
@@ -24,6 +25,12 @@ export type GatewayFor = (cluster: string) => ClusterGateway;
 
 export class BindError extends Error {
   override readonly name = 'BindError';
+  /** Lines that explain it (a promotion's table of what the source runs where). */
+  readonly details: readonly string[];
+  constructor(message: string, details: readonly string[] = []) {
+    super(message);
+    this.details = details;
+  }
 }
 
 export interface BindDeps {
@@ -32,6 +39,8 @@ export interface BindDeps {
   /** The operation being bound and who asked (recorded with the facts it finds). */
   readonly opId: string;
   readonly actor: string;
+  /** For a promotion's probe of the source (tests give their own). */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 export interface Bound {
@@ -142,16 +151,31 @@ export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFo
   const env = plan.env ?? '';
   const workloads = plan.targets.map(workloadOf);
   const only = (spec: JobSpec): Bound => ({ spec, lines: [], notes: [] });
+  const deployTo = async (image: string) => ({
+    kind: 'deploy' as const,
+    env,
+    app,
+    image,
+    autoRollback: config.environments[env]?.autoRollback === true,
+    targets: await Promise.all(
+      workloads.map(async (w) => {
+        const { status } = await look(gatewayFor(w.cluster), w, deps);
+        return { workload: w, fromImage: imageIn(w, status, image), fromRevision: status.revision ?? 0 };
+      }),
+    ),
+  });
   switch (plan.verb) {
-    case 'deploy': {
-      const image = plan.image ?? '';
-      const targets = await Promise.all(
-        workloads.map(async (w) => {
-          const { status } = await look(gatewayFor(w.cluster), w, deps);
-          return { workload: w, fromImage: imageIn(w, status, image), fromRevision: status.revision ?? 0 };
-        }),
-      );
-      return only({ kind: 'deploy', env, app, image, autoRollback: config.environments[env]?.autoRollback === true, targets });
+    case 'deploy':
+      return only(await deployTo(plan.image ?? ''));
+    case 'promote': {
+      // What the source runs now, bound by digest: the approval covers exactly that build.
+      const from = plan.promoteFrom ?? '';
+      const sources = targetsFor(config, app, from).map(workloadOf);
+      const p = await planPromotion({ config, gatewayFor, fetch: deps.fetch ?? globalThis.fetch }, from, plan.targets, sources);
+      if (!p.ok) throw new BindError(p.reason, p.table);
+      const allowed = deployImage(config, app, env, p.image);
+      if (!allowed.ok) throw new BindError(`${allowed.error.message} (${from} runs ${p.image})`);
+      return only({ ...(await deployTo(p.image)), promotion: p.promotion });
     }
     case 'scale': {
       const targets = await Promise.all(

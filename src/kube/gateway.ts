@@ -11,6 +11,7 @@ import {
   type SetPartitionInput,
   type SetPartitionResult,
 } from './partition.ts';
+import { runningPods, type PodRun } from './pod-images.ts';
 import type { RevisionInfo } from './revisions.ts';
 import { restart, type RestartInput, type RestartOptions, type RestartResult } from './restart.ts';
 import { rollback, type RollbackInput, type RollbackOptions, type RollbackResult } from './rollback.ts';
@@ -42,6 +43,8 @@ export interface ClusterGateway {
   history(ref: WorkloadRef): Promise<RevisionInfo[]>;
   /** Status and revisions from one read of the workload and one list of its revisions. */
   revisions(ref: WorkloadRef): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }>;
+  /** The pods it runs now, with the image digests their kubelets reported. */
+  pods(ref: WorkloadRef): Promise<PodRun[]>;
 }
 
 export function gatewayForClients(c: KubeClients): ClusterGateway {
@@ -59,6 +62,7 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     diagnose: (ref, options) => diagnose(c, ref, options),
     history: (ref) => history(c, ref),
     revisions: (ref) => revisionsWithStatus(c, ref),
+    pods: (ref) => runningPods(c, ref),
   };
 }
 

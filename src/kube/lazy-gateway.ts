@@ -55,6 +55,7 @@ export function lazyGatewayFor(config: Config): (cluster: string) => ClusterGate
       diagnose: async (...a) => (await real()).diagnose(...a),
       history: async (...a) => (await real()).history(...a),
       revisions: async (...a) => (await real()).revisions(...a),
+      pods: async (...a) => (await real()).pods(...a),
     };
     made.set(cluster, gw);
     return gw;

@@ -23,7 +23,7 @@ export type { Inbound, Reply } from './inbound-types.ts';
  * answer. Deliveries repeat (Slack, Lark and queues all deliver at least once): the delivery id
  * maps to one operation for 48 hours, the approval id to one job, so a repeat never runs twice.
  */
-const JOB_VERBS = new Set(['deploy', 'scale', 'rollback', 'restart', 'upgrade']);
+const JOB_VERBS = new Set(['deploy', 'promote', 'scale', 'rollback', 'restart', 'upgrade']);
 
 /** Answers a query or setting that policy allowed; undefined when it has no answer yet. */
 export type Answerer = (s: Services, command: Command, plan: Plan, actor: string, channel: string | undefined) => Promise<Message | undefined>;
