@@ -6,7 +6,8 @@ import type { Config } from '../config/schema.ts';
 /**
  * What local mode starts around the bot when nothing else is configured: a Redis (Debian's
  * redis-server through scripts/services/redis.sh, data and AOF under the data folder) and the
- * two local control planes (scripts/cluster/up.sh, which builds them on first use). Each is
+ * two local control planes (scripts/cluster/up.sh, which builds them on first use, with the
+ * metrics-server and Prometheus of each, built by scripts/components/build.sh). Each is
  * stopped at the end only if this process started it, and then by its PID through the same
  * scripts; a Redis or clusters that were already running are left alone.
  *
