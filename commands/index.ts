@@ -1,5 +1,6 @@
 import type { CommandOf } from '../src/core/command-spec.ts';
 import { approve, cancel, reject } from './approvals.ts';
+import { autoscale } from './autoscale.ts';
 import { abort, continueCmd, retry } from './decisions.ts';
 import { deploy } from './deploy.ts';
 import { help, whoami } from './meta.ts';
@@ -14,6 +15,7 @@ import { upgrade } from './upgrade.ts';
 export const commands = {
   deploy,
   scale,
+  autoscale,
   rollback,
   restart,
   upgrade,

@@ -1,4 +1,5 @@
 import { ALERT_CLICK_HANDLERS } from '../alerts/actions.ts';
+import { SCALING_CLICK_HANDLERS } from '../scaling/actions.ts';
 import { handleText } from '../core/handle.ts';
 import type { Message } from '../core/message.ts';
 import type { ParseOptions } from '../core/parse.ts';
@@ -101,6 +102,8 @@ export const CLICK_HANDLERS: Readonly<Record<string, ClickHandler>> = {
   abort: decideAndRefresh('abort'),
   // Alert messages: acknowledge, silence 1h/4h/24h, roll back the change the alert followed.
   ...ALERT_CLICK_HANDLERS,
+  // Suggestions (/scale … suggest): Apply.
+  ...SCALING_CLICK_HANDLERS,
 };
 
 /** The registered action of a platform action id ("approve-2" → "approve"), if any. */

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import { clientsFor, clientsForConfig, type ClusterAccess, type KubeClients } from './clients.ts';
 import { diagnose, type DiagnoseOptions, type Diagnosis } from './diagnose.ts';
 import { history } from './history.ts';
+import { applyHpa, readHpa, removeHpa, type ApplyHpaInput, type ApplyHpaResult, type HpaState, type RemoveHpaInput, type RemoveHpaResult } from './hpa.ts';
 import {
   setImageWithPartition,
   setPartition,
@@ -11,6 +12,7 @@ import {
   type SetPartitionInput,
   type SetPartitionResult,
 } from './partition.ts';
+import { scalingPods, type PodResources } from './pod-resources.ts';
 import type { RevisionInfo } from './revisions.ts';
 import { restart, type RestartInput, type RestartOptions, type RestartResult } from './restart.ts';
 import { rollback, type RollbackInput, type RollbackOptions, type RollbackResult } from './rollback.ts';
@@ -37,6 +39,12 @@ export interface ClusterGateway {
   status(ref: WorkloadRef): Promise<WorkloadStatus>;
   diagnose(ref: WorkloadRef, options?: DiagnoseOptions): Promise<Diagnosis>;
   history(ref: WorkloadRef): Promise<RevisionInfo[]>;
+  /** The workload's HorizontalPodAutoscaler, or undefined when none scales it. */
+  hpa(ref: WorkloadRef): Promise<HpaState | undefined>;
+  applyHpa(input: ApplyHpaInput): Promise<ApplyHpaResult>;
+  removeHpa(input: RemoveHpaInput): Promise<RemoveHpaResult>;
+  /** The pods that count for scaling, with their containers' requests. */
+  scalingPods(ref: WorkloadRef): Promise<PodResources[]>;
 }
 
 export function gatewayForClients(c: KubeClients): ClusterGateway {
@@ -53,6 +61,10 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     status: (ref) => workloadStatus(c, ref),
     diagnose: (ref, options) => diagnose(c, ref, options),
     history: (ref) => history(c, ref),
+    hpa: (ref) => readHpa(c, ref),
+    applyHpa: (input) => applyHpa(c, input),
+    removeHpa: (input) => removeHpa(c, input),
+    scalingPods: (ref) => scalingPods(c, ref),
   };
 }
 

@@ -41,6 +41,10 @@ export function lazyGatewayFor(config: Config): (cluster: string) => ClusterGate
       status: async (...a) => (await real()).status(...a),
       diagnose: async (...a) => (await real()).diagnose(...a),
       history: async (...a) => (await real()).history(...a),
+      hpa: async (...a) => (await real()).hpa(...a),
+      applyHpa: async (...a) => (await real()).applyHpa(...a),
+      removeHpa: async (...a) => (await real()).removeHpa(...a),
+      scalingPods: async (...a) => (await real()).scalingPods(...a),
     };
     made.set(cluster, gw);
     return gw;

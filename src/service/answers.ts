@@ -6,6 +6,7 @@ import { KubeError } from '../kube/errors.ts';
 import type { OpRecord } from '../jobs/operations.ts';
 import type { Services } from './services.ts';
 import { alertAnswer } from '../alerts/answers.ts';
+import { hpaLines } from '../scaling/hpa-lines.ts';
 
 /**
  * Queries and settings that policy allowed: they read or change the bot's own state (locks,
@@ -81,9 +82,12 @@ export async function answer(s: Services, command: Command, plan: Plan, actor: s
     }
     case 'status': {
       const lines = await perWorkload(s, workloadsOf(s, plan, args.cluster), async (t) => {
-        const st = await s.gatewayFor(t.cluster).status(refOf(t));
+        const gw = s.gatewayFor(t.cluster);
+        // The HPA is told beside the workload; not being able to read it costs only its line.
+        const [st, hpa] = await Promise.all([gw.status(refOf(t)), gw.hpa(refOf(t)).catch((e: unknown) => (e instanceof KubeError ? e : Promise.reject(e)))]);
         const r = st.replicas;
-        return [`${st.containers.map((c) => c.image).join(', ')}: ${r.available}/${r.desired} available, ${r.updated} updated${st.revision === undefined ? '' : `, revision ${st.revision}`}`];
+        const main = `${st.containers.map((c) => c.image).join(', ')}: ${r.available}/${r.desired} available, ${r.updated} updated${st.revision === undefined ? '' : `, revision ${st.revision}`}`;
+        return [main, ...(hpa instanceof KubeError ? [`HPA: ${hpa.message}`] : hpa === undefined ? [] : hpaLines(hpa))];
       });
       const { locks, freezes } = await s.policyState(now);
       const notes = [

@@ -11,6 +11,7 @@ import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts
 import { inOperationTrace } from '../telemetry/spans.ts';
 import { decideUpgradeOp } from '../jobs/upgrade-decisions.ts';
 import { KubeError } from '../kube/errors.ts';
+import { suggestReplicas } from '../scaling/suggest.ts';
 import { answer } from './answers.ts';
 import { saveOpBase } from './op-live.ts';
 import { approvalOutcomeMessage, approvalRequestMessage, confirmsApprovals, opMessage } from './messages.ts';
@@ -44,7 +45,7 @@ export interface Reply {
   readonly created?: boolean;
 }
 
-const JOB_VERBS = new Set(['deploy', 'scale', 'rollback', 'restart', 'upgrade']);
+const JOB_VERBS = new Set(['deploy', 'scale', 'autoscale', 'rollback', 'restart', 'upgrade']);
 
 export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
   const now = s.clock();
@@ -66,6 +67,8 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
     return decideUpgrade(s, command.args.op, command.verb, inbound.actor, { rollback, reason: command.args.reason });
   }
   if (decision.kind === 'deny') return { message: outcome.message };
+  // A suggestion changes nothing: it is answered now, and its Apply button asks policy again.
+  if (plan.suggest !== undefined) return { message: await suggestReplicas(s, plan, inbound.actor ?? '', inbound.deliveryId) };
   if (!JOB_VERBS.has(command.verb)) {
     // Queries and settings change no workload, so an approval rule is not asked for them.
     const answered = await answer(s, command, plan, inbound.actor ?? '', inbound.channel);
