@@ -9,7 +9,7 @@ const SETTINGS = ['min', 'max', 'cpu', 'memory', 'metric', 'target', 'scaledown'
 export const autoscale = defineCommand({
   verb: 'autoscale',
   summary: "Create, change or remove an app's HorizontalPodAutoscaler on each cluster of an environment.",
-  usage: 'autoscale <app> in <env> min=<n> max=<n> cpu=<50%|250m> [memory=<80%|512Mi>] [metric=<name> target=<value>] [scaledown=<30s>] [cluster=<name>] [--reason "<why>"] [--dry-run] | autoscale <app> in <env> off',
+  usage: 'autoscale <app> in <env> min=<n> max=<n> [cpu=<50%|250m>] [memory=<80%|512Mi>] [metric=<name> target=<value>] [scaledown=<30s>] [cluster=<name>] [--reason "<why>"] [--dry-run] | autoscale <app> in <env> off',
   examples: ['/autoscale web in staging min=2 max=10 cpu=50%', '/autoscale web in staging min=2 max=10 cpu=50% scaledown=30s', '/autoscale web in staging off'],
   kind: 'job',
   produces: 'job autoscale',

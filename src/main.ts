@@ -5,7 +5,7 @@ import { formatProblems, loadConfig } from './config/load.ts';
 import { defaultConfigPath, projectRoot } from './config/paths.ts';
 import type { Config } from './config/schema.ts';
 import { followPort, pickPort } from './local/port.ts';
-import { startLocalClusters, startLocalRedis, usesLocalClusters, type Script } from './local/services.ts';
+import { localPrometheus, startLocalClusters, startLocalRedis, usesLocalClusters, type Script } from './local/services.ts';
 import { createLog } from './log.ts';
 import { startApi } from './server/api.ts';
 import { startTelemetry } from './telemetry/export.ts';
@@ -141,7 +141,8 @@ async function runAll(configured: Config): Promise<void> {
     const host = configured.server.host;
     const { port, moved } = await pickPort(host, configured.server.port);
     if (moved) say(`Port ${configured.server.port} is taken: listening on ${port} instead`);
-    const config = local ? followPort(configured, configured.server.port, port) : configured;
+    // Local mode: the API moved port, and the local clusters' Prometheus for /scale … suggest.
+    const config = local ? localPrometheus(followPort(configured, configured.server.port, port), root, process.cwd()) : configured;
 
     const telemetry = await startTelemetry();
     started.push({ name: 'trace export', stop: () => telemetry.shutdown() });

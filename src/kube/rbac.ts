@@ -19,7 +19,7 @@ export const BOT_RULES: readonly V1PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['pods', 'events'], verbs: ['get', 'list', 'watch'] },
   // /autoscale: the app's HorizontalPodAutoscaler is the one kind of object the bot creates and deletes.
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'create', 'update', 'delete'] },
 ];
 
 export type BotIdentity = Config['kubernetes']['identity'];

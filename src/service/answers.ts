@@ -39,6 +39,16 @@ async function perWorkload(s: Services, targets: readonly Target[], read: (t: Ta
   return lines.flat();
 }
 
+/** The HPA, or the Kubernetes error that kept it from being read (anything else still throws). */
+async function hpaOrError<T>(read: Promise<T>): Promise<T | KubeError> {
+  try {
+    return await read;
+  } catch (e) {
+    if (e instanceof KubeError) return e;
+    throw e;
+  }
+}
+
 export async function answer(s: Services, command: Command, plan: Plan, actor: string, channel?: string): Promise<Message | undefined> {
   const now = s.clock();
   const args = command.args as { cluster?: string; limit?: number; reason?: string; for?: { seconds: number }; state?: string; by?: string; op?: string };
@@ -84,7 +94,7 @@ export async function answer(s: Services, command: Command, plan: Plan, actor: s
       const lines = await perWorkload(s, workloadsOf(s, plan, args.cluster), async (t) => {
         const gw = s.gatewayFor(t.cluster);
         // The HPA is told beside the workload; not being able to read it costs only its line.
-        const [st, hpa] = await Promise.all([gw.status(refOf(t)), gw.hpa(refOf(t)).catch((e: unknown) => (e instanceof KubeError ? e : Promise.reject(e)))]);
+        const [st, hpa] = await Promise.all([gw.status(refOf(t)), hpaOrError(gw.hpa(refOf(t)))]);
         const r = st.replicas;
         const main = `${st.containers.map((c) => c.image).join(', ')}: ${r.available}/${r.desired} available, ${r.updated} updated${st.revision === undefined ? '' : `, revision ${st.revision}`}`;
         return [main, ...(hpa instanceof KubeError ? [`HPA: ${hpa.message}`] : hpa === undefined ? [] : hpaLines(hpa))];

@@ -90,7 +90,33 @@ describe('/autoscale', () => {
     for (const c of CLUSTERS) expect(await hpa(c)).toBeUndefined();
     // The operation's message in the channel says which replica count stays.
     const told = await answerIn(bot, channel, (m: Message) => m.title === 'Autoscale web in staging: succeeded' && m.context.includes(`operation ${off.opId ?? ''}`));
-    expect(told.sections?.[0]?.lines.sort()).toEqual(CLUSTERS.map((c) => `${c} ${ns}/web: done: removed HPA web; 2 replicas stay`));
+    expect([...(told.sections?.[0]?.lines ?? [])].sort()).toEqual(CLUSTERS.map((c) => `${c} ${ns}/web: done: removed HPA web; 2 replicas stay`));
     for (const c of CLUSTERS) expect(await specReplicas(adminClients(c), ns)).toBe(2);
+  });
+
+  it('--dry-run shows the autoscaler and creates nothing; an HPA changed after the request blocks the job instead of overwriting it', async () => {
+    const channel = 'console:autoscale-stale';
+    const alice = person(bot, 'alice', channel);
+    const bob = person(bot, 'bob', channel);
+
+    const dry = await alice.say('/autoscale web in staging min=2 max=6 memory=80% --dry-run');
+    expect(dry.opId).toBeNull();
+    const plan = await answerIn(bot, channel, (m: Message) => m.context.includes('dry run: nothing was queued'));
+    expect(plan.fields).toContainEqual({ label: 'Autoscaler', value: 'min 2, max 6, memory 80%' });
+    for (const c of CLUSTERS) expect(await hpa(c)).toBeUndefined();
+
+    const asked = await alice.say('/autoscale web in staging min=2 max=6 memory=80%');
+    const op = await bot.api.s.ops.get(asked.opId ?? '');
+    // Meanwhile someone creates an HPA on nj by hand.
+    await adminClients('nj').autoscaling.createNamespacedHorizontalPodAutoscaler({
+      namespace: ns,
+      body: { metadata: { name: 'web' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 3 } },
+    });
+    await bob.click('approve', op?.approvalId ?? '');
+    expect(await waitOp(bot, asked.opId ?? '')).toBe('blocked');
+    expect((await hpa('gz'))?.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6, metrics: [{ resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } } }] });
+    expect((await hpa('nj'))?.spec).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
+    const told = await answerIn(bot, channel, (m: Message) => m.title === 'Autoscale web in staging: blocked');
+    expect(told.sections?.[0]?.lines.find((l) => l.startsWith('nj '))).toMatch(/blocked: the autoscaler of Deployment web in namespace \S+ on cluster nj changed since the request was made \(someone else edited it\); nothing was changed \(conflict\)$/);
   });
 });

@@ -1,3 +1,4 @@
+import { sampleSuggestion } from '../../support/suggestion.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -101,6 +102,7 @@ const cases: readonly (readonly [string, () => Message])[] = [
   ],
   ['denied-frozen', () => decisionMessage(deployPlan, { kind: 'deny', code: 'E_FROZEN', reason: 'prod is frozen until 2026-03-03 09:00 (release freeze).' }, 'carol')],
   ['approval-outcome-approved', () => approvalOutcomeMessage({ kind: 'approved' }, approval(), 'alice')],
+  ['scale-suggestion', () => sampleSuggestion()],
   ['help', () => helpMessage(commands, undefined)],
   ['help-deploy', () => helpMessage(commands, 'deploy')],
   [
