@@ -8,7 +8,7 @@ const SUGGEST_ONLY = ['cpu', 'memory', 'metric', 'target'] as const;
 export const scale = defineCommand({
   verb: 'scale',
   summary: "Set an app's replica count in an environment, or suggest one from its pods' metrics.",
-  usage: 'scale <app> <replicas> in <env> [cluster=<name>] [--reason "<why>"] [--dry-run] | scale <app> in <env> suggest cpu=<50%>|memory=<80%|512Mi>|metric="<PromQL>" target=<value>',
+  usage: 'scale <app> (<replicas> | suggest cpu=<50%> | suggest memory=<80%|512Mi> | suggest metric="<PromQL>" target=<value>) in <env> [cluster=<name>] [--reason "<why>"] [--dry-run]',
   examples: ['/scale web 5 in prod', '/scale web replicas=5 env=prod cluster=gz-prod', '/scale web in staging suggest cpu=50%', '/scale web in staging suggest metric="sum by (pod) (rate(http_requests_total[1m]))" target=100'],
   kind: 'job',
   produces: 'job scale',
