@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_STABILIZATION_SECONDS } from '../src/core/autoscale.ts';
 import { defineCommand } from '../src/core/command-spec.ts';
-import { count, duration, metricName, name, targetValue, usageTarget, word, workloadTail, workloadTailHelp } from './fields.ts';
+import { count, duration, metricName, name, targetValue, usageTarget, usageTargetHelp, pairMetricAndTarget, word, workloadTail, workloadTailHelp } from './fields.ts';
 
 const OFF = 'off';
 const SETTINGS = ['min', 'max', 'cpu', 'memory', 'metric', 'target', 'scaledown'] as const;
@@ -42,8 +42,7 @@ export const autoscale = defineCommand({
       if (a.cpu === undefined && a.memory === undefined && a.metric === undefined) {
         ctx.addIssue({ code: 'custom', path: [], message: 'say what to scale on: cpu=50%, memory=80% or metric=<name> target=<value>' });
       }
-      if (a.metric !== undefined && a.target === undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: 'metric= needs target=' });
-      if (a.metric === undefined && a.target !== undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: 'target= goes with metric=; cpu= and memory= carry their own target' });
+      pairMetricAndTarget(a, ctx);
       if (a.scaledown !== undefined && a.scaledown.seconds > MAX_STABILIZATION_SECONDS) ctx.addIssue({ code: 'custom', path: ['scaledown'], message: 'at most 1h' });
     }),
   argHelp: {
@@ -51,8 +50,7 @@ export const autoscale = defineCommand({
     off: { expect: 'the word off: remove the autoscaler (the replica count it last set stays)' },
     min: { expect: 'the fewest replicas, 1 or more' },
     max: { expect: 'the most replicas, at least min and at most the app’s maxReplicas' },
-    cpu: { expect: "a CPU target: a share of the pods' requests such as 50%, or cores per pod such as 250m" },
-    memory: { expect: "a memory target: a share of the pods' requests such as 80%, or bytes per pod such as 512Mi" },
+    ...usageTargetHelp,
     metric: { expect: 'a per-pod custom metric name (needs a custom metrics adapter in the cluster)' },
     target: { expect: 'the average value per pod that metric= should reach, such as 100' },
     scaledown: { expect: 'how long the autoscaler waits before scaling down, such as 30s (default 5m)' },

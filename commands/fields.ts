@@ -171,3 +171,15 @@ export const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$/, {
 
 /** A word that fills its own positional slot ("suggest", "off"), also typed as --suggest / --off. */
 export const word = (w: string) => z.union([z.literal(true), z.literal(w)]).transform(() => true as const);
+
+/** How help describes cpu= and memory=, the same for /scale … suggest and /autoscale. */
+export const usageTargetHelp = {
+  cpu: { expect: "a CPU target: a share of the pods' requests such as 50%, or cores per pod such as 250m" },
+  memory: { expect: "a memory target: a share of the pods' requests such as 80%, or bytes per pod such as 512Mi" },
+} as const;
+
+/** metric= and target= come as a pair (cpu= and memory= carry their own target). */
+export function pairMetricAndTarget(a: { metric?: string | undefined; target?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (a.metric !== undefined && a.target === undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: 'metric= needs target=' });
+  if (a.metric === undefined && a.target !== undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: 'target= goes with metric=; cpu= and memory= carry their own target' });
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/core/command-spec.ts';
-import { name, promql, replicas, targetValue, usageTarget, word, workloadTail, workloadTailHelp } from './fields.ts';
+import { name, promql, replicas, targetValue, usageTarget, usageTargetHelp, pairMetricAndTarget, word, workloadTail, workloadTailHelp } from './fields.ts';
 
 const SUGGEST = 'suggest';
 const SUGGEST_ONLY = ['cpu', 'memory', 'metric', 'target'] as const;
@@ -36,15 +36,13 @@ export const scale = defineCommand({
       if (a.replicas !== undefined) ctx.addIssue({ code: 'custom', path: ['replicas'], message: 'give a replica count or ask for a suggestion, not both' });
       const given = (['cpu', 'memory', 'metric'] as const).filter((k) => a[k] !== undefined);
       if (given.length !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'suggest needs one of cpu=50%, memory=80% (or 512Mi) or metric="<PromQL>" target=<value>' });
-      if (a.metric !== undefined && a.target === undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: 'metric= needs target=' });
-      if (a.metric === undefined && a.target !== undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: 'target= goes with metric=; cpu= and memory= carry their own target' });
+      pairMetricAndTarget(a, ctx);
     }),
   argHelp: {
     app: { expect: 'an app name such as web' },
     replicas: { expect: 'a replica count such as 5' },
     suggest: { expect: 'the word suggest: compute the replica count from a metric instead' },
-    cpu: { expect: "a CPU target: a share of the pods' requests such as 50%, or cores per pod such as 250m" },
-    memory: { expect: "a memory target: a share of the pods' requests such as 80%, or bytes per pod such as 512Mi" },
+    ...usageTargetHelp,
     metric: { expect: 'a PromQL query giving one value per pod (a pod label), in quotes' },
     target: { expect: 'the value per pod that metric= should reach, such as 100' },
     ...workloadTailHelp,

@@ -1,6 +1,6 @@
 import type { Command } from '../../commands/index.ts';
 import type { Config } from '../config/schema.ts';
-import { metricTarget, parseUsageTarget, type HpaMetricTarget, type HpaSettings } from './autoscale.ts';
+import { metricTarget, parseUsageTarget, type HpaMetricTarget, type HpaSettings, type UsageTarget } from './autoscale.ts';
 import { chatError, type ChatError } from './errors.ts';
 import { parseImageRef, repositoryOf } from './image-ref.ts';
 import { err, ok, type Result } from './result.ts';
@@ -314,28 +314,29 @@ export function resolve(config: Config, command: Command): R<Plan> {
   }
 }
 
-function suggestBasis(a: { cpu?: string | undefined; memory?: string | undefined; metric?: string | undefined; target?: string | undefined }): SuggestBasis | undefined {
-  for (const resource of ['cpu', 'memory'] as const) {
-    const t = a[resource] === undefined ? undefined : parseUsageTarget(a[resource]);
-    if (t !== undefined) return { kind: 'resource', resource, target: t };
-  }
-  return a.metric !== undefined && a.target !== undefined ? { kind: 'metric', query: a.metric, target: a.target } : undefined;
-}
-
-function hpaSettings(a: {
-  min?: number | undefined;
-  max?: number | undefined;
+interface TargetArgs {
   cpu?: string | undefined;
   memory?: string | undefined;
   metric?: string | undefined;
   target?: string | undefined;
-  scaledown?: { seconds: number } | undefined;
-}): HpaSettings | undefined {
-  const metrics: HpaMetricTarget[] = [];
-  for (const resource of ['cpu', 'memory'] as const) {
+}
+
+/** The cpu= and memory= targets given, in that order. */
+function usageTargets(a: TargetArgs): { resource: 'cpu' | 'memory'; target: UsageTarget }[] {
+  return (['cpu', 'memory'] as const).flatMap((resource) => {
     const t = a[resource] === undefined ? undefined : parseUsageTarget(a[resource]);
-    if (t !== undefined) metrics.push(metricTarget(resource, t));
-  }
+    return t === undefined ? [] : [{ resource, target: t }];
+  });
+}
+
+function suggestBasis(a: TargetArgs): SuggestBasis | undefined {
+  const [usage] = usageTargets(a);
+  if (usage !== undefined) return { kind: 'resource', ...usage };
+  return a.metric !== undefined && a.target !== undefined ? { kind: 'metric', query: a.metric, target: a.target } : undefined;
+}
+
+function hpaSettings(a: TargetArgs & { min?: number | undefined; max?: number | undefined; scaledown?: { seconds: number } | undefined }): HpaSettings | undefined {
+  const metrics: HpaMetricTarget[] = usageTargets(a).map((u) => metricTarget(u.resource, u.target));
   if (a.metric !== undefined && a.target !== undefined) metrics.push({ kind: 'pods', metric: a.metric, value: a.target });
   if (a.min === undefined || a.max === undefined || metrics.length === 0) return undefined;
   return { min: a.min, max: a.max, metrics, ...(a.scaledown === undefined ? {} : { scaleDownSeconds: a.scaledown.seconds }) };
