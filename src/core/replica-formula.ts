@@ -158,7 +158,7 @@ export function changes(clusters: readonly ClusterSuggestion[]): Map<string, num
   return out;
 }
 
-export const APPLY_SUGGESTION = 'scale-suggestion';
+export const APPLY_SUGGESTION = 'apply_suggestion';
 
 export function suggestionMessage(v: SuggestionView): Message {
   const unit = unitOf(v.basis);
