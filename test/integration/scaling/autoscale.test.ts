@@ -92,7 +92,8 @@ describe('/autoscale', () => {
     const told = await answerIn(bot, channel, (m: Message) => m.title === 'Autoscale web in staging: succeeded' && m.context.includes(`operation ${off.opId ?? ''}`));
     expect([...(told.sections?.[0]?.lines ?? [])].sort()).toEqual(CLUSTERS.map((c) => `${c} ${ns}/web: done: removed HPA web; 2 replicas stay`));
     for (const c of CLUSTERS) expect(await specReplicas(adminClients(c), ns)).toBe(2);
-  });
+    // The HPA controller works on its own clock (15 s syncs, 15 s metrics, the 30 s window).
+  }, 480_000);
 
   it('--dry-run shows the autoscaler and creates nothing; an HPA changed after the request blocks the job instead of overwriting it', async () => {
     const channel = 'console:autoscale-stale';

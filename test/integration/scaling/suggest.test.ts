@@ -80,7 +80,8 @@ describe('/scale … suggest', () => {
     expect(JSON.stringify(decided.reply)).toContain('Approved by bob');
     expect(await waitOp(bot, opId)).toBe('succeeded');
     for (const c of CLUSTERS) expect(await specReplicas(adminClients(c), ns)).toBe(7);
-  });
+    // Waiting for a full rate window of samples takes up to a minute and a half by itself.
+  }, 300_000);
 
   it('says what is wrong instead of guessing: a query without a pod label, an unknown Prometheus answer', async () => {
     const channel = 'console:suggest-bad';
