@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { localProbes } from '../local/sample-probe.ts';
 import { createServices, runWorker } from '../service/services.ts';
 import { startSweeper } from '../service/sweeper.ts';
 import { startTelemetry } from '../telemetry/export.ts';
@@ -11,7 +12,7 @@ import { prefixFromEnv } from './setup.ts';
  */
 export async function workerCommand(config: Config, redisUrl: string, opts: { concurrency?: number }, log: (s: string) => void): Promise<void> {
   const telemetry = await startTelemetry();
-  const s = createServices(config, { redisUrl, ...prefixFromEnv() });
+  const s = createServices(config, { redisUrl, ...prefixFromEnv(), ...localProbes(config) });
   const worker = runWorker(s, opts.concurrency === undefined ? {} : { concurrency: opts.concurrency });
   worker.on('active', (job) => log(`started ${job.id ?? '?'}`));
   worker.on('completed', (job) => log(`done ${job.id ?? '?'}`));

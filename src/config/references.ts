@@ -1,5 +1,6 @@
 import { closest } from '../core/suggest.ts';
 import { POLICY_VERBS } from '../core/verbs.ts';
+import { policyVerb } from '../core/policy.ts';
 
 /**
  * Checks that every name one section uses is defined in another. It reads the raw document
@@ -30,6 +31,7 @@ export function checkReferences(doc: unknown): Problem[] {
   const verbs = new Set(POLICY_VERBS);
 
   const unknown = (kind: string, value: string, known: Set<string>): string => {
+    if (kind === 'verb' && policyVerb(value) !== value) return `"${value}" is authorized as ${policyVerb(value)}: name ${policyVerb(value)} instead`;
     const names = [...known];
     const near = closest(value, names);
     if (near.length > 0) return `unknown ${kind} "${value}" (did you mean ${near.join(' or ')}?)`;

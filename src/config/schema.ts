@@ -55,14 +55,23 @@ const person = z.strictObject({
     .optional(),
 });
 
+/** The Prometheus that holds a cluster's pod metrics, for `/scale … suggest`. */
+const prometheus = z.strictObject({
+  url: z.url({ protocol: /^https?$/, message: 'an http(s) URL such as http://prometheus.monitoring:9090' }),
+  /** Label matchers added to every query, for a Prometheus that several clusters share: { cluster: gz }. */
+  labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'a label name such as cluster' }), z.string().max(200)).default({}),
+  bearerToken: z.string().min(1).optional(),
+});
+
 const cluster = z.union([
   z.strictObject({
     region: name,
     kubeconfig: z.string().min(1).optional(),
     context: z.string().min(1).optional(),
     inCluster: z.literal(false).optional(),
+    prometheus: prometheus.optional(),
   }),
-  z.strictObject({ region: name, inCluster: z.literal(true) }),
+  z.strictObject({ region: name, inCluster: z.literal(true), prometheus: prometheus.optional() }),
 ]);
 
 const registryHost = z.string().regex(/^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9._/-]+)?$/, { message: 'a registry host such as registry.example.com' });
@@ -89,12 +98,28 @@ const imageRepository = z.string().superRefine((s, ctx) => {
   else if (r.value.tag !== undefined || r.value.digest !== undefined) ctx.addIssue({ code: 'custom', message: 'give the repository only, without :tag or @digest' });
 });
 
-const probe = z.strictObject({
-  url: z.string().regex(/^https?:\/\//, { message: 'an http(s) URL template such as https://web.{region}.example.com/healthz' }),
-  expectStatus: z.number().int().min(100).max(599).default(200),
-  bodyMustNotContain: z.string().min(1).optional(),
-  timeout: durationField.default(parseDuration('5s') as Duration),
-});
+/**
+ * An app's HTTP probe: between the batches of an upgrade, and after every deploy and promotion
+ * (the probe gate: every `interval` once the rollout is done, until `successes` passes in a row;
+ * failed when `window` runs out first).
+ */
+const probe = z
+  .strictObject({
+    url: z.string().regex(/^https?:\/\//, { message: 'an http(s) URL template such as https://web.{region}.example.com/healthz' }),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    bodyMustNotContain: z.string().min(1).optional(),
+    timeout: durationField.default(parseDuration('5s') as Duration),
+    interval: durationField.default(parseDuration('10s') as Duration),
+    successes: z.number().int().min(1).max(100).default(3),
+    window: durationField.default(parseDuration('60s') as Duration),
+  })
+  .superRefine((p, ctx) => {
+    // The last of `successes` passes in a row comes (successes - 1) intervals after the first.
+    const fastest = (p.successes - 1) * p.interval.seconds;
+    if (p.window.seconds < fastest) {
+      ctx.addIssue({ code: 'custom', path: ['window'], message: `${p.successes} passes every ${p.interval.toString()} take at least ${fastest} s, longer than the window (${p.window.toString()}): the gate could never pass` });
+    }
+  });
 
 const app = z.strictObject({
   workload: z.strictObject({ kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'), name: name.optional() }).default({ kind: 'Deployment' }),
@@ -286,6 +311,14 @@ export const configSchema = z.strictObject({
   }),
   alerts: alertsSection.default(() => alertsSection.parse({})),
   links: z.strictObject({ trace: linkTemplate.optional(), logs: linkTemplate.optional(), job: linkTemplate.optional() }).default({}),
+  /** `/scale … suggest`: the rate window of CPU use, how long an Apply button works, the query timeout. */
+  scaling: z
+    .strictObject({
+      rateWindow: durationField.default(parseDuration('1m') as Duration),
+      suggestionExpires: durationField.default(parseDuration('1h') as Duration),
+      queryTimeout: durationField.default(parseDuration('10s') as Duration),
+    })
+    .default({ rateWindow: parseDuration('1m') as Duration, suggestionExpires: parseDuration('1h') as Duration, queryTimeout: parseDuration('10s') as Duration }),
   slack: z
     .strictObject({
       /** HTTP mode verifies every request with it; Socket Mode authenticates the socket instead. */
@@ -341,6 +374,7 @@ export type Config = z.output<typeof configSchema>;
 export type AppConfig = Config['apps'][string];
 export type EnvironmentConfig = Config['environments'][string];
 export type ClusterConfig = Config['clusters'][string];
+export type PrometheusConfig = NonNullable<ClusterConfig['prometheus']>;
 export type AccessRule = Config['access'][number];
 export type FreezeConfig = Config['freezes'][number];
 export type PersonConfig = Config['people'][string];

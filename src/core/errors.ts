@@ -33,6 +33,7 @@ export const RESOLVE_ERROR_CODES = [
   'E_EMPTY_BATCH',
   'E_UNBATCHED',
   'E_NEEDS_ENV',
+  'E_BAD_PROMOTION',
 ] as const;
 export type ResolveErrorCode = (typeof RESOLVE_ERROR_CODES)[number];
 

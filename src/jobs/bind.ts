@@ -1,12 +1,14 @@
+import { autoscaleLine } from '../core/autoscale.ts';
 import type { Config } from '../config/schema.ts';
-import { imageAllowedIn, type Plan } from '../core/resolve.ts';
-import type { Target } from '../core/targets.ts';
+import { deployImage, imageAllowedIn, type Plan } from '../core/resolve.ts';
+import { targetsFor, type Target } from '../core/targets.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { selectContainers } from '../kube/images.ts';
 import { ageOf, describeVerdict, imageLabel } from '../kube/revision-health.ts';
 import { parseRevisionTarget, selectRevision, type RevisionInfo } from '../kube/revisions.ts';
-import { rolloutState } from '../kube/rollout.ts';
+import { rolloutState } from '../kube/rollout-state.ts';
 import type { WorkloadStatus } from '../kube/status.ts';
+import { planPromotion } from './promotion.ts';
 import type { RevisionHealthStore } from './revision-health.ts';
 import type { JobSpec, SpecOf, Workload } from './spec.ts';
 
@@ -24,6 +26,12 @@ export type GatewayFor = (cluster: string) => ClusterGateway;
 
 export class BindError extends Error {
   override readonly name = 'BindError';
+  /** Lines that explain it (a promotion's table of what the source runs where). */
+  readonly details: readonly string[];
+  constructor(message: string, details: readonly string[] = []) {
+    super(message);
+    this.details = details;
+  }
 }
 
 export interface BindDeps {
@@ -32,6 +40,8 @@ export interface BindDeps {
   /** The operation being bound and who asked (recorded with the facts it finds). */
   readonly opId: string;
   readonly actor: string;
+  /** For a promotion's probe of the source (tests give their own). */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 export interface Bound {
@@ -90,6 +100,8 @@ export function planOf(spec: JobSpec): Plan {
       return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)), ...(spec.to === undefined ? {} : { rollbackTo: spec.to }) };
     case 'restart':
       return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)) };
+    case 'autoscale':
+      return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)), autoscale: spec.hpa ?? 'off' };
     case 'upgrade': {
       const batches = spec.batches.map((b) => b.map((t) => targetOf(t.workload)));
       return { ...base, targets: batches.flat(), image: spec.image, batches, gate: spec.gate, concurrency: spec.concurrency };
@@ -142,22 +154,53 @@ export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFo
   const env = plan.env ?? '';
   const workloads = plan.targets.map(workloadOf);
   const only = (spec: JobSpec): Bound => ({ spec, lines: [], notes: [] });
+  const deployTo = async (image: string) => ({
+    kind: 'deploy' as const,
+    env,
+    app,
+    image,
+    autoRollback: config.environments[env]?.autoRollback === true,
+    targets: await Promise.all(
+      workloads.map(async (w) => {
+        const { status } = await look(gatewayFor(w.cluster), w, deps);
+        return { workload: w, fromImage: imageIn(w, status, image), fromRevision: status.revision ?? 0 };
+      }),
+    ),
+  });
   switch (plan.verb) {
-    case 'deploy': {
-      const image = plan.image ?? '';
-      const targets = await Promise.all(
-        workloads.map(async (w) => {
-          const { status } = await look(gatewayFor(w.cluster), w, deps);
-          return { workload: w, fromImage: imageIn(w, status, image), fromRevision: status.revision ?? 0 };
-        }),
-      );
-      return only({ kind: 'deploy', env, app, image, autoRollback: config.environments[env]?.autoRollback === true, targets });
+    case 'deploy':
+      return only(await deployTo(plan.image ?? ''));
+    case 'promote': {
+      // What the source runs now, bound by digest: the approval covers exactly that build.
+      const from = plan.promoteFrom ?? '';
+      const sources = targetsFor(config, app, from).map(workloadOf);
+      const p = await planPromotion({ config, gatewayFor, fetch: deps.fetch ?? globalThis.fetch }, from, plan.targets, sources);
+      if (!p.ok) throw new BindError(p.reason, p.table);
+      const allowed = deployImage(config, app, env, p.image);
+      if (!allowed.ok) throw new BindError(`${allowed.error.message} (${from} runs ${p.image})`);
+      return only({ ...(await deployTo(p.image)), promotion: p.promotion });
     }
     case 'scale': {
       const targets = await Promise.all(
-        workloads.map(async (w) => ({ workload: w, fromReplicas: (await gatewayFor(w.cluster).status(refOf(w))).replicas.desired })),
+        workloads.map(async (w) => {
+          const gw = gatewayFor(w.cluster);
+          const [status, hpa] = await Promise.all([gw.status(refOf(w)), gw.hpa(refOf(w))]);
+          // A count set by hand would be undone by the HPA at its next sync (15 s).
+          if (hpa !== undefined) {
+            throw new BindError(
+              `HPA ${hpa.name} owns the replicas of ${app} on ${w.cluster} (${hpa.settings.min} to ${hpa.settings.max}, now ${status.replicas.desired}) and would undo a count set by hand. Change its bounds instead: ${autoscaleLine(app, env, hpa.settings)}, or hand the replicas back with /autoscale ${app} in ${env} off.`,
+            );
+          }
+          return { workload: w, fromReplicas: status.replicas.desired };
+        }),
       );
       return only({ kind: 'scale', env, app, replicas: plan.replicas ?? 0, targets });
+    }
+    case 'autoscale': {
+      const desired = plan.autoscale;
+      if (desired === undefined) throw new BindError('autoscale without settings');
+      const targets = await Promise.all(workloads.map(async (w) => ({ workload: w, from: (await gatewayFor(w.cluster).hpa(refOf(w)))?.settings ?? null })));
+      return only({ kind: 'autoscale', env, app, hpa: desired === 'off' ? null : desired, targets });
     }
     case 'rollback':
       return bindRollback(config, plan, gatewayFor, deps, workloads);

@@ -40,6 +40,7 @@ function imagesOf(after: WorkloadLike): string[] {
 
 export async function preflightSpec(config: Config, spec: JobSpec, previewed: readonly Previewed[], gatewayFor: GatewayFor): Promise<PreflightReport> {
   const env = config.environments[spec.env];
+  if (spec.kind === 'autoscale') return { mode: env?.preflight ?? 'warn', findings: [], unread: [] };
   const skip = new Set<PreflightCheck>(env?.preflightSkip ?? []);
   const facts = new Map<string, Promise<PreflightFacts>>();
   const factsOf = (cluster: string, namespace: string) => {

@@ -72,6 +72,9 @@ export async function previewSpec(spec: JobSpec, gatewayFor: GatewayFor, actor: 
       return Promise.all(spec.targets.map((t) => dryRun(t.workload, () => gatewayFor(t.workload.cluster).restart(restartWrite(spec, t), opts))));
     case 'upgrade':
       return Promise.all(spec.batches.flatMap((batch, i) => batch.map((t) => dryRun(t.workload, () => gatewayFor(t.workload.cluster).setImage(upgradeWrite(spec, t, i, actor), opts)))));
+    case 'autoscale':
+      // It writes an HPA, not the workload: not dry run (yet), so it shows no diff (docs/operations.md).
+      return [];
   }
 }
 

@@ -9,6 +9,8 @@ import { redactUrls, splitUrlCredentials } from '../core/redact.ts';
  * so a single blip right after a rollout doesn't pause a whole upgrade.
  */
 export type ProbeConfig = NonNullable<AppConfig['probe']>;
+/** What one try checks (an alert site probe has these too). */
+export type ProbeCheck = Pick<ProbeConfig, 'expectStatus' | 'bodyMustNotContain' | 'timeout'>;
 
 export interface ProbePlace {
   readonly region: string;
@@ -40,7 +42,7 @@ export function probeUrl(template: string, place: ProbePlace): string {
  * One try; a problem in words, or undefined when healthy. Credentials in the URL go in an
  * Authorization header, and the URL is named in problems without them.
  */
-export async function probeOnce(url: string, probe: ProbeConfig, options: ProbeOptions): Promise<{ status?: number; problem?: string }> {
+export async function probeOnce(url: string, probe: ProbeCheck, options: ProbeOptions): Promise<{ status?: number; problem?: string }> {
   const timeout = AbortSignal.timeout(probe.timeout.seconds * 1000);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
   const target = splitUrlCredentials(url);
@@ -60,7 +62,7 @@ export async function probeOnce(url: string, probe: ProbeConfig, options: ProbeO
   return { status: res.status };
 }
 
-export async function runProbe(probe: ProbeConfig, place: ProbePlace, options: ProbeOptions): Promise<ProbeResult> {
+export async function runProbe(probe: ProbeCheck & Pick<ProbeConfig, 'url'>, place: ProbePlace, options: ProbeOptions): Promise<ProbeResult> {
   const url = probeUrl(probe.url, place);
   const attempts = Math.max(1, options.attempts ?? 3);
   let last = '';

@@ -34,11 +34,47 @@ const rollbackTarget = z.object({
   toKey: z.string().optional(),
 });
 const restartTarget = z.object({ workload: workloadSchema });
+/** An HPA's settings (core/autoscale.ts's HpaSettings). */
+const hpaMetric = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('utilization'), resource: z.enum(['cpu', 'memory']), percent: z.number().int().positive() }),
+  z.object({ kind: z.literal('average'), resource: z.enum(['cpu', 'memory']), value: z.string() }),
+  z.object({ kind: z.literal('pods'), metric: z.string(), value: z.string() }),
+  z.object({ kind: z.literal('other'), text: z.string() }),
+]);
+export const hpaSettingsSchema = z.object({
+  min: z.number().int().nonnegative(),
+  max: z.number().int().nonnegative(),
+  metrics: z.array(hpaMetric).readonly(),
+  scaleDownSeconds: z.number().int().nonnegative().optional(),
+});
+/** The workload's HPA settings when asked (null: it had none), so a changed HPA makes the job stale. */
+const autoscaleTarget = z.object({ workload: workloadSchema, from: hpaSettingsSchema.nullable() });
 /** One workload of a batch upgrade and the image its containers of the upgrade's repository ran when asked. */
 export const upgradeTarget = z.object({ workload: workloadSchema, fromImage: z.string() });
 export type UpgradeTarget = z.infer<typeof upgradeTarget>;
 
-export const deploySpec = z.object({ kind: z.literal('deploy'), env: z.string(), app: z.string(), image: z.string(), autoRollback: z.boolean(), targets: z.array(deployTarget).min(1) });
+/**
+ * A promotion's source, bound when it was asked for: the environment, the digest its source
+ * clusters ran (each must still run it, healthy, when the job starts) and since when.
+ */
+export const promotionSource = z.object({
+  from: z.string(),
+  digest: z.string(),
+  since: z.string().optional(),
+  sources: z.array(z.object({ workload: workloadSchema, image: z.string() })).min(1),
+});
+export type PromotionSource = z.infer<typeof promotionSource>;
+
+export const deploySpec = z.object({
+  kind: z.literal('deploy'),
+  env: z.string(),
+  app: z.string(),
+  image: z.string(),
+  autoRollback: z.boolean(),
+  targets: z.array(deployTarget).min(1),
+  /** Set on a /promote: the image is the source's, pinned to this digest. */
+  promotion: promotionSource.optional(),
+});
 export const scaleSpec = z.object({ kind: z.literal('scale'), env: z.string(), app: z.string(), replicas: z.number().int().nonnegative(), targets: z.array(scaleTarget).min(1) });
 export const rollbackSpec = z.object({
   kind: z.literal('rollback'),
@@ -51,6 +87,8 @@ export const rollbackSpec = z.object({
   targets: z.array(rollbackTarget).min(1),
 });
 export const restartSpec = z.object({ kind: z.literal('restart'), env: z.string(), app: z.string(), token: z.string(), targets: z.array(restartTarget).min(1) });
+/** `hpa` null: remove the HPA (`/autoscale … off`). */
+export const autoscaleSpec = z.object({ kind: z.literal('autoscale'), env: z.string(), app: z.string(), hpa: hpaSettingsSchema.nullable(), targets: z.array(autoscaleTarget).min(1) });
 
 /** A batch upgrade: `app` is the apps joined for display; `apps` is what policy checks. */
 export const upgradeSpec = z.object({
@@ -64,7 +102,7 @@ export const upgradeSpec = z.object({
   batches: z.array(z.array(upgradeTarget).min(1)).min(1),
 });
 
-export const jobSpec = z.discriminatedUnion('kind', [deploySpec, scaleSpec, rollbackSpec, restartSpec, upgradeSpec]);
+export const jobSpec = z.discriminatedUnion('kind', [deploySpec, scaleSpec, rollbackSpec, restartSpec, upgradeSpec, autoscaleSpec]);
 export type JobSpec = z.infer<typeof jobSpec>;
 export type JobKind = JobSpec['kind'];
 export type SpecOf<K extends JobKind> = Extract<JobSpec, { kind: K }>;

@@ -79,6 +79,8 @@ function runProcessor(spec: JobSpec, ctx: JobContext): Promise<JobResult> {
       return processors.restart(spec, ctx);
     case 'upgrade':
       return processors.upgrade(spec, ctx);
+    case 'autoscale':
+      return processors.autoscale(spec, ctx);
   }
 }
 
@@ -109,8 +111,10 @@ async function rebindAtStart(deps: WorkerDeps, job: Job, p: JobPayload): Promise
   if (p.rebound === true || p.approvedBy.length > 0 || p.approvalId !== undefined || p.decision !== undefined) return p;
   const bound = await bindSpec(deps.config, planOf(p.spec), deps.gatewayFor, p.spec.kind === 'restart' ? p.spec.token : p.opId, { health: deps.health, now: deps.clock(), opId: p.opId, actor: p.requestedBy });
   if (bound.spec === undefined) return { nothing: bound.notes.join('; ') };
+  // A promotion keeps the digest it was asked for and its source, which the run checks again.
+  const spec = p.spec.kind === 'deploy' && p.spec.promotion !== undefined && bound.spec.kind === 'deploy' ? { ...bound.spec, promotion: p.spec.promotion } : bound.spec;
   // Nobody approved a diff of it: the dry run's "from"s were of the old binding, so they go.
-  const next = jobPayload.parse({ ...p, spec: bound.spec, rebound: true, preview: undefined });
+  const next = jobPayload.parse({ ...p, spec, rebound: true, preview: undefined });
   await job.updateData(next);
   return next;
 }

@@ -19,7 +19,7 @@ export interface WriteActor {
 
 export function deployWrite(spec: SpecOf<'deploy'>, t: Target<'deploy'>, a: WriteActor): SetImageInput {
   const w = t.workload;
-  return { ...refOf(w), image: spec.image, container: w.container, expectedFrom: t.fromImage, changeCause: `chatops ${a.opId}: deploy ${spec.image} (by ${a.requestedBy})` };
+  return { ...refOf(w), image: spec.image, container: w.container, expectedFrom: t.fromImage, changeCause: `chatops ${a.opId}: ${spec.promotion === undefined ? 'deploy' : 'promotion'} ${spec.image} (by ${a.requestedBy})` };
 }
 
 export function scaleWrite(spec: SpecOf<'scale'>, t: Target<'scale'>): ScaleInput {

@@ -58,6 +58,11 @@ export function lazyGatewayFor(config: Config): (cluster: string) => ClusterGate
       read: async (...a) => (await real()).read(...a),
       preflightFacts: async (...a) => (await real()).preflightFacts(...a),
       revisions: async (...a) => (await real()).revisions(...a),
+      pods: async (...a) => (await real()).pods(...a),
+      hpa: async (...a) => (await real()).hpa(...a),
+      applyHpa: async (...a) => (await real()).applyHpa(...a),
+      removeHpa: async (...a) => (await real()).removeHpa(...a),
+      scalingPods: async (...a) => (await real()).scalingPods(...a),
     };
     made.set(cluster, gw);
     return gw;

@@ -30,6 +30,8 @@ export interface ApiOptions {
   readonly host?: string;
   readonly port?: number;
   readonly clock?: () => Date;
+  /** For the apps' HTTP probes; tests pass one that refuses anything but loopback. */
+  readonly fetch?: typeof globalThis.fetch;
   /** Test knobs passed to the parts (e.g. slackUnhandledRequestTimeoutMillis). */
   readonly knobs?: Readonly<Record<string, unknown>>;
 }
@@ -50,7 +52,7 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
   const host = o.host ?? config.server.host;
   const bindProblem = localBindProblem(config.mode, host);
   if (bindProblem !== undefined) throw new Error(bindProblem);
-  const s = createServices(config, { redisUrl: o.redisUrl, ...(o.prefix === undefined ? {} : { prefix: o.prefix }), ...(o.clock === undefined ? {} : { clock: o.clock }) });
+  const s = createServices(config, { redisUrl: o.redisUrl, ...(o.prefix === undefined ? {} : { prefix: o.prefix }), ...(o.clock === undefined ? {} : { clock: o.clock }), ...(o.fetch === undefined ? {} : { fetch: o.fetch }) });
   const outbox = new Outbox({ redis: s.redis, prefix: s.prefix });
   const sweepQueue = createSweepQueue(s);
   const metrics = createMetrics(outbox, { queues: [s.queue, sweepQueue], redis: s.redis, prefix: s.prefix });

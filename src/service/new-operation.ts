@@ -16,7 +16,7 @@ import { approvalDigest, idFrom, jobPayload, type JobPayload, type TargetPreview
 import { KubeError } from '../kube/errors.ts';
 import { pendingKey } from './approval-decisions.ts';
 import { withChecks } from './diff-message.ts';
-import { approvalRequestMessage, confirmsApprovals, opMessage } from './messages.ts';
+import { approvalRequestMessage, confirmsApprovals, opMessage, withPromotion } from './messages.ts';
 import { saveOpBase } from './op-live.ts';
 import { LANDS_ON } from './op-view.ts';
 import { newOpTrace } from './request-trace.ts';
@@ -50,10 +50,14 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
 
   let bound: Bound;
   try {
-    bound = await bindSpec(s.config, plan, s.gatewayFor, opId, { health: s.health, now, opId, actor });
+    bound = await bindSpec(s.config, plan, s.gatewayFor, opId, { health: s.health, now, opId, actor, fetch: s.fetch });
   } catch (e) {
     await forget();
-    if (e instanceof BindError || e instanceof KubeError) return { message: message("I couldn't prepare that", 'error', { text: e.message, context: ['nothing was changed'] }) };
+    if (e instanceof BindError || e instanceof KubeError) {
+      // A promotion refused for what its source runs shows the table of it.
+      const sections = e instanceof BindError && e.details.length > 0 ? [{ heading: plan.promoteFrom === undefined ? 'Details' : `${plan.promoteFrom} runs`, lines: [...e.details] }] : [];
+      return { message: message("I couldn't prepare that", 'error', { text: e.message, sections, context: ['nothing was changed'] }) };
+    }
     throw e;
   }
   const spec = bound.spec;
@@ -75,6 +79,7 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
     }
   }
   base = withPlan(base, bound);
+  if (spec.kind === 'deploy' && spec.promotion !== undefined) base = withPromotion(base, spec.promotion, spec.image);
   if (plan.dryRun) {
     await forget();
     return { message: { ...base, context: [...base.context, 'dry run: nothing was queued'] } };
@@ -135,7 +140,8 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
     const { traceId, parentSpanId } = newOpTrace();
     payload = jobPayload.parse({ opId, spec, preview, requestedBy: actor, approvedBy: [], traceId, parentSpanId, requestedAt: now.toISOString(), ...(plan.reason === undefined ? {} : { reason: plan.reason }) });
   }
-  const summary = `${spec.kind} of ${spec.app} in ${spec.env} requested by ${actor}`;
+  const promotion = spec.kind === 'deploy' ? spec.promotion : undefined;
+  const summary = promotion === undefined ? `${spec.kind} of ${spec.app} in ${spec.env} requested by ${actor}` : `promotion of ${spec.app} from ${promotion.from} to ${spec.env} requested by ${actor}`;
   const record: OpRecord = {
     id: opId,
     kind: spec.kind,

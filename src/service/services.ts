@@ -39,6 +39,8 @@ export interface Services {
   /** What the bot saw of each revision's health (jobs/revision-health.ts). */
   readonly health: RevisionHealthStore;
   readonly gatewayFor: GatewayFor;
+  /** For the apps' HTTP probes (a promotion's source, the probe gate); tests pass one that refuses anything but loopback. */
+  readonly fetch: typeof globalThis.fetch;
   policyState(now: Date): Promise<{ locks: Lock[]; freezes: AdhocFreeze[] }>;
   close(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export interface ServicesOptions {
   readonly prefix?: string;
   readonly clock?: () => Date;
   readonly gatewayFor?: GatewayFor;
+  readonly fetch?: typeof globalThis.fetch;
   /** Connection errors (Redis down, restarting), for a log; reconnecting is automatic. */
   readonly onRedisError?: (e: Error) => void;
 }
@@ -83,6 +86,7 @@ export function createServices(config: Config, options: ServicesOptions): Servic
       await audit.append(entry, { dedupeKey });
     }),
     gatewayFor: options.gatewayFor ?? lazyGatewayFor(config),
+    fetch: options.fetch ?? globalThis.fetch,
     async policyState(now) {
       const [l, f] = await Promise.all([locks.active(now), freezes.active(now)]);
       return { locks: l, freezes: f };
@@ -109,6 +113,7 @@ export function workerDeps(s: Services, extra: Partial<Pick<WorkerDeps, 'rollout
     prefix: s.prefix,
     ops: s.ops,
     gatewayFor: s.gatewayFor,
+    fetch: s.fetch,
     clock: s.clock,
     jobs: s.queue,
     opQueue: s.opQueue,

@@ -65,7 +65,7 @@ describe('botRbac', () => {
       { apiGroups: [''], resources: ['pods', 'events'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['list'] },
       { apiGroups: [''], resources: ['resourcequotas'], verbs: ['list'] },
-      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'create', 'update', 'delete'] },
     ]);
     expect(rules).toEqual(BOT_RULES);
   });
@@ -74,8 +74,13 @@ describe('botRbac', () => {
     for (const r of BOT_RULES) expect(r.resources).not.toContain(resource);
   });
 
-  it.each(['create', 'delete', 'deletecollection', 'escalate', 'bind', 'impersonate', '*'])('never grants the verb %s', (verb) => {
+  it.each(['deletecollection', 'escalate', 'bind', 'impersonate', '*'])('never grants the verb %s', (verb) => {
     for (const r of BOT_RULES) expect(r.verbs).not.toContain(verb);
+  });
+
+  // The one kind of object the bot creates and deletes is an app's HPA (/autoscale).
+  it.each(['create', 'delete'])('grants the verb %s on horizontalpodautoscalers only', (verb) => {
+    expect(BOT_RULES.filter((r) => r.verbs.includes(verb)).map((r) => [r.apiGroups, r.resources])).toEqual([[['autoscaling'], ['horizontalpodautoscalers']]]);
   });
 
   it('binds the Role of the same namespace', () => {
