@@ -84,12 +84,16 @@ export interface Drift {
   readonly owner?: FieldOwner;
 }
 
-/** The changes whose field moved away from its "from" in `live`, each with who owns it now. */
+/**
+ * The changes whose field moved away from its "from" in `live`, each with who owns it now. A
+ * field that already holds the change's "to" has not moved away from it: the change is done
+ * there (an earlier run's write, or someone made the same change), as a write finds it.
+ */
 export function driftsOf(live: Json | undefined, changes: readonly FieldChange[], managedFields?: readonly ManagedFieldsEntry[]): Drift[] {
   const out: Drift[] = [];
   for (const c of changes) {
     const now = valueAt(live, c.path);
-    if (sameJson(now, c.from)) continue;
+    if (sameJson(now, c.from) || (c.to !== undefined && sameJson(now, c.to))) continue;
     const owner = ownerOf(managedFields, c.path);
     out.push({ path: c.path, expected: c.from, now, ...(owner === undefined ? {} : { owner }) });
   }

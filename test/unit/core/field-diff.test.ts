@@ -157,6 +157,10 @@ describe('ownerOf and drifts', () => {
     expect(drifts.map(describeDrift)).toEqual(['container web image is registry.example.com/web:hand now, not registry.example.com/web:v1 (changed by kubectl-edit at 10:04 UTC)']);
   });
 
+  it('a field already at the change\'s "to" has not drifted: the change is done there', () => {
+    expect(driftsOf(deployment({ image: 'registry.example.com/web:v2' }), [{ path: image, from: 'registry.example.com/web:v1', to: 'registry.example.com/web:v2' }], managed)).toEqual([]);
+  });
+
   it('an HPA changing replicas is named with its subresource; a field nobody owns says so', () => {
     expect(changedBy(ownerOf(managed, ['spec', 'replicas']))).toBe('changed by kube-controller-manager through the scale subresource');
     expect(driftsOf(deployment(), [{ path: cause, from: 'old', to: 'new' }], managed).map(describeDrift)).toEqual([
