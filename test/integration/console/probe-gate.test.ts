@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { verdictOf } from '../../../src/kube/revision-health.ts';
 import { adminClients } from '../support/cluster.ts';
 import { REPO, createDeployment, pods, rollTemplate, waitFor, waitForRollout, webTemplate } from '../support/workloads.ts';
 import { botMessage, finished, gateWorld, say, type GateWorld } from './gate-support.ts';
@@ -108,7 +109,15 @@ describe('probe gate after a deploy', () => {
     // A request bound while outside-probe500 is live and rolled out records it as seen complete (a dry
     // run of a rollback binds), so the plain rollback below lands on it: the last known-good
     // revision as far as the bot can tell, whose probe now fails.
-    await say(w, 'bob', 'console:gate-rollback-look', '/rollback web in prod --dry-run');
+    // Asked again until the bot's read found its rollout complete (a loaded controller may
+    // still be settling the status when waitForRollout is satisfied).
+    const outside = (await w.bot.api.s.gatewayFor('gz').history(ref)).find((r) => r.current);
+    expect(outside?.images[0]?.image).toBe(`${REPO}:outside-probe500`);
+    await waitFor('the bot to see outside-probe500 complete', async () => {
+      await say(w, 'bob', 'console:gate-rollback-look', '/rollback web in prod --dry-run');
+      const health = await w.bot.api.s.health.read({ cluster: 'gz', ...ref });
+      return verdictOf(health.get(outside?.key ?? '')).kind === 'good' ? true : undefined;
+    });
     await rollTemplate(admin, ref, 'v8');
     await waitForRollout(admin, ref);
     const opId = await say(w, 'bob', 'console:gate-rollback', '/rollback web in prod');
