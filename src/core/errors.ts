@@ -33,6 +33,8 @@ export const RESOLVE_ERROR_CODES = [
   'E_EMPTY_BATCH',
   'E_UNBATCHED',
   'E_NEEDS_ENV',
+  'E_PODS_NOT_STATEFULSET',
+  'E_GATE_WITHOUT_BATCHES',
 ] as const;
 export type ResolveErrorCode = (typeof RESOLVE_ERROR_CODES)[number];
 

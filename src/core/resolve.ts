@@ -23,6 +23,8 @@ export interface Plan {
   readonly rollbackTo?: string;
   readonly batches?: readonly (readonly Target[])[];
   readonly gate?: 'manual' | 'first' | 'auto';
+  /** A StatefulSet release in pod batches (`pods=`), as typed; partitions are found per cluster at bind time. */
+  readonly pods?: readonly string[];
   readonly concurrency?: number;
   readonly reason?: string;
   readonly dryRun: boolean;
@@ -180,7 +182,9 @@ export function resolve(config: Config, command: Command): R<Plan> {
       if (!w.ok) return w;
       const image = deployImage(config, a.app, a.env, a.ref);
       if (!image.ok) return image;
-      return ok({ verb: 'deploy', env: a.env, apps: [a.app], targets: w.value.targets, image: image.value, ...opt(a.reason), dryRun: a.dryrun === true });
+      const pods = podBatchesOf(a.app, a.env, a.pods, a.gate, w.value.targets);
+      if (!pods.ok) return pods;
+      return ok({ verb: 'deploy', env: a.env, apps: [a.app], targets: w.value.targets, image: image.value, ...pods.value, ...opt(a.reason), dryRun: a.dryrun === true });
     }
     case 'scale': {
       const a = command.args;
@@ -292,6 +296,23 @@ export function resolve(config: Config, command: Command): R<Plan> {
     default:
       return ok({ ...base, verb: command.verb, env: undefined, apps: [] });
   }
+}
+
+/** `pods=` (and its `gate=`) on a deploy: StatefulSets only; a Deployment is pointed at what does batches for it. */
+function podBatchesOf(app: string, env: string, pods: readonly string[] | undefined, gate: Plan['gate'], targets: readonly Target[]): R<{ pods?: readonly string[]; gate?: NonNullable<Plan['gate']> }> {
+  if (pods === undefined) {
+    if (gate === undefined) return ok({});
+    return err(chatError('E_GATE_WITHOUT_BATCHES', `gate=${gate} decides between pod batches, and this deploy has none.`, { expected: 'gate= together with pods=', example: `/deploy ${app} v2 to ${env} pods=1,50%,100% gate=${gate}` }));
+  }
+  const deployment = targets.find((t) => t.kind !== 'StatefulSet');
+  if (deployment !== undefined) {
+    return err(
+      chatError('E_PODS_NOT_STATEFULSET', `${app} is a ${deployment.kind}; pods= batches the pods of a StatefulSet through its rolling-update partition, which a ${deployment.kind} doesn't have.`, {
+        expected: `for a ${deployment.kind}, batches of whole workloads (/upgrade <image> apps=${app} env=${env} batches=10%,50%,100%) or a plain /deploy`,
+      }),
+    );
+  }
+  return ok({ pods, gate: gate ?? 'manual' });
 }
 
 function opt(reason: string | undefined): { reason?: string } {

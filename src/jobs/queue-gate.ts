@@ -62,7 +62,9 @@ export function whatOf(spec: JobSpec, actor: string): string {
         : spec.kind === 'rollback'
           ? `rollback ${spec.app}${spec.to === undefined ? '' : ` to ${spec.to}`}`
           : spec.kind === 'upgrade'
-            ? `upgrade ${spec.app} to ${tag(spec.image)}`
+            ? spec.pods === undefined
+              ? `upgrade ${spec.app} to ${tag(spec.image)}`
+              : `deploy ${spec.app} ${tag(spec.image)} in pod batches (${spec.pods.asked.join(',')})`
             : `restart ${spec.app}`;
   return `${what} in ${spec.env} by ${actor}`;
 }

@@ -24,6 +24,8 @@ export interface PartitionedImageInput extends StatefulSetRef {
   /** Only pods with ordinal >= partition get the new image. */
   readonly partition: number;
   readonly expectedFrom?: string | undefined;
+  /** The partition the caller saw; a write finding another one is stale (the image alone is not enough to tell). */
+  readonly expectedPartition?: number | undefined;
 }
 
 export interface PartitionOptions {
@@ -97,6 +99,9 @@ export async function setImageWithPartition(c: KubeClients, input: PartitionedIm
           `${describeWorkload(c, ref)} changed since the request was made: ${stale.map((s) => `${s.name} runs ${s.image}`).join(', ')}, not ${input.expectedFrom}; nothing was changed (conflict)`,
         );
       }
+    }
+    if (input.expectedPartition !== undefined && fromPartition !== input.expectedPartition && fromPartition !== input.partition) {
+      throw new StaleRequest(`${describeWorkload(c, ref)} has partition ${fromPartition}, not ${input.expectedPartition} as when the request was made; nothing was changed (conflict)`);
     }
     const spec: Record<string, unknown> = { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: input.partition } } };
     if (toChange.length > 0) spec['template'] = { spec: { containers: toChange.map((s) => ({ name: s.name, image: input.image })) } };

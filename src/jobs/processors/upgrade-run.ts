@@ -1,8 +1,7 @@
 import { KubeError } from '../../kube/errors.ts';
 import { StaleRequest } from '../../kube/retry.ts';
 import type { JobContext, JobResult, TargetResult } from '../context.ts';
-import { leaseKey } from '../leases.ts';
-import type { Ledger, LedgerSnapshot } from '../ledger.ts';
+import { targetKey, type Ledger, type LedgerSnapshot } from '../ledger.ts';
 import type { SpecOf, UpgradeTarget } from '../spec.ts';
 import type { GateState } from '../upgrade-steps.ts';
 
@@ -26,7 +25,7 @@ export interface WorkloadOutcome {
   readonly message: string;
 }
 
-export const keyOf = (t: UpgradeTarget): string => leaseKey(t.workload);
+export const keyOf = (t: UpgradeTarget): string => targetKey(t);
 
 export function allTargets(spec: Spec): UpgradeTarget[] {
   return spec.batches.flat();
