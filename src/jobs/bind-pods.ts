@@ -41,7 +41,7 @@ async function findOne(plan: Plan, gatewayFor: GatewayFor, deps: BindDeps, w: Wo
     set: {
       workload: w,
       replicas,
-      partition: status.partition ?? 0,
+      ...(status.partition === undefined ? {} : { partition: status.partition }),
       podManagementPolicy: status.podManagementPolicy ?? 'OrderedReady',
       ...(status.maxUnavailable === undefined ? {} : { maxUnavailable: status.maxUnavailable }),
       fromRevision: status.currentRevision,
@@ -52,11 +52,16 @@ async function findOne(plan: Plan, gatewayFor: GatewayFor, deps: BindDeps, w: Wo
 export async function bindPodRelease(plan: Plan, gatewayFor: GatewayFor, deps: BindDeps): Promise<Bound> {
   const parsed = parsePodSteps(plan.pods ?? []);
   if (!parsed.ok) throw new BindError(parsed.problem);
-  const found = await Promise.all(plan.targets.map(workloadOf).map((w) => findOne(plan, gatewayFor, deps, w, parsed.steps)));
+  // Every cluster looked at; a refusal names the first cluster in the plan's order, whichever answered first.
+  const settled = await Promise.allSettled(plan.targets.map(workloadOf).map((w) => findOne(plan, gatewayFor, deps, w, parsed.steps)));
+  const found = settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
   // Each StatefulSet's batches, as targets: a batch that adds no pod on a cluster leaves it out there.
   const batches: UpgradeTarget[][] = parsed.steps.map(() => []);
   for (const f of found) {
-    let from = f.set.partition;
+    let from = f.set.partition ?? 0;
     let first = true;
     for (const [i, b] of f.batches.entries()) {
       if (batchSize(b) === 0) continue;
@@ -73,7 +78,7 @@ export async function bindPodRelease(plan: Plan, gatewayFor: GatewayFor, deps: B
   });
   const replicas = [...new Set(found.map((f) => f.set.replicas))];
   const differ = replicas.length > 1 ? [`Replicas differ per cluster (${found.map((f) => `${f.set.replicas} on ${f.w.cluster}`).join(', ')}): each batch is taken of each cluster's own replicas.`] : [];
-  const restore = found.map((f) => `${f.w.cluster}: partition ${f.set.partition}`).join(', ');
+  const restore = found.map((f) => `${f.w.cluster}: ${f.set.partition === undefined ? 'no rollingUpdate block (partition 0)' : `partition ${f.set.partition}`}`).join(', ');
   return {
     spec: {
       kind: 'upgrade',

@@ -75,7 +75,8 @@ export const podRelease = z.object({
       z.object({
         workload: workloadSchema,
         replicas: z.number().int().positive(),
-        partition: z.number().int().nonnegative(),
+        /** The partition before the release; absent: the StatefulSet had no rollingUpdate block (restored by removing it). */
+        partition: z.number().int().nonnegative().optional(),
         podManagementPolicy: z.string(),
         maxUnavailable: z.union([z.number(), z.string()]).optional(),
         /** The ControllerRevision every pod ran when asked. */

@@ -63,8 +63,9 @@ function whoMayDecide(deps: DecisionDeps, payload: JobPayload, actor: string, ki
   // Abort stops or undoes work, so like a rollback it is not held back by freezes or locks.
   const exempt = kind === 'abort';
   const policyWorld = exempt ? { config: { ...deps.config, freezes: [] }, now, locks: [], freezes: [] } : { config: deps.config, now, ...world };
-  // Abort and roll back puts the old images back: it is a rollback, authorized as one.
-  const verb = rollback ? 'rollback' : kind;
+  // Abort and roll back puts the old images back: it is a rollback, authorized as one. A pod-batch
+  // release was asked as a deploy: going on with it is deploying, authorized as that.
+  const verb = rollback ? 'rollback' : policyVerbOf(spec) === 'deploy' ? 'deploy' : kind;
   const mine = decide({ actor, verb, env: spec.env, apps }, policyWorld);
   if (mine.kind === 'deny') return mine.reason;
   if (mine.kind === 'allow') return undefined;

@@ -29,7 +29,7 @@ function replicasOf(r: Run, w: Workload): number {
 }
 
 /** The pods against the batch: a few reads while the controller's status and the pods settle. */
-async function lookAtPods(gw: ClusterGateway, w: Workload, replicas: number, lo: number, tries: number): Promise<{ pods: BatchPods; revision: string | undefined }> {
+export async function lookAtPods(gw: ClusterGateway, w: Workload, replicas: number, lo: number, tries: number): Promise<{ pods: BatchPods; revision: string | undefined }> {
   for (let i = 1; ; i++) {
     const d = await gw.diagnose(refOf(w), { eventLimit: 0 });
     const pods = batchPods(w.name, replicas, lo, d.status.updateRevision, d.pods);
@@ -118,8 +118,12 @@ export async function restoreStrategy(r: Run): Promise<void> {
   await mapLimit(sets, spec.concurrency, async (set) => {
     const last = spec.batches.flat().filter((t) => t.pods !== undefined && keyOfSet(t.workload) === keyOfSet(set.workload)).at(-1);
     const res = await ctx.gatewayFor(set.workload.cluster).setPartition({ ...refOf(set.workload), partition: set.partition, ...(last?.pods === undefined ? {} : { expectedFrom: last.pods.partition }) });
-    if (res.changed) await ctx.audit('step', `restored the partition of ${describeTarget(set.workload)} to ${set.partition} (from ${res.from})`, { partition: { from: res.from, to: res.to } }, set.workload);
+    if (res.changed) await ctx.audit('step', `restored the update strategy of ${describeTarget(set.workload)}: ${strategyWords(set.partition)} (from partition ${res.from})`, { partition: { from: res.from, to: set.partition ?? null } }, set.workload);
   });
+}
+
+export function strategyWords(partition: number | undefined): string {
+  return partition === undefined ? 'no rollingUpdate block, as before' : `partition ${partition}`;
 }
 
 function keyOfSet(w: Workload): string {

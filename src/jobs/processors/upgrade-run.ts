@@ -75,8 +75,15 @@ export function resultFromLedger(spec: Spec, snap: LedgerSnapshot, opId: string)
     case 'aborted':
     case 'rolled_back': {
       const by = snap.decision === undefined ? '' : ` by ${snap.decision.by}`;
-      const back = targets.filter((t) => t.outcome === 'rolled_back').length;
-      const tail = g.state === 'rolled_back' ? `; ${back} workload(s) rolled back to their old image${why}` : `; ${targets.filter((t) => t.outcome === 'done').length} workload(s) keep ${spec.image}`;
+      // A pod-batch release counts StatefulSets (each is in every batch), a batch upgrade workloads.
+      const back = new Set(targets.filter((t) => t.outcome === 'rolled_back').map((t) => `${t.cluster}/${t.workload}`)).size;
+      const unit = spec.pods === undefined ? 'workload(s)' : 'StatefulSet(s)';
+      const tail =
+        g.state === 'rolled_back'
+          ? `; ${back} ${unit} rolled back to their old image${why}`
+          : spec.pods === undefined
+            ? `; ${targets.filter((t) => t.outcome === 'done').length} workload(s) keep ${spec.image}`
+            : why;
       const failed = g.reason?.startsWith('rollback failed') === true;
       return { outcome: failed ? 'failed' : 'cancelled', summary: `upgrade to ${spec.image} aborted${by}${tail}`, targets };
     }

@@ -87,11 +87,11 @@ export function buttonValue(m: { blocks?: unknown }, action: string): string | u
   return undefined;
 }
 
-export async function startRig(config: (secret: string, apiUrl: string) => Config, channel = 'C0TRUST01'): Promise<Rig> {
+export async function startRig(config: (secret: string, apiUrl: string) => Config, channel = 'C0TRUST01', worker: { rolloutTimeoutMs?: number } = {}): Promise<Rig> {
   const secret = `secret-${randomBytes(8).toString('hex')}`;
   const fake = await startFakeSlackApi({ token: TOKEN });
   const prefix = `chat-${randomBytes(4).toString('hex')}:`;
-  let bot = await startBot(config(secret, fake.url), { prefix });
+  let bot = await startBot(config(secret, fake.url), { prefix }, worker);
   let responses = 0;
   /** When each line was last sent (for records from before `request` was kept). */
   const sent = new Map<string, number>();
@@ -150,7 +150,7 @@ export async function startRig(config: (secret: string, apiUrl: string) => Confi
     },
     async restart(next) {
       await bot.stop();
-      bot = await startBot(next(secret, fake.url), { prefix });
+      bot = await startBot(next(secret, fake.url), { prefix }, worker);
     },
     async stop() {
       await bot.stop();
