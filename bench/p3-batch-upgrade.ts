@@ -5,23 +5,29 @@ import { validateConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
 import { createLedger, ledgerKey } from '../src/jobs/ledger.ts';
 import { applyRbac } from '../src/kube/rbac-apply.ts';
-import { botRbac } from '../src/kube/rbac.ts';
+import { botRbac, rbacForNamespaces } from '../src/kube/rbac.ts';
+import { processWatches } from '../src/kube/watch-hub.ts';
+import { statKey } from '../src/kube/watch-stats.ts';
+import { flushWatchStats, readWatchStats } from '../src/service/watch-metrics.ts';
 import { decideApproval, decideUpgrade, submit } from '../src/service/requests.ts';
 import { createServices, runWorker } from '../src/service/services.ts';
 import { botApps, rawLoop, serialLoop, type Target } from './p3-baselines.ts';
 import { localClusters, type ClusterInfo } from './lib/clusters.ts';
 import { redisUrl } from './lib/env.ts';
 import { auditMark, deploymentPatches, type AuditMark } from './lib/audit-writes.ts';
-import { addNodes, admin, countDiff, deleteNodes, deploymentBody, pool, requestCounts, settled, until } from './lib/fleet.ts';
+import { addNodes, admin, countDiff, deleteNodes, deploymentBody, deploymentRequests, fleetPods, pool, requestCounts, settled, until } from './lib/fleet.ts';
 import { fmt, type Row } from './lib/stats.ts';
 
 /**
  * P3: a batch upgrade of N one-replica Deployments (default 1,000: 500 on each of the two local
- * clusters) in 4 gated batches (batches=25%,50%,75%,100%), driven through the bot's real
- * request path (submit → approval → the real BullMQ worker → /continue after each batch) and
- * timed from the approval to the operation's end, against
+ * clusters), each app in a namespace of its own (the default `{app}-{env}` pattern: N/2
+ * namespaces on each cluster, so no two Deployments share a watch, the least flattering case
+ * for the bot's shared watches), in 4 gated batches (batches=25%,50%,75%,100%), driven through
+ * the bot's real request path (submit → approval → the real BullMQ worker → /continue after
+ * each batch) and timed from the approval to the operation's end, against
  *   - the raw loop: @kubernetes/client-node alone with the bot's credentials, the same 4
- *     batches in the same order, the same concurrency, the same poll interval (p3-baselines.ts);
+ *     batches in the same order, the same concurrency, each Deployment patched and then watched
+ *     until it is rolled out (p3-baselines.ts);
  *   - the serial loop: set image, wait for the rollout, next; on an evenly spread sample of
  *     P3_SERIAL_SAMPLE Deployments, extrapolated linearly to N (about 2 s each here, so the
  *     full run would take over half an hour), said so in the row.
@@ -32,6 +38,12 @@ import { fmt, type Row } from './lib/stats.ts';
  * but no human; the harness's reaction (20 ms polls) is reported beside it. The 4 batches are
  * cumulative shares of the workloads sorted by region, cluster, app, as the bot cuts them: 250 on
  * gz, 250 on gz, 250 on nj, 250 on nj; the harness checks the bot bound exactly those.
+ *
+ * Requests: the apiservers' own apiserver_request_total, before and after each timed run (the
+ * watches closed first: the apiserver counts a watch when it ends), for the Deployment requests
+ * the bot and the raw loop make: reads (GET, LIST, WATCH) and writes (PATCH), per workload. The
+ * counter has no user label, so it holds the controllers' requests too; they read through their
+ * own long-running watches, which rarely end inside a run.
  *
  * Order: raw, then (bot, raw) P3_ROUNDS times, then serial; the bot's mean is compared with the
  * mean of the raw runs around it, so drift over the run (warming caches, growing ReplicaSet
@@ -48,9 +60,8 @@ import { fmt, type Row } from './lib/stats.ts';
  * Settings (environment): P3_DEPLOYMENTS (1000, even), P3_CONCURRENCY (50, passed as
  * concurrency=50; at the bot's default of 5 each run would take several minutes),
  * P3_SERIAL_SAMPLE (40), P3_GATE (manual: the harness says /continue as soon as a batch pauses;
- * auto: no pauses, and no per-batch figures), P3_POLL_MS (300: the bot's followRollout
- * interval, used by the baselines too), P3_ROUNDS (1; more rounds give steadier means on a busy
- * machine, about 2 min each at 1,000). The whole of P3 at 1,000 takes about 6 minutes. The clusters come from CHATOPS_CLUSTER_DIR/clusters.json (default .data/cluster).
+ * auto: no pauses, and no per-batch figures), P3_ROUNDS (1; more rounds give steadier means on
+ * a busy machine). The clusters: the benchmarks' pair (lib/clusters.ts).
  * Quick check: P3_DEPLOYMENTS=40 P3_CONCURRENCY=10 P3_SERIAL_SAMPLE=4 npm run bench -- p3.
  */
 export const REPO = 'registry.example.com/bench/p3';
@@ -61,7 +72,6 @@ export interface Settings {
   readonly concurrency: number;
   readonly serialSample: number;
   readonly gate: 'manual' | 'auto';
-  readonly pollMs: number;
   readonly rounds: number;
 }
 
@@ -84,22 +94,25 @@ export function settings(): Settings {
     concurrency: envInt('P3_CONCURRENCY', 50, 1, 100),
     serialSample: Math.min(deployments, envInt('P3_SERIAL_SAMPLE', 40, 1)),
     gate,
-    pollMs: envInt('P3_POLL_MS', 300, 1),
     rounds: envInt('P3_ROUNDS', 1, 1, 10),
   };
 }
 
 export function appNames(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `d${String(i).padStart(3, '0')}`);
+  return Array.from({ length: count }, (_, i) => `d${String(i).padStart(4, '0')}`);
 }
 
-export function configFor(clusters: readonly ClusterInfo[], namespace: string, apps: readonly string[]): Config {
+/** The environment's namespace pattern: every app in a namespace of its own. */
+export const ENV = 'bench';
+export const namespaceOf = (app: string): string => `${app}-${ENV}`;
+
+export function configFor(clusters: readonly ClusterInfo[], apps: readonly string[]): Config {
   const doc = {
     mode: 'local',
     people: { alice: {}, bob: {} },
     groups: { devs: ['alice'], sre: ['bob'] },
     clusters: Object.fromEntries(clusters.map((c) => [c.name, { region: c.region, kubeconfig: c.kubeconfig, context: c.botContext }])),
-    environments: { bench: { clusters: clusters.map((c) => c.name), namespace, registries: ['registry.example.com'] } },
+    environments: { [ENV]: { clusters: clusters.map((c) => c.name), namespace: '{app}-{env}', registries: ['registry.example.com'] } },
     apps: Object.fromEntries(apps.map((a) => [a, { image: REPO }])),
     access: [
       { name: 'sre', who: ['group:sre'], verbs: ['upgrade'], envs: ['bench'] },
@@ -135,14 +148,17 @@ interface Cost {
 }
 
 /** Starts counting; the function it returns stops and tells what the window cost. */
-async function meter(clusters: readonly ClusterInfo[]): Promise<() => Promise<Cost>> {
+async function meter(clusters: readonly ClusterInfo[]): Promise<(beforeCount?: () => Promise<void>) => Promise<Cost>> {
   const before = await Promise.all(clusters.map((c) => requestCounts(c)));
   const cpu = process.cpuUsage();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  return async () => {
+  return async (beforeCount) => {
     loop.disable();
     const used = process.cpuUsage(cpu);
+    // Watches are counted when they end: close them, give the apiservers a moment to record it.
+    await beforeCount?.();
+    await new Promise((r) => setTimeout(r, 1000));
     const after = await Promise.all(clusters.map((c) => requestCounts(c)));
     const requests: Record<string, number> = {};
     for (const [i, a] of after.entries()) {
@@ -169,14 +185,14 @@ function auditMarks(clusters: readonly ClusterInfo[]): AuditMark[] {
   return clusters.map((c) => auditMark(c.auditLog));
 }
 
-function writesOf(clusters: readonly ClusterInfo[], marks: readonly AuditMark[], namespace: string, image: string, batches: readonly (readonly Target[])[], startAt: readonly number[]): Writes {
+function writesOf(clusters: readonly ClusterInfo[], marks: readonly AuditMark[], image: string, batches: readonly (readonly Target[])[], startAt: readonly number[]): Writes {
   const batchOf = new Map(batches.flatMap((b, i) => b.map((t) => [`${t.cluster}/${t.name}`, i] as const)));
   const at: number[][] = batches.map(() => []);
   let patches = 0;
   for (const [i, c] of clusters.entries()) {
     const mark = marks[i];
     if (mark === undefined) continue;
-    for (const p of deploymentPatches(mark, namespace)) {
+    for (const p of deploymentPatches(mark, { suffix: `-${ENV}` })) {
       const b = batchOf.get(`${c.name}/${p.name}`);
       if (p.image !== image || b === undefined) continue;
       at[b]?.push(p.at);
@@ -206,6 +222,8 @@ interface BotRun {
   readonly batchesMatch: boolean;
   readonly progressChanges: number;
   readonly redisCalls: Record<string, number>;
+  /** What the bot's shared watches counted (events by type, restarts by reason, state reads). */
+  readonly watches: Record<string, number>;
   /** From the approval to the end only (the request's binding reads are left out). */
   readonly cost: Cost;
 }
@@ -267,7 +285,10 @@ export async function botRun(clusters: readonly ClusterInfo[], config: Config, u
       batchStartAt.push(pressed);
       started = pressed;
     }
-    const cost = await stop();
+    // The operation is over: every watch is idle; close them so the apiservers count them.
+    const cost = await stop(() => Promise.resolve(processWatches().stopIdle()));
+    await flushWatchStats(s.redis, s.prefix);
+    const watches = Object.fromEntries((await readWatchStats(s.redis, s.prefix)).map((c) => [statKey(c), c.value]));
     const statsAfter = redisCalls(await watch.info('commandstats'));
     const calls: Record<string, number> = {};
     for (const [k, v] of statsAfter) {
@@ -290,6 +311,7 @@ export async function botRun(clusters: readonly ClusterInfo[], config: Config, u
       batchesMatch: JSON.stringify(bound) === JSON.stringify(ours),
       progressChanges: await s.redis.xlen(s.ops.changesKey),
       redisCalls: calls,
+      watches,
       cost,
     };
   } finally {
@@ -299,22 +321,25 @@ export async function botRun(clusters: readonly ClusterInfo[], config: Config, u
   }
 }
 
-export async function setupFleet(clusters: readonly ClusterInfo[], config: Config, id: string, namespace: string, apps: readonly string[], nodes: Map<string, string[]>): Promise<void> {
+export async function setupFleet(clusters: readonly ClusterInfo[], config: Config, id: string, apps: readonly string[], nodes: Map<string, string[]>): Promise<void> {
   for (const c of clusters) nodes.set(c.name, await addNodes(c, id, apps.length * 2));
+  // A namespace, Role and RoleBinding per app: applied in slices side by side.
   for (const plan of botRbac(config)) {
     const c = clusters.find((x) => x.name === plan.cluster);
-    if (c !== undefined) await applyRbac(admin(c), plan, { createNamespaces: true });
+    if (c === undefined) continue;
+    const slices = Array.from({ length: Math.ceil(plan.namespaces.length / 50) }, (_, i) => plan.namespaces.slice(i * 50, i * 50 + 50));
+    await pool(slices, 8, (nss) => applyRbac(admin(c), rbacForNamespaces(plan.cluster, nss, config.kubernetes.identity), { createNamespaces: true }));
   }
-  await Promise.all(clusters.map((c) => pool(apps, 25, (a) => admin(c).apps.createNamespacedDeployment({ namespace, body: deploymentBody(a, `${REPO}:v1`, id) }))));
-  await Promise.all(clusters.map((c) => settled(c, namespace, apps.length, `${REPO}:v1`, 15 * 60_000)));
+  await Promise.all(clusters.map((c) => pool(apps, 25, (a) => admin(c).apps.createNamespacedDeployment({ namespace: namespaceOf(a), body: deploymentBody(a, `${REPO}:v1`, id) }))));
+  await Promise.all(clusters.map((c) => settled(c, id, apps.length, `${REPO}:v1`, 30 * 60_000)));
 }
 
-export async function teardown(clusters: readonly ClusterInfo[], namespace: string, nodes: ReadonlyMap<string, string[]>): Promise<void> {
-  await Promise.all(clusters.map((c) => admin(c).core.deleteNamespace({ name: namespace }).catch(() => undefined)));
-  // The nodes go once their pods are gone (deleted with the namespace), so none is orphaned.
+export async function teardown(clusters: readonly ClusterInfo[], id: string, apps: readonly string[], nodes: ReadonlyMap<string, string[]>): Promise<void> {
+  await Promise.all(clusters.map((c) => pool(apps, 25, (a) => admin(c).core.deleteNamespace({ name: namespaceOf(a) }).catch(() => undefined))));
+  // The nodes go once their pods are gone (deleted with the namespaces), so none is orphaned.
   await Promise.all(
     clusters.map(async (c) => {
-      await until('the fleet pods to be deleted', async () => ((await admin(c).core.listNamespacedPod({ namespace })).items.length === 0 ? true : undefined), 300_000, 1000).catch(() => undefined);
+      await until('the fleet pods to be deleted', async () => ((await fleetPods(c, id)) === 0 ? true : undefined), 600_000, 2000).catch(() => undefined);
       await deleteNodes(c, nodes.get(c.name) ?? []);
     }),
   );
@@ -332,9 +357,9 @@ export async function p3(): Promise<{ rows: Row[]; raw: unknown }> {
   const clusters = localClusters().slice(0, 2);
   if (clusters.length < 2) throw new Error('P3 needs the two local clusters (gz, nj)');
   const id = `p3-${randomBytes(3).toString('hex')}`;
-  const namespace = `bench-${id}`;
   const apps = appNames(set.deployments / clusters.length);
-  const config = configFor(clusters, namespace, apps);
+  const config = configFor(clusters, apps);
+  const nsOf = (t: Target) => namespaceOf(t.name);
   const batches = batchesOf(clusters, apps);
   const all = batches.flat();
   const step = all.length / set.serialSample;
@@ -343,13 +368,13 @@ export async function p3(): Promise<{ rows: Row[]; raw: unknown }> {
   const nodes = new Map<string, string[]>();
   let tag = 1;
   const next = () => `${REPO}:v${++tag}`;
-  const settle = (image: string) => Promise.all(clusters.map((c) => settled(c, namespace, apps.length, image, 10 * 60_000)));
+  const settle = (image: string) => Promise.all(clusters.map((c) => settled(c, id, apps.length, image, 20 * 60_000)));
   const raw = async () => {
     const image = next();
     const marks = auditMarks(clusters);
-    const r = await measured(clusters, () => rawLoop(apis, namespace, batches, image, set.concurrency, set.pollMs));
+    const r = await measured(clusters, () => rawLoop(apis, nsOf, batches, image, set.concurrency));
     await settle(image);
-    const writes = writesOf(clusters, marks, namespace, image, batches, r.value.batchStartAt);
+    const writes = writesOf(clusters, marks, image, batches, r.value.batchStartAt);
     say(`raw loop: ${secs(r.value.totalMs)} s (batches ${listed(r.value.batchMs)} s)`);
     return { ...r.value, perDeploymentMs: undefined, perDeploymentMeanMs: mean(r.value.perDeploymentMs), cost: r.cost, writes };
   };
@@ -359,12 +384,12 @@ export async function p3(): Promise<{ rows: Row[]; raw: unknown }> {
     const r = await botRun(clusters, config, url, image, set, batches);
     await settle(image);
     say(`bot: ${secs(r.totalMs)} s (batches ${listed(r.batchMs)} s)`);
-    return { ...r, writes: writesOf(clusters, marks, namespace, image, batches, r.batchStartAt) };
+    return { ...r, writes: writesOf(clusters, marks, image, batches, r.batchStartAt) };
   };
   try {
     const ts = performance.now();
-    await setupFleet(clusters, config, id, namespace, apps, nodes);
-    say(`${set.deployments} Deployments in ${namespace} on ${clusters.map((c) => c.name).join(', ')} available after ${secs(performance.now() - ts)} s`);
+    await setupFleet(clusters, config, id, apps, nodes);
+    say(`${set.deployments} Deployments in ${apps.length} namespaces on each of ${clusters.map((c) => c.name).join(', ')} available after ${secs(performance.now() - ts)} s`);
     const raws = [await raw()];
     const bots: Awaited<ReturnType<typeof bot>>[] = [];
     for (let i = 0; i < set.rounds; i++) {
@@ -372,7 +397,7 @@ export async function p3(): Promise<{ rows: Row[]; raw: unknown }> {
       raws.push(await raw());
     }
     const serialImage = next();
-    const serial = await measured(clusters, () => serialLoop(apis, namespace, sample, serialImage, set.pollMs));
+    const serial = await measured(clusters, () => serialLoop(apis, nsOf, sample, serialImage));
     say(`serial loop: ${secs(serial.value.totalMs)} s for ${sample.length}`);
 
     const rawMs = mean(raws.map((r) => r.totalMs));
@@ -385,6 +410,15 @@ export async function p3(): Promise<{ rows: Row[]; raw: unknown }> {
     const botFirst = batches.map((_, i) => mean(bots.map((b) => b.writes.firstWriteMs[i] ?? Number.NaN)));
     const rawFirst = batches.map((_, i) => mean(raws.map((r) => r.writes.firstWriteMs[i] ?? Number.NaN)));
     const runsOf = (xs: readonly { totalMs: number }[]) => (xs.length > 1 ? ` (runs ${listed(xs.map((x) => x.totalMs))})` : '');
+    // Requests per workload, by verb, over the runs of each side.
+    const perWorkload = (runs: readonly { cost: Cost }[]) => {
+      const r = runs.map((x) => deploymentRequests(x.cost.requests));
+      const avg = (k: keyof (typeof r)[number]) => mean(r.map((x) => x[k])) / set.deployments;
+      return { get: avg('get'), list: avg('list'), watch: avg('watch'), patch: avg('patch'), reads: avg('reads') };
+    };
+    const botReq = perWorkload(bots);
+    const rawReq = perWorkload(raws);
+    const verbs = (q: typeof botReq) => `${fmt(q.reads, 2)} (GET ${fmt(q.get, 2)}, LIST ${fmt(q.list, 2)}, WATCH ${fmt(q.watch, 2)}); PATCH ${fmt(q.patch, 2)}`;
     const rows: Row[] = [
       {
         measure: `P3 upgrade of ${set.deployments} Deployments, ${batches.length} batches (gate=${set.gate}), c=${set.concurrency}: approval → done (s)`,
@@ -393,6 +427,14 @@ export async function p3(): Promise<{ rows: Row[]; raw: unknown }> {
         ratio: `${fmt(botMs / rawMs, 2)}x`,
         target: '<= 1.3x raw loop',
         met: botMs <= 1.3 * rawMs,
+      },
+      {
+        measure: `P3 apiserver requests per workload, ${set.deployments} Deployments in ${apps.length * clusters.length} namespaces: reads (by verb); writes`,
+        bot: verbs(botReq),
+        baseline: `${verbs(rawReq)} (raw loop: PATCH, then a watch of that Deployment)`,
+        ratio: `${fmt(botReq.reads / rawReq.reads, 2)}x reads`,
+        target: '<= 3 reads per workload',
+        met: botReq.reads <= 3,
       },
       {
         measure: 'P3 per batch (s)',
@@ -431,6 +473,6 @@ export async function p3(): Promise<{ rows: Row[]; raw: unknown }> {
       },
     };
   } finally {
-    await teardown(clusters, namespace, nodes);
+    await teardown(clusters, id, apps, nodes);
   }
 }

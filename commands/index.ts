@@ -3,6 +3,7 @@ import { approve, cancel, reject } from './approvals.ts';
 import { abort, continueCmd, retry } from './decisions.ts';
 import { deploy } from './deploy.ts';
 import { help, whoami } from './meta.ts';
+import { promote } from './promote.ts';
 import { audit, diagnose, history, jobs, revisions, status } from './queries.ts';
 import { restart } from './restart.ts';
 import { rollback } from './rollback.ts';
@@ -13,6 +14,7 @@ import { upgrade } from './upgrade.ts';
 /** Every chat verb. Adding one here is all it takes for the parser, help and docs to know it. */
 export const commands = {
   deploy,
+  promote,
   scale,
   rollback,
   restart,

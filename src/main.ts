@@ -2,15 +2,17 @@ import { resolve } from 'node:path';
 import { runRepl } from './chat/console/repl.ts';
 import { redisUrlFrom, prefixFromEnv } from './cli/setup.ts';
 import { formatProblems, loadConfig } from './config/load.ts';
+import { redactUrls } from './core/redact.ts';
 import { defaultConfigPath, projectRoot } from './config/paths.ts';
 import type { Config } from './config/schema.ts';
+import { localBindProblem } from './local/loopback.ts';
 import { followPort, pickPort } from './local/port.ts';
 import { startLocalClusters, startLocalRedis, usesLocalClusters, type Script } from './local/services.ts';
 import { createLog } from './log.ts';
 import { startApi } from './server/api.ts';
 import { startTelemetry } from './telemetry/export.ts';
 import { runWorker } from './service/services.ts';
-import { sweep } from './service/sweeper.ts';
+import { startSweeper } from './service/sweeper.ts';
 
 /**
  * Composition root. `npm start` runs the whole bot in one process on the embedded defaults (or
@@ -63,6 +65,13 @@ async function terminalChat(config: Config): Promise<void> {
 async function runAll(configured: Config): Promise<void> {
   const root = projectRoot();
   const local = configured.mode === 'local';
+  // Before anything is started: local mode listens on loopback only.
+  const bindProblem = localBindProblem(configured.mode, configured.server.host);
+  if (bindProblem !== undefined) {
+    process.stderr.write(`chatops: ${bindProblem}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const log = createLog('chatops', process.env['LOG_LEVEL'] ?? (local ? 'warn' : 'info'));
   const started: { name: string; stop: () => Promise<void> }[] = [];
   const scripts = new Set<Script>();
@@ -102,7 +111,7 @@ async function runAll(configured: Config): Promise<void> {
       try {
         await x.stop();
       } catch (e) {
-        say(`stopping ${x.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+        say(`stopping ${x.name} failed: ${redactUrls(e instanceof Error ? e.message : String(e))}`);
       }
     }
   };
@@ -112,7 +121,7 @@ async function runAll(configured: Config): Promise<void> {
 
     // Redis: the configured one, else (local mode) our own.
     let redisUrl = redisUrlFrom(configured);
-    if (redisUrl !== undefined) say(`Redis: ${redactUrl(redisUrl)} (${configured.redis?.url === undefined ? 'REDIS_URL' : 'redis.url in the config'})`);
+    if (redisUrl !== undefined) say(`Redis: ${redactUrls(redisUrl)} (${configured.redis?.url === undefined ? 'REDIS_URL' : 'redis.url in the config'})`);
     else if (local) {
       const dir = resolve(process.env['CHATOPS_DATA_DIR'] ?? `${root}.data`, 'redis');
       const redis = await startLocalRedis(root, dir, track);
@@ -152,16 +161,9 @@ async function runAll(configured: Config): Promise<void> {
     // BullMQ's close waits for the current jobs; a second signal stops waiting (their locks
     // lapse and the next start picks them up as stalled), and the process exits after teardown.
     const forced = new Promise<void>((r) => (forceWorker = r));
-    const sweeping = setInterval(() => {
-      sweep(api.s, api.s.clock()).catch((e: unknown) => log.warn({ err: e }, 'sweep failed'));
-    }, 5000);
-    started.push({
-      name: 'the worker',
-      stop: async () => {
-        clearInterval(sweeping);
-        await Promise.race([worker.close(), forced]);
-      },
-    });
+    started.push({ name: 'the worker', stop: () => Promise.race([worker.close(), forced]) });
+    const sweeper = await startSweeper(api.s, { onError: (e) => log.warn({ err: e }, 'sweep failed') });
+    started.push({ name: 'the sweeper', stop: () => sweeper.close() });
 
     const platforms = api.parts.map((p) => p.name).filter((n) => n !== 'sample-probe');
     say('');
@@ -173,7 +175,7 @@ async function runAll(configured: Config): Promise<void> {
     await stopRequested;
   } catch (e) {
     if (!stopping()) {
-      process.stderr.write(`chatops: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`chatops: ${redactUrls(e instanceof Error ? e.message : String(e))}\n`);
       process.exitCode = 1;
     }
   } finally {
@@ -184,8 +186,4 @@ async function runAll(configured: Config): Promise<void> {
     // Steps of a worker that was not waited for may still be pending: don't wait for them.
     if (signals > 1) process.exit(130);
   }
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { readFileFrom } from '../../test/lib/files.ts';
 
 /**
- * The Deployment patches one user made in one namespace, read from the apiservers' audit logs
+ * The Deployment patches one user made in some namespaces, read from the apiservers' audit logs
  * (the local clusters log every write; chatops-bot's at Request level, with the body), with the
  * time the apiserver received each (requestReceivedTimestamp, microseconds, as epoch ms).
  *
@@ -66,13 +66,16 @@ interface Entry {
   requestObject?: { metadata?: { annotations?: Record<string, string> }; spec?: { template?: { spec?: { containers?: { image?: string }[] } } } };
 }
 
-export function deploymentPatches(mark: AuditMark, namespace: string, user = 'chatops-bot'): PatchSeen[] {
+/** Patches in the namespace `namespace`, or in every namespace whose name ends with `{ suffix }`. */
+export function deploymentPatches(mark: AuditMark, namespace: string | { readonly suffix: string }, user = 'chatops-bot'): PatchSeen[] {
   const out: PatchSeen[] = [];
+  const hint = typeof namespace === 'string' ? namespace : namespace.suffix;
+  const wanted = (ns: string | undefined) => ns !== undefined && (typeof namespace === 'string' ? ns === namespace : ns.endsWith(namespace.suffix));
   for (const line of sinceMark(mark).split('\n')) {
-    if (!line.includes(namespace) || !line.includes(user)) continue;
+    if (!line.includes(hint) || !line.includes(user)) continue;
     const e = JSON.parse(line) as Entry;
     const r = e.objectRef;
-    if (e.user?.username !== user || e.verb !== 'patch' || r?.resource !== 'deployments' || r.subresource !== undefined || r.namespace !== namespace) continue;
+    if (e.user?.username !== user || e.verb !== 'patch' || r?.resource !== 'deployments' || r.subresource !== undefined || !wanted(r.namespace)) continue;
     if ((e.responseStatus?.code ?? 0) >= 400 || e.requestReceivedTimestamp === undefined) continue;
     out.push({
       at: epochMs(e.requestReceivedTimestamp),

@@ -83,7 +83,7 @@ export async function deleteNodes(c: ClusterInfo, names: readonly string[]): Pro
 }
 
 export function deploymentBody(name: string, image: string, id: string): V1Deployment {
-  const labels = { app: name };
+  const labels = { app: name, [FLEET_LABEL]: id };
   return {
     metadata: { name, labels },
     spec: {
@@ -114,23 +114,29 @@ export function rolledOut(d: V1Deployment, minGeneration = 0): boolean {
 }
 
 /**
- * Waits until every Deployment of the namespace runs `image`, is rolled out, and no pod other
- * than theirs is left (old pods gone): the state each timed run starts from.
+ * Waits until every Deployment of the fleet (in whatever namespaces) runs `image`, is rolled
+ * out, and no pod other than theirs is left (old pods gone): the state each timed run starts from.
  */
-export async function settled(c: ClusterInfo, namespace: string, count: number, image: string, timeoutMs: number): Promise<void> {
+export async function settled(c: ClusterInfo, id: string, count: number, image: string, timeoutMs: number): Promise<void> {
   const a = admin(c);
+  const labelSelector = `${FLEET_LABEL}=${id}`;
   await until(
-    `${count} Deployments on ${image} in ${c.name}/${namespace}`,
+    `${count} Deployments of ${id} on ${image} on ${c.name}`,
     async () => {
-      const list = await a.apps.listNamespacedDeployment({ namespace });
+      const list = await a.apps.listDeploymentForAllNamespaces({ labelSelector });
       const ok = list.items.filter((d) => rolledOut(d) && d.spec?.template.spec?.containers[0]?.image === image).length;
       if (ok < count) return undefined;
-      const pods = await a.core.listNamespacedPod({ namespace });
+      const pods = await a.core.listPodForAllNamespaces({ labelSelector });
       return pods.items.length === count ? true : undefined;
     },
     timeoutMs,
     1000,
   );
+}
+
+/** Pods of the fleet left on a cluster (all namespaces). */
+export async function fleetPods(c: ClusterInfo, id: string): Promise<number> {
+  return (await admin(c).core.listPodForAllNamespaces({ labelSelector: `${FLEET_LABEL}=${id}` })).items.length;
 }
 
 /** apiserver_request_total by "VERB resource[/subresource]", read from the apiserver's /metrics as admin. */
@@ -157,6 +163,13 @@ export async function requestCounts(c: ClusterInfo): Promise<Map<string, number>
     out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return out;
+}
+
+/** Requests of the Deployment kind the bot (or a baseline) makes: reads and writes, summed from countDiff's keys. */
+export function deploymentRequests(diff: Readonly<Record<string, number>>): { get: number; list: number; watch: number; patch: number; reads: number } {
+  const n = (verb: string) => diff[`${verb} deployments`] ?? 0;
+  const r = { get: n('GET'), list: n('LIST'), watch: n('WATCH'), patch: n('PATCH') };
+  return { ...r, reads: r.get + r.list + r.watch };
 }
 
 /** The counts of `after` minus `before`, for the resources a rollout touches, without zeros. */

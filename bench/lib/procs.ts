@@ -10,6 +10,14 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/** Every child still running, so an interrupted run can stop them all. */
+const running = new Set<Child>();
+
+/** Stops every child this run started that is still running (by PID). */
+export async function stopChildren(): Promise<void> {
+  await Promise.all([...running].map((c) => c.stop()));
+}
+
 export function startChild(script: string, args: readonly string[], env: Readonly<Record<string, string>>, nodeFlags: readonly string[] = []): Child {
   return startProgram(process.execPath, [...nodeFlags, script, ...args], env);
 }
@@ -46,7 +54,7 @@ export function startProgram(command: string, args: readonly string[], env: Read
   proc.stdout?.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter((l) => l !== '')));
   proc.stderr?.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter((l) => l !== '')));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  return {
+  const child: Child = {
     proc,
     startedAt,
     output,
@@ -57,6 +65,9 @@ export function startProgram(command: string, args: readonly string[], env: Read
       clearTimeout(t);
     },
   };
+  running.add(child);
+  void exited.then(() => running.delete(child));
+  return child;
 }
 
 /** Peak resident set size of a process so far (VmHWM) in MB, from /proc. */

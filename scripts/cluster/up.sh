@@ -235,13 +235,22 @@ EOF
 
   # kwok's stages: the stock node stages and pod-complete/pod-delete from the build cache, plus
   # the project's own (scripts/cluster/stages/*.yaml: pod-ready with a delay, broken image).
+  # A line "# include: <file>" in those is replaced by stages/<file>, at that line's indent
+  # (the imageID template both pod stages share).
   local f
   {
     for s in "${STOCK_STAGES[@]}"; do
       cat "$CLUSTER_BIN_DIR/stages/$s.yaml"; echo; echo "---"
     done
     for f in "$CLUSTER_SCRIPTS_DIR"/stages/*.yaml; do
-      cat "$f"; echo; echo "---"
+      awk -v dir="$CLUSTER_SCRIPTS_DIR/stages" '
+        /^ *# include: [A-Za-z0-9._-]+$/ {
+          pad = substr($0, 1, index($0, "#") - 1); file = dir "/" $3
+          while ((getline line < file) > 0) print pad line
+          close(file); next
+        }
+        { print }' "$f"
+      echo; echo "---"
     done
   } > "$d/kwok.yaml"
 }

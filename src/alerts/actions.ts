@@ -1,12 +1,9 @@
 import { parseDuration } from '../core/duration.ts';
 import { message, type Message } from '../core/message.ts';
 import { decide } from '../core/policy.ts';
-import { refreshOp } from '../notify/op-notifier.ts';
 import type { Outbox } from '../notify/outbox.ts';
-import { showOpIn } from '../service/op-live.ts';
-import { submit, type Reply } from '../service/requests.ts';
 import type { Services } from '../service/services.ts';
-import { loadGroupView } from './engine.ts';
+import { loadGroupView } from './group-view.ts';
 import { alertKey, clockTime, groupTitle, noteMessage, type Correlation } from './message.ts';
 import { createSilence, silenceMatchers, type SilenceMatcher } from './silences.ts';
 import { AlertStore } from './store.ts';
@@ -15,14 +12,9 @@ import { AlertStore } from './store.ts';
  * What people do to alerts, from buttons or typed commands: acknowledge, silence, roll back
  * the change an alert followed. Each is asked of the normal policy with its verb (`ack`,
  * `silence`, `rollback`) and the alert's environment and app, so access rules decide who may.
- * The rollback is a request like a typed one (submit), so approvals and locks apply to it.
+ * The rollback is a request like a typed one: rollbackRequest says what to submit, and the
+ * dispatcher (src/service/dispatch.ts) submits it, so approvals and locks apply to it.
  */
-export interface AlertClick {
-  readonly value: string;
-  readonly actor: string | undefined;
-  readonly channel: string;
-}
-
 const SILENCE_MAX_SECONDS = 7 * 24 * 3600;
 
 /** The policy's refusal, or undefined when allowed. A rule that asks for approval refuses here (these act at once). */
@@ -35,15 +27,15 @@ export async function refusal(s: Services, actor: string | undefined, verb: stri
   return d.reason;
 }
 
-function denied(text: string): Reply {
-  return { message: message('Not allowed', 'denied', { text }) };
+function denied(text: string): Message {
+  return message('Not allowed', 'denied', { text });
 }
 
-function unknownGroup(id: string): Reply {
-  return { message: message('No such alert', 'error', { text: `There is no alert group ${id} (they are kept a week after they resolve).` }) };
+function unknownGroup(id: string): Message {
+  return message('No such alert', 'error', { text: `There is no alert group ${id} (they are kept a week after they resolve).` });
 }
 
-export async function ackGroup(s: Services, outbox: Outbox, id: string, actor: string | undefined, note?: string): Promise<Reply> {
+export async function ackGroup(s: Services, outbox: Outbox, id: string, actor: string | undefined, note?: string): Promise<Message> {
   const store = new AlertStore(s.redis, s.prefix);
   const g = await store.group(id);
   if (g === undefined) return unknownGroup(id);
@@ -54,15 +46,15 @@ export async function ackGroup(s: Services, outbox: Outbox, id: string, actor: s
   const now = s.clock().getTime();
   const r = await store.ack(id, who, now);
   if (r.kind === 'unknown') return unknownGroup(id);
-  if (r.kind === 'already') return { message: message('Already acknowledged', 'info', { text: `${r.by} acknowledged ${groupTitle(view)} already.` }) };
+  if (r.kind === 'already') return message('Already acknowledged', 'info', { text: `${r.by} acknowledged ${groupTitle(view)} already.` });
   if (g.posted === 'own') {
     await outbox.post(g.channel, noteMessage('Acknowledged', 'info', `${who} acknowledged this at ${clockTime(now)}${note === undefined ? '' : `: ${note}`}. No more reminders.`, id), { threadKey: alertKey(id), dedupeId: `${g.channel}:${alertKey(id)}:ack` });
   }
   await s.audit.append({ at: s.clock(), kind: 'setting', actor: who, env: view.env, app: view.app, summary: `${who} acknowledged alert ${id}`, detail: { group: id, note } });
-  return { message: message('Acknowledged', 'succeeded', { text: `You acknowledged ${groupTitle(view)} (${id}).` }) };
+  return message('Acknowledged', 'succeeded', { text: `You acknowledged ${groupTitle(view)} (${id}).` });
 }
 
-export async function silenceGroup(s: Services, outbox: Outbox, id: string, seconds: number, actor: string | undefined, reason?: string): Promise<Reply> {
+export async function silenceGroup(s: Services, outbox: Outbox, id: string, seconds: number, actor: string | undefined, reason?: string): Promise<Message> {
   const store = new AlertStore(s.redis, s.prefix);
   const g = await store.group(id);
   if (g === undefined) return unknownGroup(id);
@@ -79,11 +71,11 @@ export async function silenceGroup(s: Services, outbox: Outbox, id: string, seco
   const ids: string[] = [...(g.silenceIds ?? [])];
   let where = 'in this bot (no reminders; the alerts are not from Alertmanager)';
   if (fromAm.length > 0) {
-    if (am === undefined) return { message: message('Cannot silence', 'error', { text: 'These alerts come from Alertmanager, but alerts.alertmanager.url is not configured, so I cannot create a silence there.' }) };
+    if (am === undefined) return message('Cannot silence', 'error', { text: 'These alerts come from Alertmanager, but alerts.alertmanager.url is not configured, so I cannot create a silence there.' });
     const matchers: SilenceMatcher[] = silenceMatchers(fromAm);
     const comment = `${reason ?? `Silenced from chat for ${parseDuration(`${secs}s`)?.toString() ?? `${secs}s`}`}: ${groupTitle(view)} (alert group ${id}, ${g.channel})`;
     const r = await createSilence(am, { matchers, startsAt: new Date(now).toISOString(), endsAt: new Date(until).toISOString(), createdBy: who, comment });
-    if (!r.ok) return { message: message('Silence not created', 'error', { text: r.problem }) };
+    if (!r.ok) return message('Silence not created', 'error', { text: r.problem });
     ids.push(r.id);
     where = `in Alertmanager (silence ${r.id}, matching ${matchers.map((m) => `${m.name}="${m.value}"`).join(', ')})`;
   }
@@ -94,7 +86,7 @@ export async function silenceGroup(s: Services, outbox: Outbox, id: string, seco
     await outbox.post(g.channel, noteMessage('Silenced', 'info', `${who} silenced this for ${span}, until ${clockTime(until)}, ${where}.${reason === undefined ? '' : ` Reason: ${reason}`}`, id), { threadKey: alertKey(id), dedupeId: `${g.channel}:${alertKey(id)}:silence:${who}:${until}` });
   }
   await s.audit.append({ at: s.clock(), kind: 'setting', actor: who, env: view.env, app: view.app, summary: `${who} silenced alert ${id} for ${span}`, detail: { group: id, until: new Date(until).toISOString(), silenceIds: ids, reason } });
-  return { message: message('Silenced', 'succeeded', { text: `Silenced ${groupTitle(view)} for ${span} ${where}.` }) };
+  return message('Silenced', 'succeeded', { text: `Silenced ${groupTitle(view)} for ${span} ${where}.` });
 }
 
 /** `/silence app=web env=staging [alertname=X] for 30m`: an Alertmanager silence by those labels. */
@@ -111,37 +103,25 @@ export async function silenceByLabels(s: Services, labels: Readonly<Record<strin
   return message('Silenced', 'succeeded', { text: `Silence ${r.id} for ${span}: ${matchers.map((m) => `${m.name}="${m.value}"`).join(', ')}.` });
 }
 
-export async function rollbackFromAlert(s: Services, outbox: Outbox, c: AlertClick): Promise<Reply> {
-  const store = new AlertStore(s.redis, s.prefix);
-  const g = await store.group(c.value);
-  if (g === undefined) return unknownGroup(c.value);
+/**
+ * The rollback an alert's button asks for: the change the alert followed, as a typed request,
+ * with a delivery id per group and person (one person's clicks on one alert act once, however
+ * often the platform delivers them); or why there is nothing to roll back.
+ */
+export type RollbackRequest = { readonly kind: 'request'; readonly text: string; readonly deliveryId: string; readonly groupId: string } | { readonly kind: 'answer'; readonly message: Message };
+
+export async function rollbackRequest(s: Services, groupId: string, actor: string | undefined): Promise<RollbackRequest> {
+  const g = await new AlertStore(s.redis, s.prefix).group(groupId);
+  if (g === undefined) return { kind: 'answer', message: unknownGroup(groupId) };
   const corr = g.correlation === undefined || g.correlation === '' ? undefined : (JSON.parse(g.correlation) as Correlation);
-  if (corr === undefined) return { message: message('Nothing to roll back', 'info', { text: 'This alert did not follow a change made by the bot.' }) };
-  const text = `rollback ${corr.app} in ${corr.env} --reason "alert ${g.id} after ${corr.opId}"`;
-  // One click of one person acts once, however often the platform delivers it.
-  const deliveryId = `alert-rollback:${g.id}:${c.actor ?? 'unknown'}`;
-  const threadRef = await outbox.ref(c.channel, alertKey(g.id));
-  const reply = await submit(s, { text, actor: c.actor, deliveryId });
-  if (reply.opId !== undefined) {
-    if (reply.created === true) await showOpIn(s, reply.opId, c.channel, threadRef);
-    await refreshOp(s, outbox, reply.opId);
-  }
-  return reply;
+  if (corr === undefined) return { kind: 'answer', message: message('Nothing to roll back', 'info', { text: 'This alert did not follow a change made by the bot.' }) };
+  return { kind: 'request', text: `rollback ${corr.app} in ${corr.env} --reason "alert ${g.id} after ${corr.opId}"`, deliveryId: `alert-rollback:${g.id}:${actor ?? 'unknown'}`, groupId: g.id };
 }
 
-function splitSilenceValue(value: string): { id: string; seconds: number } | undefined {
+/** A Silence button's value: "<group id>~<duration>". */
+export function splitSilenceValue(value: string): { id: string; seconds: number } | undefined {
   const i = value.lastIndexOf('~');
   if (i < 0) return undefined;
   const d = parseDuration(value.slice(i + 1));
   return d === undefined ? undefined : { id: value.slice(0, i), seconds: d.seconds };
 }
-
-/** The button actions of alert messages, for CLICK_HANDLERS in src/chat/inbound.ts. */
-export const ALERT_CLICK_HANDLERS = {
-  ack: (s: Services, outbox: Outbox, c: AlertClick): Promise<Reply> => ackGroup(s, outbox, c.value, c.actor),
-  silence: (s: Services, outbox: Outbox, c: AlertClick): Promise<Reply> => {
-    const v = splitSilenceValue(c.value);
-    return v === undefined ? Promise.resolve({ message: message('Unknown silence', 'error', { text: 'That button carries no duration.' }) }) : silenceGroup(s, outbox, v.id, v.seconds, c.actor);
-  },
-  rollback: rollbackFromAlert,
-} as const;

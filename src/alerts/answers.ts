@@ -3,14 +3,14 @@ import { message, type Message } from '../core/message.ts';
 import { Outbox } from '../notify/outbox.ts';
 import type { Services } from '../service/services.ts';
 import { ackGroup, silenceByLabels, silenceGroup } from './actions.ts';
-import { formatMatcher, parseMatcher, type Matcher } from './matchers.ts';
+import { formatMatcher, parseMatcher, type Matcher } from '../core/matchers.ts';
 import { listMatcher, routeMatchers } from './routing.ts';
 import { Subscriptions } from './subscriptions.ts';
 
 /**
  * The alert verbs typed in chat: subscribe, unsubscribe, subscriptions, silence, ack. Policy
- * already allowed the verb (src/service/requests.ts); subscriptions belong to the channel the
- * command was typed in, so they need one.
+ * already allowed the verb (src/service/requests.ts, reached through src/service/dispatch.ts);
+ * subscriptions belong to the channel the command was typed in, so they need one.
  */
 type SubArgs = {
   topic?: string;
@@ -96,13 +96,11 @@ export async function alertAnswer(s: Services, command: Command, actor: string, 
       ];
       return message('Alert subscriptions of this channel', 'info', { sections: [{ lines: lines.length > 0 ? lines : ['none: /subscribe severity=critical env=prod'] }] });
     }
-    case 'ack': {
-      const r = await ackGroup(s, new Outbox({ redis: s.redis, prefix: s.prefix }), command.args.alert, actor, command.args.reason);
-      return r.message;
-    }
+    case 'ack':
+      return ackGroup(s, new Outbox({ redis: s.redis, prefix: s.prefix }), command.args.alert, actor, command.args.reason);
     case 'silence': {
       const a = command.args;
-      if (a.alert !== undefined) return (await silenceGroup(s, new Outbox({ redis: s.redis, prefix: s.prefix }), a.alert, a.for.seconds, actor, a.reason)).message;
+      if (a.alert !== undefined) return silenceGroup(s, new Outbox({ redis: s.redis, prefix: s.prefix }), a.alert, a.for.seconds, actor, a.reason);
       const labels: Record<string, string> = {};
       if (a.app !== undefined) labels['app'] = a.app;
       if (a.env !== undefined) labels['env'] = a.env;

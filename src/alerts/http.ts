@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlertsConfig } from '../config/schema.ts';
 import type { Log } from '../log.ts';
-import type { Handler } from '../server/http.ts';
+import type { Handler, Route } from '../server/http.ts';
 import type { Alert } from './model.ts';
 import type { Parsed } from './sources.ts';
 
@@ -76,6 +76,11 @@ export interface WebhookOptions {
   readonly ingest: (alerts: readonly Alert[]) => Promise<{ received: number; new: number; resolved: number; unchanged: number }>;
   readonly log: Log;
   readonly onRequest?: (outcome: string) => void;
+}
+
+/** The webhook with its body limit, which the server applies before the handler runs. */
+export function webhookRoute(o: WebhookOptions): Route {
+  return { handle: webhookHandler(o), maxBodyBytes: MAX_BODY_BYTES };
 }
 
 export function webhookHandler(o: WebhookOptions): Handler {

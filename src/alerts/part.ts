@@ -3,7 +3,10 @@ import type { Log } from '../log.ts';
 import type { PartFactory } from '../server/part.ts';
 import type { Services } from '../service/services.ts';
 import { AlertEngine, newOwner } from './engine.ts';
-import { webhookHandler } from './http.ts';
+import { AlertFlusher } from './flusher.ts';
+import { ALERT_SOURCES, unauthenticated } from '../config/references.ts';
+import type { Route } from '../server/http.ts';
+import { webhookRoute } from './http.ts';
 import type { Alert } from './model.ts';
 import { startProbes } from './probes.ts';
 import { parseAlertmanager, parseGeneric } from './sources.ts';
@@ -66,13 +69,18 @@ export const alertsPart: PartFactory = (ctx) => {
   const log = ctx.log.child({ part: 'alerts' });
   const editDelayMs = knob(knobs, 'alertsEditDelayMs', isNumber);
   const pollMs = knob(knobs, 'alertsPollMs', isNumber);
-  const engine = new AlertEngine({ s, outbox, log, metrics: ctx.metrics, ...(editDelayMs === undefined ? {} : { editDelayMs }), ...(pollMs === undefined ? {} : { pollMs }) });
+  const engine = new AlertEngine({ s, metrics: ctx.metrics, ...(editDelayMs === undefined ? {} : { editDelayMs }) });
+  const flushing = new AlertFlusher({ s, outbox, log, metrics: ctx.metrics, ...(pollMs === undefined ? {} : { pollMs }) });
   const ingest = (alerts: readonly Alert[]) => engine.ingest(alerts);
-  const routes: Record<string, ReturnType<typeof webhookHandler>> = {};
+  const routes: Record<string, Route> = {};
   const am = config.alerts.sources.alertmanager;
-  if (am !== undefined) routes['POST /alerts/alertmanager'] = webhookHandler({ name: 'alertmanager', auth: am, parse: parseAlertmanager, ingest, log });
+  if (am !== undefined) routes['POST /alerts/alertmanager'] = webhookRoute({ name: 'alertmanager', auth: am, parse: parseAlertmanager, ingest, log });
   const wh = config.alerts.sources.webhook;
-  if (wh !== undefined) routes['POST /alerts/webhook'] = webhookHandler({ name: 'webhook', auth: wh, parse: (b) => parseGeneric(b, s.clock()), ingest, log });
+  if (wh !== undefined) routes['POST /alerts/webhook'] = webhookRoute({ name: 'webhook', auth: wh, parse: (b) => parseGeneric(b, s.clock()), ingest, log });
+  for (const name of ALERT_SOURCES) {
+    // The config check refuses this in production mode unless the config says allowUnauthenticated.
+    if (unauthenticated(config.alerts.sources[name])) log.warn({ source: name, mode: config.mode }, `POST /alerts/${name} takes alerts from anyone: it has no credentials`);
+  }
 
   const watched = config.alerts.kubernetes.length > 0 || config.alerts.probes.length > 0;
   const probeFetch = knob(knobs, 'alertsProbeFetch', isFetch);
@@ -86,7 +94,7 @@ export const alertsPart: PartFactory = (ctx) => {
     name: 'alerts',
     routes,
     start() {
-      flusher = engine.run();
+      flusher = flushing.run();
       if (watched) {
         sources = underLease(s, SOURCES_LEASE, leaseMs, log, async () => {
           // The Kubernetes client is loaded only where events are watched (it costs ~70 MB).

@@ -1,4 +1,5 @@
 import type { AlertProbeConfig, Config } from '../config/schema.ts';
+import { redactUrls } from '../core/redact.ts';
 import { probeOnce } from '../jobs/probe.ts';
 import { partsFingerprint } from './fingerprint.ts';
 import type { Alert } from './model.ts';
@@ -26,7 +27,7 @@ export function probeAlert(p: AlertProbeConfig, status: 'firing' | 'resolved', p
     source: 'probe',
     status,
     labels: { alertname: 'SiteProbeFailed', probe: p.name, severity: 'critical', ...p.labels },
-    annotations: { summary: problem, url: p.url },
+    annotations: { summary: problem, url: redactUrls(p.url) },
     startsAt,
     count: failures,
   };
@@ -72,7 +73,7 @@ export function startProbes(o: ProbeRunnerOptions): { stop(): Promise<void> } {
         if (r.problem === undefined) {
           failures = 0;
           since = undefined;
-          await o.ingest([probeAlert(p, 'resolved', `${p.url} is healthy again`, new Date(now()).toISOString(), 0)]);
+          await o.ingest([probeAlert(p, 'resolved', `${redactUrls(p.url)} is healthy again`, new Date(now()).toISOString(), 0)]);
         } else {
           failures++;
           since ??= new Date(now()).toISOString();

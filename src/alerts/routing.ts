@@ -1,6 +1,6 @@
 import type { AlertRouteConfig, AlertsConfig } from '../config/schema.ts';
 import { firstLabel, type Alert, type Labels } from './model.ts';
-import { escapeRegex, matchesAll, parseMatcher, type Matcher } from './matchers.ts';
+import { escapeRegex, matchesAll, parseMatcher, type Matcher } from '../core/matchers.ts';
 
 /**
  * Which channels an alert goes to, and how it is grouped there. Routes come from the config

@@ -1,4 +1,5 @@
 import type { AlertsConfig } from '../config/schema.ts';
+import { splitUrlCredentials } from '../core/redact.ts';
 import type { Alert, Labels } from './model.ts';
 
 /**
@@ -40,9 +41,12 @@ export type SilenceResult = { readonly ok: true; readonly id: string } | { reado
 
 export async function createSilence(am: NonNullable<AlertsConfig['alertmanager']>, body: SilenceRequest, fetchImpl: typeof fetch = fetch): Promise<SilenceResult> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  // Credentials written into the URL (http://user:password@am:9093) count as basic auth, as curl reads them.
+  const base = splitUrlCredentials(am.url);
   if (am.bearerToken !== undefined) headers['authorization'] = `Bearer ${am.bearerToken}`;
   else if (am.username !== undefined && am.password !== undefined) headers['authorization'] = `Basic ${Buffer.from(`${am.username}:${am.password}`).toString('base64')}`;
-  const url = new URL('api/v2/silences', am.url.endsWith('/') ? am.url : `${am.url}/`);
+  else if (base.authorization !== undefined) headers['authorization'] = base.authorization;
+  const url = new URL('api/v2/silences', base.url.endsWith('/') ? base.url : `${base.url}/`);
   let res: Response;
   try {
     res = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(10_000) });

@@ -1,14 +1,19 @@
 import { z } from 'zod';
 import { labelsFingerprint } from './fingerprint.ts';
-import { isLabelName } from './matchers.ts';
+import { isLabelName } from '../core/matchers.ts';
 import type { Alert } from './model.ts';
 
 /**
  * The two webhook formats, checked whole before anything is stored (a bad payload changes
  * nothing): Alertmanager's webhook (version 4) and the bot's own generic JSON (docs/alerts.md).
- * Both become the neutral Alert.
+ * Both become the neutral Alert. The body limit (2 MiB, src/alerts/http.ts) is what bounds a
+ * request; the count is only a backstop, set above what 2 MiB of the smallest alerts holds.
+ * An alert's identity is its source and its fingerprint ("am-…", "wh-…"): a webhook can never
+ * name, and so never resolve, an Alertmanager alert.
  */
-export const MAX_ALERTS_PER_REQUEST = 1000;
+export const MAX_ALERTS_PER_REQUEST = 10_000;
+/** Longest label value: Alertmanager sets none, and a label it sends that is refused here is lost (it does not resend on a 4xx). */
+export const MAX_LABEL_VALUE = 10_000;
 
 /** A plain object whose values are strings within the limits (what a valid record is), in one pass. */
 function isStringRecord(v: unknown, maxKey: number, maxValue: number): v is Record<string, string> {
@@ -40,7 +45,7 @@ function stringRecord(maxKey: number, maxValue: number) {
   });
 }
 
-const labelMap = stringRecord(200, 4000).superRefine((rec, ctx) => {
+const labelMap = stringRecord(200, MAX_LABEL_VALUE).superRefine((rec, ctx) => {
   const keys = Object.keys(rec);
   if (keys.length > 100) ctx.addIssue({ code: 'custom', message: 'more than 100 labels' });
   for (const k of keys) if (!isLabelName(k)) ctx.addIssue({ code: 'custom', path: [k], message: `"${k}" is not a label name` });
@@ -62,7 +67,9 @@ const amAlert = z.object({
 
 export const alertmanagerPayload = z.object({
   version: z.literal('4', { message: 'only version "4" of the Alertmanager webhook is understood' }),
-  groupKey: z.string().max(10_000).optional(),
+  // Alertmanager's group key holds the group's label values (a 10,000-character alertname
+  // too); it is never stored, and the body limit bounds it.
+  groupKey: z.string().optional(),
   truncatedAlerts: z.number().int().min(0).optional(),
   status: z.enum(['firing', 'resolved']),
   receiver: z.string().max(1000).optional(),

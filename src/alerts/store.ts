@@ -1,13 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { Alert, AlertStatus } from './model.ts';
+import { AlertRecords, KEEP_FIRING_S, KEEP_RESOLVED_S, results } from './records.ts';
 
 /**
- * Alert state in Redis, shared by every API replica, so any replica can take any webhook:
+ * Alert groups in Redis, shared by every API replica, so any replica can take any webhook and
+ * any replica's flusher can build any group's message (the alerts' own records, the dedup, are
+ * in src/alerts/records.ts):
  *
- * - one record per fingerprint (`a:<fp>`): its status and start, changed only by a Lua step
- *   that says what happened: `new`, `refire`, `resolved`, `count` (seen again, count moved) or
- *   `same`. Two Alertmanager replicas sending the same alert, or two webhooks racing, get one
- *   `new` between them: that is the dedup;
  * - one record per group (`g:<id>`): its channel, route, group-by values, whether its message
  *   was posted, who acknowledged or silenced it; the statuses of its alerts (`g:<id>:alerts`);
  *   what its thread should still be told (`g:<id>:events`); a version that every change bumps;
@@ -15,8 +14,6 @@ import type { Alert, AlertStatus } from './model.ts';
  *   from. A claim pushes the group's time 30 s ahead, so a flusher that dies mid-way leaves it
  *   to another; finishing sets the next time, unless the group changed meanwhile.
  */
-export type Transition = 'new' | 'refire' | 'resolved' | 'count' | 'same' | 'ignored';
-
 export interface GroupRecord {
   readonly id: string;
   readonly base: string;
@@ -50,47 +47,7 @@ export interface GroupEvent {
   readonly at: number;
 }
 
-const KEEP_FIRING_S = 30 * 24 * 3600;
-const KEEP_RESOLVED_S = 7 * 24 * 3600;
 const CLAIM_MS = 30_000;
-
-/**
- * Records alerts, in order, in one step. KEYS[i]: the record of alert i. ARGV: firing ttl,
- * resolved ttl, then per alert: status, startsAt, json, count ('' = none). Returns each one's
- * transition. A resolved alert never seen firing is ignored; a firing alert that was resolved
- * and comes back with the start it had is a stale copy (a slower Alertmanager replica), not a
- * new fire.
- */
-const UPSERT_ALERTS = `
-local function upsert(key, status, startsAt, json, newCount, ttlFiring, ttlResolved)
-  local cur = redis.call('HGET', key, 'status')
-  local start = redis.call('HGET', key, 'startsAt')
-  local count = redis.call('HGET', key, 'count') or ''
-  local result
-  if status == 'firing' then
-    if not cur then result = 'new'
-    elseif cur == 'resolved' then
-      if start == startsAt then return 'same' end
-      result = 'refire'
-    elseif newCount ~= '' and newCount ~= count then result = 'count'
-    else result = 'same' end
-    redis.call('HSET', key, 'status', 'firing', 'json', json, 'count', newCount)
-    if result == 'new' or result == 'refire' then redis.call('HSET', key, 'startsAt', startsAt) end
-    redis.call('EXPIRE', key, ttlFiring)
-    return result
-  end
-  if cur ~= 'firing' then return cur and 'same' or 'ignored' end
-  redis.call('HSET', key, 'status', 'resolved', 'json', json)
-  redis.call('EXPIRE', key, ttlResolved)
-  return 'resolved'
-end
-local ttlFiring, ttlResolved = tonumber(ARGV[1]), tonumber(ARGV[2])
-local out = {}
-for i = 1, #KEYS do
-  local b = 2 + (i - 1) * 4
-  out[i] = upsert(KEYS[i], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ttlFiring, ttlResolved)
-end
-return out`;
 
 /**
  * Puts an alert into the current group of `base`, opening one (a new epoch) when there is none
@@ -196,23 +153,6 @@ export interface UpdateInput {
 
 export type GroupOp = ({ readonly kind: 'join' } & JoinInput) | ({ readonly kind: 'update' } & UpdateInput);
 
-/** A pipeline's replies, or its first error (the commands before and after it still ran). */
-function results(res: [Error | null, unknown][] | null): unknown[] {
-  return (res ?? []).map(([e, v]) => {
-    if (e !== null) throw e;
-    return v;
-  });
-}
-
-/**
- * UPSERT_ALERTS as an ioredis script command: EVALSHA, with the script's text sent only the
- * first time on a connection and again after a NOSCRIPT (a Redis restart). One command per
- * webhook request, not one per alert and not a pipeline: ioredis copies every script defined on
- * the connection (BullMQ's too) into each pipeline it makes.
- */
-const UPSERT_COMMAND = 'chatopsAlertUpsertMany';
-type Scripted = Record<typeof UPSERT_COMMAND, (...args: (string | number)[]) => Promise<unknown>>;
-
 function num(v: string | undefined): number | undefined {
   return v === undefined || v === '' ? undefined : Number(v);
 }
@@ -220,67 +160,19 @@ function num(v: string | undefined): number | undefined {
 export class AlertStore {
   readonly redis: Redis;
   readonly p: string;
+  /** The per-alert records (src/alerts/records.ts), under the same prefix. */
+  readonly records: AlertRecords;
   constructor(redis: Redis, prefix: string) {
     this.redis = redis;
     this.p = `${prefix}alerts:`;
-    if (!(UPSERT_COMMAND in redis)) redis.defineCommand(UPSERT_COMMAND, { lua: UPSERT_ALERTS });
+    this.records = new AlertRecords(redis, prefix);
   }
 
   get dueKey(): string {
     return `${this.p}due`;
   }
-  private alertKey(fp: string): string {
-    return `${this.p}a:${fp}`;
-  }
   groupKey(id: string): string {
     return `${this.p}g:${id}`;
-  }
-
-  /** Records an alert as received and says what changed. */
-  async upsertAlert(a: Alert): Promise<Transition> {
-    return (await this.upsertAlerts([a]))[0] ?? 'same';
-  }
-
-  async alert(fp: string): Promise<Alert | undefined> {
-    const raw = await this.redis.hget(this.alertKey(fp), 'json');
-    return raw === null ? undefined : (JSON.parse(raw) as Alert);
-  }
-
-  async alerts(fps: readonly string[]): Promise<Map<string, Alert>> {
-    const out = new Map<string, Alert>();
-    if (fps.length === 0) return out;
-    const pipe = this.redis.pipeline();
-    for (const fp of fps) pipe.hget(this.alertKey(fp), 'json');
-    const res = (await pipe.exec()) ?? [];
-    fps.forEach((fp, i) => {
-      const raw = res[i]?.[1];
-      if (typeof raw === 'string') out.set(fp, JSON.parse(raw) as Alert);
-    });
-    return out;
-  }
-
-  /** The groups an alert went into (so its resolution reaches them even if routes changed since). */
-  async groupsOf(fp: string): Promise<string[]> {
-    return this.redis.smembers(`${this.alertKey(fp)}:groups`);
-  }
-
-  /** Records alerts in order, in one step and one round trip; their transitions in the same order. */
-  async upsertAlerts(alerts: readonly Alert[]): Promise<Transition[]> {
-    if (alerts.length === 0) return [];
-    const keys = alerts.map((a) => this.alertKey(a.fingerprint));
-    const args = alerts.flatMap((a) => [a.status, a.startsAt, JSON.stringify(a), a.count === undefined ? '' : String(a.count)]);
-    return (await (this.redis as unknown as Scripted)[UPSERT_COMMAND](keys.length, ...keys, KEEP_FIRING_S, KEEP_RESOLVED_S, ...args)) as Transition[];
-  }
-
-  /** groupsOf for many alerts in one round trip. */
-  async groupsOfMany(fps: readonly string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    if (fps.length === 0) return out;
-    const pipe = this.redis.pipeline();
-    for (const fp of fps) pipe.smembers(`${this.alertKey(fp)}:groups`);
-    const res = results(await pipe.exec());
-    fps.forEach((fp, i) => out.set(fp, (res[i] as string[] | undefined) ?? []));
-    return out;
   }
 
   private joinArgs(o: JoinInput): (string | number)[] {
@@ -289,7 +181,7 @@ export class AlertStore {
       `${this.p}gcur:${o.base}`,
       `${this.p}gepoch:${o.base}`,
       this.dueKey,
-      `${this.alertKey(o.alert.fingerprint)}:groups`,
+      `${this.records.key(o.alert.fingerprint)}:groups`,
       o.base,
       o.channel,
       o.routeId,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { formatMatcher, sameMatchers, sortMatchers, type Matcher } from './matchers.ts';
+import { formatMatcher, sameMatchers, sortMatchers, type Matcher } from '../core/matchers.ts';
 import type { Subscription } from './routing.ts';
 
 /**

@@ -1,4 +1,3 @@
-import { ALERT_CLICK_HANDLERS } from '../alerts/actions.ts';
 import { handleText } from '../core/handle.ts';
 import { message, type Message } from '../core/message.ts';
 import type { ParseOptions } from '../core/parse.ts';
@@ -6,7 +5,8 @@ import { refreshOp } from '../notify/op-notifier.ts';
 import { platformLabel } from './channel.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import { showOpIn } from '../service/op-live.ts';
-import { askAgain, decideApproval, decideUpgrade, submit, type Reply } from '../service/requests.ts';
+import { ALERT_CLICK_HANDLERS, submitRequest } from '../service/dispatch.ts';
+import { askAgain, decideApproval, decideUpgrade, type Reply } from '../service/requests.ts';
 import { inRequestSpan, noteRequest, replyAttributes } from '../service/request-trace.ts';
 import type { Services } from '../service/services.ts';
 
@@ -56,7 +56,7 @@ export interface Carried {
  */
 export function carryOut(s: Services, outbox: Outbox, req: ChatRequest): Promise<Carried> {
   return inRequestSpan('chat command', { 'chatops.platform': platformLabel(req.channel) }, async () => {
-    const reply = await submit(s, { text: req.text, actor: req.actor, deliveryId: req.deliveryId, channel: req.channel, ...(req.parse === undefined ? {} : { parse: req.parse }) });
+    const reply = await submitRequest(s, { text: req.text, actor: req.actor, deliveryId: req.deliveryId, channel: req.channel, ...(req.parse === undefined ? {} : { parse: req.parse }) });
     noteRequest(replyAttributes(reply));
     if (reply.opId === undefined) return { message: reply.message, live: false, reply };
     // A new operation shows in the channel it was asked in; a decision on one (typed /approve,
@@ -84,6 +84,11 @@ export interface Click {
   readonly actor: string | undefined;
   /** The channel the clicked message is in ("slack:C0123"). */
   readonly channel: string;
+  /**
+   * The platform's id for this click (Slack's trigger id and action time, Lark's event id, the
+   * console's request id): a repeat of it is the same click, and a setting it makes acts once.
+   */
+  readonly deliveryId: string;
 }
 
 export type ClickHandler = (s: Services, outbox: Outbox, c: Click) => Promise<Reply>;

@@ -2,6 +2,7 @@
 import { Command as Cli } from 'commander';
 import { formatProblems, loadConfig } from '../config/load.ts';
 import { defaultConfigPath } from '../config/paths.ts';
+import { redactUrls } from '../core/redact.ts';
 import { actorFrom, CliError, configFrom, EXIT, prefixFromEnv, redisUrlFrom } from './setup.ts';
 
 /**
@@ -18,8 +19,13 @@ async function guarded(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (e) {
-    if (!(e instanceof CliError)) throw e;
-    process.stderr.write(e.message + '\n');
+    if (!(e instanceof CliError)) {
+      // Whatever went wrong, its text names no credentials (a URL's user:password@).
+      process.stderr.write(`chatops: ${redactUrls(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+      process.exitCode = 1; // as an uncaught error's
+      return;
+    }
+    process.stderr.write(redactUrls(e.message) + '\n');
     process.exitCode = e.exitCode;
   }
 }
@@ -45,7 +51,7 @@ program
       const { config } = configFrom(opts.config);
       const actor = actorFrom(config, opts.as);
       const { runCommand } = await import('./run-command.ts');
-      process.exitCode = await runCommand(config, actor, words.join(' '), { ...(opts.wait === true ? { wait: true } : {}), ...(opts.delivery === undefined ? {} : { delivery: opts.delivery }) }, (l) => process.stdout.write(l + '\n'));
+      process.exitCode = await runCommand(config, actor, words.join(' '), { ...(opts.wait === true ? { wait: true } : {}), ...(opts.delivery === undefined ? {} : { delivery: opts.delivery }) }, (l) => process.stdout.write(redactUrls(l) + '\n'));
     });
   });
 
@@ -60,7 +66,7 @@ program
       const url = redisUrlFrom(config);
       if (url === undefined) throw new CliError('The worker needs Redis: set REDIS_URL or redis.url in the config.', EXIT.usage);
       const { workerCommand } = await import('./worker-command.ts');
-      await workerCommand(config, url, opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }, (l) => process.stdout.write(`[worker] ${l}\n`));
+      await workerCommand(config, url, opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }, (l) => process.stdout.write(`[worker] ${redactUrls(l)}\n`));
     });
   });
 

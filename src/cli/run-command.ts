@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { renderText } from '../chat/cli/render-text.ts';
 import type { Config } from '../config/schema.ts';
 import { handleText } from '../core/handle.ts';
+import { localProbes } from '../local/sample-probe.ts';
 import { createServices } from '../service/services.ts';
-import { submit } from '../service/requests.ts';
+import { submitRequest } from '../service/dispatch.ts';
 import { EXIT, prefixFromEnv, redisUrlFrom } from './setup.ts';
 
 /**
@@ -34,9 +35,9 @@ export async function runCommand(config: Config, actor: string, text: string, op
     if (outcome.kind === 'decided' && outcome.decision.kind !== 'deny') out('\nPreview only: no Redis is configured (REDIS_URL or redis.url), so nothing was queued.');
     return outcome.kind === 'error' ? EXIT.usage : outcome.kind === 'decided' && outcome.decision.kind === 'deny' ? EXIT.denied : EXIT.ok;
   }
-  const s = createServices(config, { redisUrl: url, ...prefixFromEnv() });
+  const s = createServices(config, { redisUrl: url, ...prefixFromEnv(), ...localProbes(config) });
   try {
-    const reply = await submit(s, { text, actor, deliveryId: opts.delivery ?? `cli-${randomUUID()}` });
+    const reply = await submitRequest(s, { text, actor, deliveryId: opts.delivery ?? `cli-${randomUUID()}` });
     out(renderText(reply.message));
     if (reply.message.status === 'error') return EXIT.usage;
     if (reply.message.status === 'denied') return EXIT.denied;

@@ -1,8 +1,9 @@
 import type { Config } from '../config/schema.ts';
+import { localBindProblem } from '../local/loopback.ts';
 import type { Log } from '../log.ts';
 import { startApi, type RunningApi } from '../server/api.ts';
 import { startTelemetry } from '../telemetry/export.ts';
-import { prefixFromEnv } from './setup.ts';
+import { CliError, EXIT, prefixFromEnv } from './setup.ts';
 
 /**
  * `chatops serve`: the API role on its own. The HTTP server (chat webhooks, /healthz, /readyz,
@@ -37,6 +38,8 @@ export function firstSignal(proc: NodeJS.Process = process): Promise<StopSignal>
 }
 
 export async function serveCommand(config: Config, redisUrl: string, opts: ServeOptions, log: Log, stopWhen: Promise<StopSignal> = firstSignal()): Promise<void> {
+  const bindProblem = localBindProblem(config.mode, opts.host ?? config.server.host);
+  if (bindProblem !== undefined) throw new CliError(bindProblem, EXIT.usage);
   const telemetry = await startTelemetry();
   const api: RunningApi = await startApi(config, {
     redisUrl,

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
+import { localProbes } from '../local/sample-probe.ts';
 import { createServices, runWorker } from '../service/services.ts';
-import { sweep } from '../service/sweeper.ts';
+import { startSweeper } from '../service/sweeper.ts';
 import { startTelemetry } from '../telemetry/export.ts';
 import { prefixFromEnv } from './setup.ts';
 
@@ -11,27 +12,26 @@ import { prefixFromEnv } from './setup.ts';
  */
 export async function workerCommand(config: Config, redisUrl: string, opts: { concurrency?: number }, log: (s: string) => void): Promise<void> {
   const telemetry = await startTelemetry();
-  const s = createServices(config, { redisUrl, ...prefixFromEnv() });
+  const s = createServices(config, { redisUrl, ...prefixFromEnv(), ...localProbes(config) });
   const worker = runWorker(s, opts.concurrency === undefined ? {} : { concurrency: opts.concurrency });
+  worker.on('active', (job) => log(`started ${job.id ?? '?'}`));
   worker.on('completed', (job) => log(`done ${job.id ?? '?'}`));
   worker.on('failed', (job, err) => log(`failed ${job?.id ?? '?'}: ${err.message}`));
   // Redis going away is reported here while BullMQ reconnects.
   worker.on('error', (err) => log(`worker: ${err.message}`));
-  // Approval expiry and reminders: cheap, idempotent, and safe with several workers running it.
-  const sweeping = setInterval(() => {
-    sweep(s, s.clock()).then(
-      (r) => [...r.expired.map((id) => `expired ${id}`), ...r.reminded.map((id) => `reminded approvers of ${id}`)].forEach(log),
-      (e: unknown) => log(`sweep failed: ${e instanceof Error ? e.message : String(e)}`),
-    );
-  }, 5000);
+  // Approval expiry and reminders: one sweep every 5 s for all workers together.
+  const sweeper = await startSweeper(s, {
+    onSwept: (r) => [...r.expired.map((id) => `expired ${id}`), ...r.reminded.map((id) => `reminded approvers of ${id}`)].forEach(log),
+    onError: (e) => log(`sweep failed: ${e.message}`),
+  });
   log(`worker running (pid ${process.pid}); Ctrl-C stops it after the current steps`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  clearInterval(sweeping);
   log('stopping: finishing the current steps');
+  await sweeper.close();
   await worker.close();
   await s.close();
   await telemetry.shutdown();

@@ -1,5 +1,6 @@
 import { closest } from '../core/suggest.ts';
-import { POLICY_VERBS } from './schema.ts';
+import { POLICY_VERBS } from '../core/verbs.ts';
+import { policyVerb } from '../core/policy.ts';
 
 /**
  * Checks that every name one section uses is defined in another. It reads the raw document
@@ -30,6 +31,7 @@ export function checkReferences(doc: unknown): Problem[] {
   const verbs = new Set(POLICY_VERBS);
 
   const unknown = (kind: string, value: string, known: Set<string>): string => {
+    if (kind === 'verb' && policyVerb(value) !== value) return `"${value}" is authorized as ${policyVerb(value)}: name ${policyVerb(value)} instead`;
     const names = [...known];
     const near = closest(value, names);
     if (near.length > 0) return `unknown ${kind} "${value}" (did you mean ${near.join(' or ')}?)`;
@@ -64,10 +66,12 @@ export function checkReferences(doc: unknown): Problem[] {
       const id = (doc['people'] as Rec)[p];
       const v = isRec(id) ? id[platform] : undefined;
       if (typeof v !== 'string') continue;
-      const key = platform === 'consoleTokenHash' ? v.replace(/^sha256:/, '') : v;
+      // Emails are matched case-insensitively (identity.ts), so Alice@ and alice@ are one address.
+      const key = platform === 'consoleTokenHash' ? v.replace(/^sha256:/, '').toLowerCase() : platform === 'email' ? v.trim().toLowerCase() : v;
       const other = seen.get(key);
       if (other === undefined) seen.set(key, p);
       else if (platform === 'consoleTokenHash') add(`people.${p}.${platform}`, `the same console token as ${other}'s: each person needs a token of their own`);
+      else if (platform === 'email') add(`people.${p}.email`, `"${v}" is already ${other}'s email (emails are compared ignoring case)`);
       else add(`people.${p}.${platform}`, `"${v}" is already ${other}'s ${platform} id`);
     }
   }
@@ -102,5 +106,29 @@ export function checkReferences(doc: unknown): Problem[] {
     if (isRec(k) && typeof k['cluster'] === 'string' && !clusters.has(k['cluster'])) add(`alerts.kubernetes[${i}].cluster`, unknown('cluster', k['cluster'], clusters));
   });
   if (typeof doc['operator'] === 'string' && !people.has(doc['operator'])) add('operator', unknown('person', doc['operator'], people));
+  problems.push(...unauthenticatedAlertSources(doc));
   return problems;
+}
+
+/** The alert webhooks, by their key under alerts.sources. */
+export const ALERT_SOURCES = ['alertmanager', 'webhook'] as const;
+
+/** Whether an alert webhook's settings give no credentials (anyone may post). */
+export function unauthenticated(auth: unknown): boolean {
+  return isRec(auth) && auth['bearerToken'] === undefined && auth['username'] === undefined;
+}
+
+/**
+ * An alert webhook without credentials lets anyone who reaches the bot post alerts into its
+ * channels (and offer their buttons). Production mode (the default) says so on purpose or not at all.
+ */
+function unauthenticatedAlertSources(doc: Rec): Problem[] {
+  const mode = doc['mode'] ?? 'production';
+  const sources = isRec(doc['alerts']) ? doc['alerts']['sources'] : undefined;
+  if (mode !== 'production' || !isRec(sources)) return [];
+  return ALERT_SOURCES.filter((name) => unauthenticated(sources[name]) && (sources[name] as Rec)['allowUnauthenticated'] !== true).map((name) => ({
+    path: `alerts.sources.${name}`,
+    message:
+      'no credentials: in production mode anyone who can reach the bot could post alerts. Give it a bearerToken (or username and password), or say allowUnauthenticated: true if something else (a network policy, a proxy) keeps others out',
+  }));
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { commands } from '../../commands/index.ts';
 import { parseDuration, type Duration } from '../core/duration.ts';
 import { parseImageRef } from '../core/image-ref.ts';
-import { parseMatcher } from '../alerts/matchers.ts';
+import { parseMatcher } from '../core/matchers.ts';
 
 /**
  * The bot's one configuration file, as a zod schema. Shapes are checked here; references
@@ -85,12 +84,28 @@ const imageRepository = z.string().superRefine((s, ctx) => {
   else if (r.value.tag !== undefined || r.value.digest !== undefined) ctx.addIssue({ code: 'custom', message: 'give the repository only, without :tag or @digest' });
 });
 
-const probe = z.strictObject({
-  url: z.string().regex(/^https?:\/\//, { message: 'an http(s) URL template such as https://web.{region}.example.com/healthz' }),
-  expectStatus: z.number().int().min(100).max(599).default(200),
-  bodyMustNotContain: z.string().min(1).optional(),
-  timeout: durationField.default(parseDuration('5s') as Duration),
-});
+/**
+ * An app's HTTP probe: between the batches of an upgrade, and after every deploy and promotion
+ * (the probe gate: every `interval` once the rollout is done, until `successes` passes in a row;
+ * failed when `window` runs out first).
+ */
+const probe = z
+  .strictObject({
+    url: z.string().regex(/^https?:\/\//, { message: 'an http(s) URL template such as https://web.{region}.example.com/healthz' }),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    bodyMustNotContain: z.string().min(1).optional(),
+    timeout: durationField.default(parseDuration('5s') as Duration),
+    interval: durationField.default(parseDuration('10s') as Duration),
+    successes: z.number().int().min(1).max(100).default(3),
+    window: durationField.default(parseDuration('60s') as Duration),
+  })
+  .superRefine((p, ctx) => {
+    // The last of `successes` passes in a row comes (successes - 1) intervals after the first.
+    const fastest = (p.successes - 1) * p.interval.seconds;
+    if (p.window.seconds < fastest) {
+      ctx.addIssue({ code: 'custom', path: ['window'], message: `${p.successes} passes every ${p.interval.toString()} take at least ${fastest} s, longer than the window (${p.window.toString()}): the gate could never pass` });
+    }
+  });
 
 const app = z.strictObject({
   workload: z.strictObject({ kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'), name: name.optional() }).default({ kind: 'Deployment' }),
@@ -104,10 +119,6 @@ const app = z.strictObject({
 const subject = z.string().regex(/^(\*|group:[a-z0-9._-]+|[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9])?)$/, {
   message: 'a person, group:<name> or "*"',
 });
-
-export const POLICY_VERBS = Object.entries(commands)
-  .filter(([, spec]) => spec.kind !== 'meta' && spec.kind !== 'approval' && spec.kind !== 'decision')
-  .map(([verb]) => verb);
 
 const approval = z.strictObject({
   count: z.number().int().min(1).max(10).default(1),
@@ -173,11 +184,15 @@ const alertRoute = z.strictObject({
   ...alertTiming,
 });
 
-/** Who may post to an alert webhook: a bearer token, or a user name and password (basic auth), or nobody checks. */
+/**
+ * Who may post to an alert webhook: a bearer token, or a user name and password (basic auth),
+ * or, with `allowUnauthenticated: true` (refused in production mode without it), anyone.
+ */
 const webhookAuth = z
-  .strictObject({ bearerToken: alertSecret.optional(), username: alertSecret.optional(), password: alertSecret.optional() })
+  .strictObject({ bearerToken: alertSecret.optional(), username: alertSecret.optional(), password: alertSecret.optional(), allowUnauthenticated: z.boolean().optional() })
   .refine((a) => (a.username === undefined) === (a.password === undefined), { message: 'give both username and password, or neither' })
-  .refine((a) => a.bearerToken === undefined || a.username === undefined, { message: 'use a bearer token or basic auth, not both' });
+  .refine((a) => a.bearerToken === undefined || a.username === undefined, { message: 'use a bearer token or basic auth, not both' })
+  .refine((a) => a.allowUnauthenticated !== true || (a.bearerToken === undefined && a.username === undefined), { message: 'allowUnauthenticated: true with credentials: drop one of them' });
 
 const alertProbe = z.strictObject({
   name: name,

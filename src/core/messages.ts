@@ -24,6 +24,7 @@ export function describePlan(plan: Plan): { title: string; fields: Field[]; line
   const fields: Field[] = [];
   if (plan.env !== undefined) fields.push({ label: 'Environment', value: plan.env });
   if (plan.apps.length > 0) fields.push({ label: plan.apps.length === 1 ? 'App' : 'Apps', value: plan.apps.join(', ') });
+  if (plan.promoteFrom !== undefined) fields.push({ label: 'From', value: plan.promoteFrom });
   if (plan.image !== undefined) fields.push({ label: 'Image', value: plan.image });
   if (plan.replicas !== undefined) fields.push({ label: 'Replicas', value: String(plan.replicas) });
   if (plan.verb === 'rollback') fields.push({ label: 'To', value: plan.rollbackTo === undefined ? 'the last known-good revision on each cluster' : plan.rollbackTo });

@@ -59,6 +59,9 @@ export function normalizeChatText(text: string, options: NormalizeOptions = {}):
   // Autocorrect turns "--reason" into "—reason"; undo it where a flag is meant.
   s = s.replace(DASH_FLAG, '$1--');
   s = s.replace(SPACES, ' ').trim();
+  // People put a space after a comma in a list ("apps=web, api", "batches=10%, 50%, 100%"):
+  // after a key= word the next word continues the list unless it starts an argument of its own.
+  s = outsideQuotes(s, joinListItems);
   // Chinese keyboards separate arguments with "，": a comma before a key=, a flag or a space
   // ends an argument. Inside quotes it is left alone, and "web,api" stays a list.
   s = outsideQuotes(s, (part) => part.replace(/,(?: |(?=[A-Za-z][\w-]*=|--[A-Za-z]))/g, ' ').replace(/,$/, ' '));
@@ -73,6 +76,31 @@ function isSentenceStop(whole: string, offset: number): boolean {
   const before = whole.slice(0, offset);
   const quotes = (before.match(/"/g) ?? []).length;
   return quotes % 2 === 0;
+}
+
+const KEYED_WORD = /^[A-Za-z][\w-]*=/;
+/** The connector words of the grammar (commands/: in, to, on, for): they start an argument. */
+const CONNECTORS: ReadonlySet<string> = new Set(['in', 'to', 'on', 'for']);
+
+/** Whether a word begins an argument of its own rather than continuing a list before it. */
+function startsArgument(word: string): boolean {
+  return word === '' || KEYED_WORD.test(word) || word.startsWith('-') || word.startsWith('@') || CONNECTORS.has(word.toLowerCase());
+}
+
+/**
+ * "apps=web, api" → "apps=web,api": a key= word ending in a comma takes the next word as its
+ * next item. One pass over the words (no backtracking on what people type).
+ */
+function joinListItems(part: string): string {
+  if (!part.includes(', ')) return part;
+  const out: string[] = [];
+  for (const word of part.split(' ')) {
+    const last = out.length - 1;
+    const prev = out[last];
+    if (prev !== undefined && prev.endsWith(',') && KEYED_WORD.test(prev) && !startsArgument(word)) out[last] = prev + word;
+    else out.push(word);
+  }
+  return out.join(' ');
 }
 
 /** Applies `fn` to the parts of `s` that are not inside double quotes. */

@@ -62,8 +62,11 @@ type Rule = (req: PolicyRequest, world: PolicyWorld) => Decision | null;
 export const WORKLOAD_VERBS: ReadonlySet<string> = new Set(['deploy', 'scale', 'rollback', 'restart', 'upgrade']);
 /** Getting back to a known good state must stay possible during a freeze or someone's lock. */
 export const EMERGENCY_VERBS: ReadonlySet<string> = new Set(['rollback']);
-/** Decisions on a paused batch upgrade are authorized exactly like the upgrade itself. */
-const AUTHORIZED_AS: Readonly<Record<string, string>> = { continue: 'upgrade', retry: 'upgrade', abort: 'upgrade' };
+/**
+ * Decisions on a paused batch upgrade are authorized exactly like the upgrade itself; a
+ * promotion exactly like a deploy to its target environment (it is one, of a bound digest).
+ */
+const AUTHORIZED_AS: Readonly<Record<string, string>> = { continue: 'upgrade', retry: 'upgrade', abort: 'upgrade', promote: 'deploy' };
 const ALWAYS_ALLOWED: ReadonlySet<string> = new Set(['help', 'whoami']);
 
 export function policyVerb(verb: string): string {

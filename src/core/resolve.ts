@@ -28,6 +28,8 @@ export interface Plan {
   readonly concurrency?: number;
   readonly reason?: string;
   readonly dryRun: boolean;
+  /** A promotion: the environment whose running image goes to `env` (bound to its digest when the request is made). */
+  readonly promoteFrom?: string;
 }
 
 type R<T> = Result<T, ChatError>;
@@ -185,6 +187,17 @@ export function resolve(config: Config, command: Command): R<Plan> {
       const pods = podBatchesOf(a.app, a.env, a.pods, a.gate, w.value.targets);
       if (!pods.ok) return pods;
       return ok({ verb: 'deploy', env: a.env, apps: [a.app], targets: w.value.targets, image: image.value, ...pods.value, ...opt(a.reason), dryRun: a.dryrun === true });
+    }
+    case 'promote': {
+      const a = command.args;
+      const w = workloadPlan(config, a.app, a.env, a.cluster);
+      if (!w.ok) return w;
+      const from = checkEnv(config, a.from);
+      if (!from.ok) return from;
+      const app = checkApp(config, a.app, a.from);
+      if (!app.ok) return app;
+      if (a.from === a.env) return err(chatError('E_BAD_PROMOTION', `${a.app} can't be promoted from ${a.env} to itself.`, { example: `/promote ${a.app} from staging to prod` }));
+      return ok({ verb: 'promote', env: a.env, apps: [a.app], targets: w.value.targets, promoteFrom: a.from, ...opt(a.reason), dryRun: a.dryrun === true });
     }
     case 'scale': {
       const a = command.args;

@@ -2,7 +2,7 @@ import type { Target } from '../core/targets.ts';
 import type { ClusterGateway } from '../kube/gateway.ts';
 import { selectContainers } from '../kube/images.ts';
 import type { RevisionInfo } from '../kube/revisions.ts';
-import { rolloutState } from '../kube/rollout.ts';
+import { rolloutState } from '../kube/rollout-state.ts';
 import type { WorkloadStatus } from '../kube/status.ts';
 import type { RevisionHealthStore } from './revision-health.ts';
 import type { JobSpec, Workload } from './spec.ts';
@@ -15,6 +15,12 @@ export type GatewayFor = (cluster: string) => ClusterGateway;
 
 export class BindError extends Error {
   override readonly name = 'BindError';
+  /** Lines that explain it (a promotion's table of what the source runs where). */
+  readonly details: readonly string[];
+  constructor(message: string, details: readonly string[] = []) {
+    super(message);
+    this.details = details;
+  }
 }
 
 export interface BindDeps {
@@ -23,6 +29,8 @@ export interface BindDeps {
   /** The operation being bound and who asked (recorded with the facts it finds). */
   readonly opId: string;
   readonly actor: string;
+  /** For a promotion's probe of the source (tests give their own). */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 export interface Bound {

@@ -1,6 +1,6 @@
 import type { Plan } from '../core/resolve.ts';
 import { batchSize, parsePodSteps, podBatchesFor, podNames, podPace, type PodBatch } from '../core/pod-batches.ts';
-import { rolloutState } from '../kube/rollout.ts';
+import { rolloutState } from '../kube/rollout-state.ts';
 import { BindError, imageIn, look, workloadOf, type BindDeps, type Bound, type GatewayFor } from './bind-live.ts';
 import type { PodRelease, UpgradeTarget, Workload } from './spec.ts';
 

@@ -1,10 +1,11 @@
 import type { Config } from '../config/schema.ts';
-import { imageAllowedIn, type Plan } from '../core/resolve.ts';
-import type { Target } from '../core/targets.ts';
+import { deployImage, imageAllowedIn, type Plan } from '../core/resolve.ts';
+import { targetsFor, type Target } from '../core/targets.ts';
 import { ageOf, describeVerdict, imageLabel } from '../kube/revision-health.ts';
 import { parseRevisionTarget, selectRevision, type RevisionInfo } from '../kube/revisions.ts';
 import { BindError, imageIn, look, refOf, workloadOf, type BindDeps, type Bound, type GatewayFor } from './bind-live.ts';
 import { bindPodRelease } from './bind-pods.ts';
+import { planPromotion } from './promotion.ts';
 import type { JobSpec, SpecOf, Workload } from './spec.ts';
 
 export { BindError, type BindDeps, type Bound, type GatewayFor };
@@ -90,17 +91,32 @@ export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFo
   const env = plan.env ?? '';
   const workloads = plan.targets.map(workloadOf);
   const only = (spec: JobSpec): Bound => ({ spec, lines: [], notes: [] });
+  const deployTo = async (image: string) => ({
+    kind: 'deploy' as const,
+    env,
+    app,
+    image,
+    autoRollback: config.environments[env]?.autoRollback === true,
+    targets: await Promise.all(
+      workloads.map(async (w) => {
+        const { status } = await look(gatewayFor(w.cluster), w, deps);
+        return { workload: w, fromImage: imageIn(w, status, image), fromRevision: status.revision ?? 0 };
+      }),
+    ),
+  });
   switch (plan.verb) {
-    case 'deploy': {
-      const image = plan.image ?? '';
+    case 'deploy':
       if (plan.pods !== undefined) return bindPodRelease(plan, gatewayFor, deps);
-      const targets = await Promise.all(
-        workloads.map(async (w) => {
-          const { status } = await look(gatewayFor(w.cluster), w, deps);
-          return { workload: w, fromImage: imageIn(w, status, image), fromRevision: status.revision ?? 0 };
-        }),
-      );
-      return only({ kind: 'deploy', env, app, image, autoRollback: config.environments[env]?.autoRollback === true, targets });
+      return only(await deployTo(plan.image ?? ''));
+    case 'promote': {
+      // What the source runs now, bound by digest: the approval covers exactly that build.
+      const from = plan.promoteFrom ?? '';
+      const sources = targetsFor(config, app, from).map(workloadOf);
+      const p = await planPromotion({ config, gatewayFor, fetch: deps.fetch ?? globalThis.fetch }, from, plan.targets, sources);
+      if (!p.ok) throw new BindError(p.reason, p.table);
+      const allowed = deployImage(config, app, env, p.image);
+      if (!allowed.ok) throw new BindError(`${allowed.error.message} (${from} runs ${p.image})`);
+      return only({ ...(await deployTo(p.image)), promotion: p.promotion });
     }
     case 'scale': {
       const targets = await Promise.all(

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppConfig } from '../config/schema.ts';
+import { redactUrls, splitUrlCredentials } from '../core/redact.ts';
 
 /**
  * The HTTP probe of an app's health gate: after a batch rolled out, GET the app's URL (a
@@ -8,6 +9,8 @@ import type { AppConfig } from '../config/schema.ts';
  * so a single blip right after a rollout doesn't pause a whole upgrade.
  */
 export type ProbeConfig = NonNullable<AppConfig['probe']>;
+/** What one try checks (an alert site probe has these too). */
+export type ProbeCheck = Pick<ProbeConfig, 'expectStatus' | 'bodyMustNotContain' | 'timeout'>;
 
 export interface ProbePlace {
   readonly region: string;
@@ -35,13 +38,18 @@ export function probeUrl(template: string, place: ProbePlace): string {
     .replaceAll('{env}', encodeURIComponent(place.env));
 }
 
-/** One try; a problem in words, or undefined when healthy. */
-export async function probeOnce(url: string, probe: ProbeConfig, options: ProbeOptions): Promise<{ status?: number; problem?: string }> {
+/**
+ * One try; a problem in words, or undefined when healthy. Credentials in the URL go in an
+ * Authorization header, and the URL is named in problems without them.
+ */
+export async function probeOnce(url: string, probe: ProbeCheck, options: ProbeOptions): Promise<{ status?: number; problem?: string }> {
   const timeout = AbortSignal.timeout(probe.timeout.seconds * 1000);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+  const target = splitUrlCredentials(url);
+  url = redactUrls(url);
   let res: Response;
   try {
-    res = await options.fetch(url, { method: 'GET', redirect: 'manual', signal, headers: { 'user-agent': 'chatops-health-gate' } });
+    res = await options.fetch(target.url, { method: 'GET', redirect: 'manual', signal, headers: { 'user-agent': 'chatops-health-gate', ...(target.authorization === undefined ? {} : { authorization: target.authorization }) } });
   } catch (e) {
     const why = timeout.aborted ? `no answer within ${probe.timeout.toString()}` : e instanceof Error ? e.message : String(e);
     return { problem: `${url}: ${why}` };
@@ -54,17 +62,17 @@ export async function probeOnce(url: string, probe: ProbeConfig, options: ProbeO
   return { status: res.status };
 }
 
-export async function runProbe(probe: ProbeConfig, place: ProbePlace, options: ProbeOptions): Promise<ProbeResult> {
+export async function runProbe(probe: ProbeCheck & Pick<ProbeConfig, 'url'>, place: ProbePlace, options: ProbeOptions): Promise<ProbeResult> {
   const url = probeUrl(probe.url, place);
   const attempts = Math.max(1, options.attempts ?? 3);
   let last = '';
   for (let i = 0; i < attempts; i++) {
     if (i > 0) await sleep(options.spacingMs ?? 1000, undefined, options.signal === undefined ? {} : { signal: options.signal });
     const r = await probeOnce(url, probe, options);
-    if (r.problem === undefined) return { ok: true, url, status: r.status ?? 0 };
+    if (r.problem === undefined) return { ok: true, url: redactUrls(url), status: r.status ?? 0 };
     last = r.problem;
   }
-  return { ok: false, url, problem: last };
+  return { ok: false, url: redactUrls(url), problem: last };
 }
 
 /** A fetch that refuses anything but loopback addresses: for tests, which must not reach out. */

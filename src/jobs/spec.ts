@@ -50,7 +50,28 @@ export type PodBatchStep = z.infer<typeof podBatchStep>;
 export const upgradeTarget = z.object({ workload: workloadSchema, fromImage: z.string(), pods: podBatchStep.optional() });
 export type UpgradeTarget = z.infer<typeof upgradeTarget>;
 
-export const deploySpec = z.object({ kind: z.literal('deploy'), env: z.string(), app: z.string(), image: z.string(), autoRollback: z.boolean(), targets: z.array(deployTarget).min(1) });
+/**
+ * A promotion's source, bound when it was asked for: the environment, the digest its source
+ * clusters ran (each must still run it, healthy, when the job starts) and since when.
+ */
+export const promotionSource = z.object({
+  from: z.string(),
+  digest: z.string(),
+  since: z.string().optional(),
+  sources: z.array(z.object({ workload: workloadSchema, image: z.string() })).min(1),
+});
+export type PromotionSource = z.infer<typeof promotionSource>;
+
+export const deploySpec = z.object({
+  kind: z.literal('deploy'),
+  env: z.string(),
+  app: z.string(),
+  image: z.string(),
+  autoRollback: z.boolean(),
+  targets: z.array(deployTarget).min(1),
+  /** Set on a /promote: the image is the source's, pinned to this digest. */
+  promotion: promotionSource.optional(),
+});
 export const scaleSpec = z.object({ kind: z.literal('scale'), env: z.string(), app: z.string(), replicas: z.number().int().nonnegative(), targets: z.array(scaleTarget).min(1) });
 export const rollbackSpec = z.object({
   kind: z.literal('rollback'),

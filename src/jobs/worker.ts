@@ -109,7 +109,9 @@ async function rebindAtStart(deps: WorkerDeps, job: Job, p: JobPayload): Promise
   if (p.rebound === true || p.approvedBy.length > 0 || p.approvalId !== undefined || p.decision !== undefined) return p;
   const bound = await bindSpec(deps.config, planOf(p.spec), deps.gatewayFor, p.spec.kind === 'restart' ? p.spec.token : p.opId, { health: deps.health, now: deps.clock(), opId: p.opId, actor: p.requestedBy });
   if (bound.spec === undefined) return { nothing: bound.notes.join('; ') };
-  const next = jobPayload.parse({ ...p, spec: bound.spec, rebound: true });
+  // A promotion keeps the digest it was asked for and its source, which the run checks again.
+  const spec = p.spec.kind === 'deploy' && p.spec.promotion !== undefined && bound.spec.kind === 'deploy' ? { ...bound.spec, promotion: p.spec.promotion } : bound.spec;
+  const next = jobPayload.parse({ ...p, spec, rebound: true });
   await job.updateData(next);
   return next;
 }

@@ -11,6 +11,7 @@ import {
   type SetPartitionInput,
   type SetPartitionResult,
 } from './partition.ts';
+import { runningPods, type PodRun } from './pod-images.ts';
 import type { RevisionInfo } from './revisions.ts';
 import { restart, type RestartInput, type RestartOptions, type RestartResult } from './restart.ts';
 import { rollback, type RollbackInput, type RollbackOptions, type RollbackResult } from './rollback.ts';
@@ -19,6 +20,9 @@ import { scale, type ScaleInput, type ScaleOptions, type ScaleResult } from './s
 import { setImage, type SetImageInput, type SetImageOptions, type SetImageResult } from './set-image.ts';
 import { workloadStatus, type WorkloadStatus } from './status.ts';
 import type { WorkloadRef } from './workload.ts';
+
+/** The process's shared rollout watches, for the worker's upkeep (lazy-gateway.ts reaches them through here). */
+export { processWatches } from './watch-hub.ts';
 
 /**
  * Everything the jobs do to one cluster, behind one object. Every method throws KubeError
@@ -39,6 +43,8 @@ export interface ClusterGateway {
   history(ref: WorkloadRef): Promise<RevisionInfo[]>;
   /** Status and revisions from one read of the workload and one list of its revisions. */
   revisions(ref: WorkloadRef): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }>;
+  /** The pods it runs now, with the image digests their kubelets reported. */
+  pods(ref: WorkloadRef): Promise<PodRun[]>;
 }
 
 export function gatewayForClients(c: KubeClients): ClusterGateway {
@@ -56,6 +62,7 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     diagnose: (ref, options) => diagnose(c, ref, options),
     history: (ref) => history(c, ref),
     revisions: (ref) => revisionsWithStatus(c, ref),
+    pods: (ref) => runningPods(c, ref),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type * as GatewayModuleNs from './gateway.ts';
 import type { ClusterGateway } from './gateway.ts';
+import type { WatchCount } from './watch-stats.ts';
 
 /**
  * Gateways that load @kubernetes/client-node on first use. The client library costs about
@@ -15,6 +16,18 @@ let loading: Promise<GatewayModule> | undefined;
 function load(): Promise<GatewayModule> {
   loading ??= import('./gateway.ts');
   return loading;
+}
+
+/**
+ * The shared rollout watches' counts since the last drain, and a stop for the watches nobody
+ * follows any more: both nothing at all when no cluster was ever called (the client was never loaded).
+ */
+export async function drainWatchStats(): Promise<WatchCount[]> {
+  return loading === undefined ? [] : (await loading).processWatches().stats.drain();
+}
+
+export async function stopIdleWatches(): Promise<void> {
+  if (loading !== undefined) (await loading).processWatches().stopIdle();
 }
 
 /** Starts loading the client in the background: a worker will need it for its first job. */
@@ -42,6 +55,7 @@ export function lazyGatewayFor(config: Config): (cluster: string) => ClusterGate
       diagnose: async (...a) => (await real()).diagnose(...a),
       history: async (...a) => (await real()).history(...a),
       revisions: async (...a) => (await real()).revisions(...a),
+      pods: async (...a) => (await real()).pods(...a),
     };
     made.set(cluster, gw);
     return gw;

@@ -1,15 +1,21 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClients } from './clients.ts';
 import { diagnose, type Diagnosis } from './diagnose.ts';
 import { KubeError } from './errors.ts';
 import { workloadStatus, type WorkloadCondition, type WorkloadStatus } from './status.ts';
+import { processWatches, type WatchHub, type WatchSubscription } from './watch-hub.ts';
 import type { WorkloadRef } from './workload.ts';
+import { rolloutState } from './rollout-state.ts';
+
+export { rolloutState, type RolloutPhase, type RolloutState } from './rollout-state.ts';
 
 /**
- * Follows a rollout by polling the workload (simpler than a watch, and every state reported is
- * one the apiserver returned) until it is complete, has failed (a Deployment past its
+ * Follows a rollout until it is complete, has failed (a Deployment past its
  * progressDeadlineSeconds: Progressing=False, ProgressDeadlineExceeded), or runs out of time.
- * On failure or timeout the result carries a diagnosis: pod reasons and Warning events.
+ * The states come from the shared watch of the workload's namespace and kind (watch.ts): one
+ * LIST and WATCH per namespace however many rollouts in it are followed. While that watch is
+ * down the follower polls the workload with a GET every interval, as it did before watches, and
+ * that is also where a cluster that stopped answering is noticed and reported. On failure or
+ * timeout the result carries a diagnosis: pod reasons and Warning events.
  */
 export interface RolloutProgress {
   readonly observedGeneration: number;
@@ -29,20 +35,12 @@ export interface RolloutProgress {
   readonly partition?: number | undefined;
 }
 
-export type RolloutPhase = 'progressing' | 'complete' | 'failed';
-
-export interface RolloutState {
-  readonly phase: RolloutPhase;
-  /** ProgressDeadlineExceeded when failed. */
-  readonly reason: string | undefined;
-  /** A sentence for chat ("2 of 3 new pods updated"). */
-  readonly message: string;
-}
-
 export interface FollowOptions {
   readonly timeoutMs: number;
-  /** Poll interval; default 300 ms. */
+  /** Poll interval while the watch is down (or with `watches: false`); default 300 ms. */
   readonly intervalMs?: number | undefined;
+  /** The shared watches to follow through; default the process's; false polls only. */
+  readonly watches?: WatchHub | false | undefined;
   /** Called with each state that differs from the previous one. Errors in it are not caught. */
   readonly onProgress?: ((p: RolloutProgress) => void | Promise<void>) | undefined;
   /** Wait at least for the controller to observe this generation (from the write's result). */
@@ -92,44 +90,22 @@ export function progressOf(s: WorkloadStatus): RolloutProgress {
   return { ...base, currentRevision: s.currentRevision, updateRevision: s.updateRevision, partition: s.partition };
 }
 
-/** Where a rollout stands, the way `kubectl rollout status` decides it. Pure. */
-export function rolloutState(s: WorkloadStatus, minGeneration = 0, since?: Date): RolloutState {
-  const r = s.replicas;
-  if (s.observedGeneration < Math.max(s.generation, minGeneration)) return { phase: 'progressing', reason: undefined, message: 'waiting for the controller to pick up the change' };
-  if (s.ref.kind === 'Deployment') {
-    const progressing = s.conditions.find((c) => c.type === 'Progressing');
-    // A deadline exceeded before this rollout began belongs to the previous one (see deadlineExceededAt).
-    const stale = since !== undefined && s.deadlineExceededAt !== undefined && s.deadlineExceededAt.getTime() < since.getTime();
-    if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded' && !stale) {
-      const detail = progressing.message === undefined ? '' : ` (${progressing.message})`;
-      return { phase: 'failed', reason: 'ProgressDeadlineExceeded', message: `the rollout made no progress within its progress deadline${detail}` };
-    }
-    if (s.paused) return { phase: 'progressing', reason: undefined, message: 'the deployment is paused' };
-    if (r.updated < r.desired) return { phase: 'progressing', reason: undefined, message: `${r.updated} of ${r.desired} new pods updated` };
-    if (r.current > r.updated) return { phase: 'progressing', reason: undefined, message: `${r.current - r.updated} old pods pending termination` };
-    if (r.current > r.desired) return { phase: 'progressing', reason: undefined, message: `${r.current - r.desired} extra pods pending termination` };
-    if (r.available < r.updated) return { phase: 'progressing', reason: undefined, message: `${r.available} of ${r.updated} updated pods available` };
-    return { phase: 'complete', reason: undefined, message: `${r.updated} of ${r.desired} pods updated and available` };
-  }
-  if (s.strategy !== 'RollingUpdate') return { phase: 'complete', reason: undefined, message: `the ${s.strategy} strategy updates pods only when they are deleted` };
-  if (r.ready < r.desired) return { phase: 'progressing', reason: undefined, message: `${r.ready} of ${r.desired} pods ready` };
-  if (r.current > r.desired) return { phase: 'progressing', reason: undefined, message: `${r.current - r.desired} extra pods pending termination` };
-  if (s.partition !== undefined && s.partition > 0) {
-    const want = Math.max(0, r.desired - s.partition);
-    if (r.updated < want) return { phase: 'progressing', reason: undefined, message: `${r.updated} of ${want} pods above the partition updated` };
-    return { phase: 'complete', reason: undefined, message: `${r.updated} pods with ordinal >= ${s.partition} updated` };
-  }
-  if (s.updateRevision !== s.currentRevision) return { phase: 'progressing', reason: undefined, message: `${r.updated} of ${r.desired} pods updated` };
-  if (r.available < r.desired) return { phase: 'progressing', reason: undefined, message: `${r.available} of ${r.desired} pods available` };
-  return { phase: 'complete', reason: undefined, message: `${r.desired} pods updated and ready` };
-}
-
 /** The key used to tell states apart (conditions without their timestamps). */
 function progressKey(p: RolloutProgress): string {
   return JSON.stringify(p);
 }
 
 export async function followRollout(c: KubeClients, ref: WorkloadRef, options: FollowOptions): Promise<RolloutResult> {
+  const hub = options.watches ?? processWatches();
+  const sub = hub === false ? undefined : hub.subscribe(c, ref);
+  try {
+    return await follow(c, ref, options, sub);
+  } finally {
+    sub?.close();
+  }
+}
+
+async function follow(c: KubeClients, ref: WorkloadRef, options: FollowOptions, sub: WatchSubscription | undefined): Promise<RolloutResult> {
   const now = options.now ?? Date.now;
   const interval = options.intervalMs ?? 300;
   const started = now();
@@ -161,22 +137,30 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
       unreachableMs: unreachableMs + (lostAt === undefined ? 0 : now() - lostAt),
     };
   };
+  const cancelled = () => finish('cancelled', { reason: 'Cancelled', message: 'stopped following the rollout' });
 
   for (;;) {
-    if (options.signal?.aborted === true) return finish('cancelled', { reason: 'Cancelled', message: 'stopped following the rollout' });
-    let status: WorkloadStatus | undefined;
-    try {
-      status = await workloadStatus(c, ref);
-    } catch (e) {
-      // A blip while reading, or the apiserver down for a while, is not the rollout failing:
-      // keep polling until the deadline, and say once that the cluster stopped answering.
-      // An apiserver coming back answers 403 for a moment, until its RBAC caches are filled:
-      // during an outage already seen, that is the outage going on, not a lost permission.
-      const outage = e instanceof KubeError && (e.retryable || (lostAt !== undefined && e.kind === 'forbidden'));
-      if (!outage) throw e;
-      if (lostAt === undefined) {
-        lostAt = now();
-        await options.onContact?.({ state: 'lost', reason: e.message });
+    if (options.signal?.aborted === true) return cancelled();
+    const view = sub?.view();
+    let status: WorkloadStatus | undefined = view?.phase === 'up' ? view.status : undefined;
+    // Read it ourselves while the watch is down, and when the watch doesn't have it (it may not
+    // exist: the GET says so the way polling always did). While the first LIST is under way, wait.
+    const poll = view === undefined || view.phase === 'down' || (view.phase === 'up' && status === undefined);
+    if (poll) {
+      try {
+        status = await workloadStatus(c, ref);
+        sub?.polled();
+      } catch (e) {
+        // A blip while reading, or the apiserver down for a while, is not the rollout failing:
+        // keep polling until the deadline, and say once that the cluster stopped answering.
+        // An apiserver coming back answers 403 for a moment, until its RBAC caches are filled:
+        // during an outage already seen, that is the outage going on, not a lost permission.
+        const outage = e instanceof KubeError && (e.retryable || (lostAt !== undefined && e.kind === 'forbidden'));
+        if (!outage) throw e;
+        if (lostAt === undefined) {
+          lostAt = now();
+          await options.onContact?.({ state: 'lost', reason: e.message });
+        }
       }
     }
     if (status !== undefined && lostAt !== undefined) {
@@ -199,19 +183,33 @@ export async function followRollout(c: KubeClients, ref: WorkloadRef, options: F
       if (state.phase === 'complete') return finish('complete', state);
       if (state.phase === 'failed') return finish('failed', state);
     }
-    if (now() - started >= options.timeoutMs) {
+    const left = options.timeoutMs - (now() - started);
+    if (left <= 0) {
       const state = status === undefined ? undefined : rolloutState(status, options.minGeneration);
       return finish('timeout', {
         reason: 'Timeout',
         message: `the rollout did not finish within ${Math.round(options.timeoutMs / 1000)} s${state === undefined ? '' : ` (${state.message})`}`,
       });
     }
-    try {
-      await sleep(interval, undefined, options.signal === undefined ? undefined : { signal: options.signal });
-    } catch {
-      return finish('cancelled', { reason: 'Cancelled', message: 'stopped following the rollout' });
-    }
+    // Polling: again after the interval (or as soon as the watch is back). Watching: at the next
+    // change of the workload or of the watch.
+    const wait = poll ? Math.min(interval, left) : left;
+    if (sub === undefined) await sleepFor(wait, options.signal);
+    else await sub.next(wait, options.signal);
   }
+}
+
+/** Waits `ms`, or less if the signal aborts. */
+function sleepFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

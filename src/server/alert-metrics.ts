@@ -1,5 +1,5 @@
 import type { AlertSource } from '../alerts/model.ts';
-import type { Transition } from '../alerts/store.ts';
+import type { Transition } from '../alerts/records.ts';
 import { platformLabel } from '../chat/channel.ts';
 import type { Metrics } from './metrics.ts';
 

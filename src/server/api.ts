@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { larkPart } from '../chat/lark/part.ts';
 import { consolePart } from '../chat/console/part.ts';
 import { alertsPart } from '../alerts/part.ts';
@@ -7,8 +8,10 @@ import type { Log } from '../log.ts';
 import { runOpNotifier } from '../notify/op-notifier.ts';
 import { Outbox, runOutbox, type ChannelSender } from '../notify/outbox.ts';
 import { createServices, type Services } from '../service/services.ts';
+import { localBindProblem } from '../local/loopback.ts';
+import { createSweepQueue } from '../service/sweeper.ts';
 import { sampleProbePart } from '../local/sample-probe.ts';
-import { startHttpServer, type Handler } from './http.ts';
+import { startHttpServer, type Handler, type Route } from './http.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { ApiPart, PartFactory } from './part.ts';
 
@@ -27,12 +30,16 @@ export interface ApiOptions {
   readonly host?: string;
   readonly port?: number;
   readonly clock?: () => Date;
+  /** For the apps' HTTP probes; tests pass one that refuses anything but loopback. */
+  readonly fetch?: typeof globalThis.fetch;
   /** Test knobs passed to the parts (e.g. slackUnhandledRequestTimeoutMillis). */
   readonly knobs?: Readonly<Record<string, unknown>>;
 }
 
 export interface RunningApi {
   readonly url: string;
+  /** The HTTP server itself (tests hand it connections from other kinds of sockets). */
+  readonly server: Server;
   readonly s: Services;
   readonly outbox: Outbox;
   readonly metrics: Metrics;
@@ -41,16 +48,21 @@ export interface RunningApi {
 }
 
 export async function startApi(config: Config, o: ApiOptions): Promise<RunningApi> {
-  const s = createServices(config, { redisUrl: o.redisUrl, ...(o.prefix === undefined ? {} : { prefix: o.prefix }), ...(o.clock === undefined ? {} : { clock: o.clock }) });
+  // Every way of starting the API comes through here: local mode never listens beyond loopback.
+  const host = o.host ?? config.server.host;
+  const bindProblem = localBindProblem(config.mode, host);
+  if (bindProblem !== undefined) throw new Error(bindProblem);
+  const s = createServices(config, { redisUrl: o.redisUrl, ...(o.prefix === undefined ? {} : { prefix: o.prefix }), ...(o.clock === undefined ? {} : { clock: o.clock }), ...(o.fetch === undefined ? {} : { fetch: o.fetch }) });
   const outbox = new Outbox({ redis: s.redis, prefix: s.prefix });
-  const metrics = createMetrics(outbox);
+  const sweepQueue = createSweepQueue(s);
+  const metrics = createMetrics(outbox, { queues: [s.queue, sweepQueue], redis: s.redis, prefix: s.prefix });
   const parts: ApiPart[] = [];
   for (const make of PARTS) {
     const part = await make({ config, s, outbox, log: o.log, metrics, knobs: o.knobs ?? {} });
     if (part !== undefined) parts.push(part);
   }
   const senders: Record<string, ChannelSender> = {};
-  const routes: Record<string, Handler> = {};
+  const routes: Record<string, Handler | Route> = {};
   for (const p of parts) {
     if (p.sender !== undefined) senders[p.sender.platform] = p.sender.sender;
     for (const [path, h] of Object.entries(p.routes ?? {})) {
@@ -69,7 +81,7 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
   });
   const sending = runOutbox(outbox, senders, { onError: (e) => o.log.error({ err: e }, 'outbox') });
   const http = await startHttpServer({
-    host: o.host ?? config.server.host,
+    host,
     port: o.port ?? config.server.port,
     log: o.log,
     metrics,
@@ -85,6 +97,7 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
   o.log.info({ url: http.url, parts: parts.map((p) => p.name) }, 'api listening');
   return {
     url: http.url,
+    server: http.server,
     s,
     outbox,
     metrics,
@@ -94,6 +107,7 @@ export async function startApi(config: Config, o: ApiOptions): Promise<RunningAp
       for (const p of [...parts].reverse()) await p.stop?.();
       await notifier.stop();
       await sending.stop();
+      await sweepQueue.close();
       await s.close();
     },
   };

@@ -9,6 +9,16 @@ import type { Metrics } from './metrics.ts';
  */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
+/**
+ * A handler with a body limit of its own. The server refuses a larger declared body with 413
+ * before the handler runs, so a route that takes more than the server-wide limit (the alert
+ * webhooks: Alertmanager batches of up to 2 MiB) must say so here, or it never sees them.
+ */
+export interface Route {
+  readonly handle: Handler;
+  readonly maxBodyBytes: number;
+}
+
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
@@ -20,9 +30,9 @@ export interface HttpServerOptions {
    * "METHOD /path" → handler, e.g. "POST /slack/events"; a key ending in "/*" matches every
    * path under it ("GET /console/*"). Anything else is 404.
    */
-  readonly routes: Readonly<Record<string, Handler>>;
+  readonly routes: Readonly<Record<string, Handler | Route>>;
   readonly now?: () => number;
-  /** Larger declared bodies get 413 before any handler reads them; default 1 MiB. */
+  /** Larger declared bodies get 413 before a handler reads them, unless its Route says otherwise; default 1 MiB. */
   readonly maxBodyBytes?: number;
 }
 
@@ -32,7 +42,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Slack's and Lark's webhook bodies are a few kilobytes; alert batches stay well under this. */
+/** Slack's and Lark's webhook bodies are a few kilobytes: a request far larger is not one of theirs. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 
@@ -50,16 +60,20 @@ export function slackTimestampProblem(header: string | string[] | undefined, now
   return ts * 1000 > nowMs + TIMESTAMP_WINDOW_SECONDS * 1000 ? 'timestamp in the future' : undefined;
 }
 
-export function routeFor(routes: Readonly<Record<string, Handler>>, method: string, path: string): Handler | undefined {
+export function routeFor<T>(routes: Readonly<Record<string, T>>, method: string, path: string): T | undefined {
   const exact = `${method} ${path}`;
   if (Object.hasOwn(routes, exact)) return routes[exact];
-  let best: { len: number; h: Handler } | undefined;
+  let best: { len: number; h: T } | undefined;
   for (const [key, h] of Object.entries(routes)) {
     if (!key.endsWith('/*') || !key.startsWith(`${method} `)) continue;
     const prefix = key.slice(method.length + 1, -1);
     if (path.startsWith(prefix) && (best === undefined || prefix.length > best.len)) best = { len: prefix.length, h };
   }
   return best?.h;
+}
+
+function asRoute(r: Handler | Route, maxBodyBytes: number): Route {
+  return typeof r === 'function' ? { handle: r, maxBodyBytes } : r;
 }
 
 export async function startHttpServer(o: HttpServerOptions): Promise<RunningServer> {
@@ -75,12 +89,13 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningServ
         if (req.method === 'GET' && path === '/healthz') return send(200, 'ok\n');
         if (req.method === 'GET' && path === '/readyz') return (await o.ready()) ? send(200, 'ready\n') : send(503, 'not ready\n');
         if (req.method === 'GET' && path === '/metrics') return send(200, await o.metrics.registry.metrics(), o.metrics.registry.contentType);
-        const handler = routeFor(o.routes, req.method ?? 'GET', path);
-        if (handler === undefined) return send(404, 'not found\n');
+        const found = routeFor(o.routes, req.method ?? 'GET', path);
+        if (found === undefined) return send(404, 'not found\n');
+        const route = asRoute(found, o.maxBodyBytes ?? MAX_BODY_BYTES);
         const length = Number(req.headers['content-length'] ?? 0);
-        if (length > (o.maxBodyBytes ?? MAX_BODY_BYTES)) {
-          // Chat payloads are small; refuse before any SDK buffers it. Drain it first (up to a
-          // bound) so the client reads the 413 instead of a reset connection.
+        if (length > route.maxBodyBytes) {
+          // Refuse before any SDK buffers it. Drain it first (up to a bound) so the client reads
+          // the 413 instead of a reset connection.
           o.metrics.rejected.inc({ platform: path.split('/')[1] ?? 'http', reason: 'body too large' });
           if (length > DRAIN_LIMIT_BYTES) {
             send(413, 'request body too large\n');
@@ -100,7 +115,7 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningServ
             return send(401, 'unauthorized\n');
           }
         }
-        await handler(req, res);
+        await route.handle(req, res);
       } catch (e) {
         o.log.error({ err: e, path }, 'request failed');
         if (!res.headersSent) send(500, 'internal error\n');

@@ -1,5 +1,9 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { WatchCounter } from '../kube/watch-stats.ts';
 import type { Outbox } from '../notify/outbox.ts';
+import { readWatchStats } from '../service/watch-metrics.ts';
 
 /** The bot's Prometheus metrics, one registry per process (tests build their own). */
 export interface Metrics {
@@ -25,7 +29,24 @@ export interface Metrics {
   readonly alertStormGroups: Counter<'platform'>;
 }
 
-export function createMetrics(outbox: Outbox | undefined): Metrics {
+/** Where the Redis-wide figures come from: the BullMQ queues, and the workers' watch counts. */
+export interface SharedSources {
+  readonly queues: readonly Queue[];
+  readonly redis: Redis;
+  readonly prefix: string;
+}
+
+/** The job states /metrics reports per queue (completed jobs are not a backlog and are left out). */
+export const QUEUE_STATES = ['waiting', 'prioritized', 'delayed', 'waiting-children', 'active', 'failed'] as const;
+
+const WATCH_METRICS: Readonly<Record<WatchCounter, { name: string; help: string; detail: string | undefined }>> = {
+  events: { name: 'chatops_rollout_watch_events_total', help: 'Events the workers\' shared rollout watches received, by cluster, kind and event type', detail: 'type' },
+  restarts: { name: 'chatops_rollout_watch_restarts_total', help: 'Shared rollout watches started again, by cluster, kind and reason (closed, idle, expired: 410 and a new LIST, error)', detail: 'reason' },
+  lists: { name: 'chatops_rollout_watch_lists_total', help: 'Full state reads of the shared rollout watches (at a start, or after a 410), by cluster, kind and how: watch-list (one watch request with the initial state) or list (a LIST)', detail: 'how' },
+  fallback_polls: { name: 'chatops_rollout_fallback_polls_total', help: 'GETs of a workload made by its follower because its watch was down or did not have it, by cluster and kind', detail: undefined },
+};
+
+export function createMetrics(outbox: Outbox | undefined, shared?: SharedSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const commands = new Counter({ name: 'chatops_commands_total', help: 'Chat commands received, by platform and what became of them', labelNames: ['platform', 'outcome'] as const, registers: [registry] });
@@ -55,5 +76,45 @@ export function createMetrics(outbox: Outbox | undefined): Metrics {
       },
     });
   }
+  if (shared !== undefined) sharedMetrics(registry, shared);
   return { registry, commands, clicks, rejected, operations, durations, approvals, alertsReceived, alertsDeduplicated, alertMessages, alertStorms, alertStormGroups };
+}
+
+/**
+ * Figures that live in Redis, the same on every replica (use max, not sum, across replicas):
+ * each BullMQ queue's jobs by state, and what the workers' rollout watches counted.
+ */
+function sharedMetrics(registry: Registry, shared: SharedSources): void {
+  new Gauge({
+    name: 'chatops_queue_jobs',
+    help: 'Jobs in each BullMQ queue by state (waiting, prioritized, delayed, waiting-children: the backlog; active; failed and kept)',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await Promise.all(shared.queues.map((q) => q.getJobCounts(...QUEUE_STATES)));
+      for (const [i, q] of shared.queues.entries()) for (const state of QUEUE_STATES) this.set({ queue: q.name, state }, counts[i]?.[state] ?? 0);
+    },
+  });
+  let read: Promise<Awaited<ReturnType<typeof readWatchStats>>> | undefined;
+  // One read of the hash per scrape, shared by the four counters.
+  const watchCounts = () => {
+    read ??= readWatchStats(shared.redis, shared.prefix).finally(() => setImmediate(() => (read = undefined)));
+    return read;
+  };
+  for (const [counter, m] of Object.entries(WATCH_METRICS) as [WatchCounter, (typeof WATCH_METRICS)[WatchCounter]][]) {
+    const labelNames = m.detail === undefined ? ['cluster', 'kind'] : ['cluster', 'kind', m.detail];
+    new Counter({
+      name: m.name,
+      help: m.help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const c of await watchCounts()) {
+          if (c.counter !== counter) continue;
+          this.inc(m.detail === undefined ? { cluster: c.cluster, kind: c.kind } : { cluster: c.cluster, kind: c.kind, [m.detail]: c.detail }, c.value);
+        }
+      },
+    });
+  }
 }

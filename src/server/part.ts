@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { Log } from '../log.ts';
 import type { ChannelSender, Outbox } from '../notify/outbox.ts';
 import type { Services } from '../service/services.ts';
-import type { Handler } from './http.ts';
+import type { Handler, Route } from './http.ts';
 import type { Metrics } from './metrics.ts';
 
 /**
@@ -22,8 +22,8 @@ export interface PartContext {
 
 export interface ApiPart {
   readonly name: string;
-  /** Exact path → handler (POST webhooks; GET pages for the console). */
-  readonly routes?: Readonly<Record<string, Handler>>;
+  /** Exact path → handler (POST webhooks; GET pages for the console), or a Route with its own body limit. */
+  readonly routes?: Readonly<Record<string, Handler | Route>>;
   /** The chat platform prefix ("slack", "lark", "console") and how to send there. */
   readonly sender?: { readonly platform: string; readonly sender: ChannelSender };
   start?(): Promise<void>;

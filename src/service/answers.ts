@@ -6,11 +6,12 @@ import { KubeError } from '../kube/errors.ts';
 import { ageOf, describeVerdict, verdictOf } from '../kube/revision-health.ts';
 import type { OpRecord } from '../jobs/operations.ts';
 import type { Services } from './services.ts';
-import { alertAnswer } from '../alerts/answers.ts';
 
 /**
  * Queries and settings that policy allowed: they read or change the bot's own state (locks,
  * freezes, operations, the audit log) or read the clusters. Nothing here changes a workload.
+ * The alert verbs (subscribe, silence, ack, …) are answered in src/alerts/answers.ts; the
+ * dispatcher (src/service/dispatch.ts) sends each verb to its answer.
  */
 const refOf = (t: Target) => ({ namespace: t.namespace, name: t.workload, kind: t.kind });
 
@@ -39,7 +40,7 @@ async function perWorkload(s: Services, targets: readonly Target[], read: (t: Ta
   return lines.flat();
 }
 
-export async function answer(s: Services, command: Command, plan: Plan, actor: string, channel?: string): Promise<Message | undefined> {
+export async function answer(s: Services, command: Command, plan: Plan, actor: string): Promise<Message | undefined> {
   const now = s.clock();
   const args = command.args as { cluster?: string; limit?: number; reason?: string; for?: { seconds: number }; state?: string; by?: string; op?: string };
   switch (command.verb) {
@@ -113,12 +114,6 @@ export async function answer(s: Services, command: Command, plan: Plan, actor: s
       });
       return message('Diagnosis', 'info', { sections: [{ lines }] });
     }
-    case 'subscribe':
-    case 'unsubscribe':
-    case 'subscriptions':
-    case 'silence':
-    case 'ack':
-      return alertAnswer(s, command, actor, channel);
     default:
       return undefined;
   }

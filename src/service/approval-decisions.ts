@@ -6,7 +6,7 @@ import { runtimeBlock } from '../jobs/run-policy.ts';
 import { jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts';
 import { inOperationTrace } from '../telemetry/spans.ts';
 import { approvalOutcomeMessage } from './messages.ts';
-import type { Reply } from './requests.ts';
+import type { Reply } from './inbound-types.ts';
 import { queueGate, type Services } from './services.ts';
 
 /**

@@ -1,6 +1,8 @@
 import { describeOutcome, type ApprovalState, type ApprovalOutcome } from '../core/approval.ts';
 import { message, type Button, type Message, type MessageStatus } from '../core/message.ts';
+import { promotionText, utcMinute } from '../core/promote.ts';
 import type { OpRecord, OpStatus } from '../jobs/operations.ts';
+import type { PromotionSource } from '../jobs/spec.ts';
 
 /** Messages about operations and approvals, in the neutral model every surface renders. */
 export const OP_STATUS: Readonly<Record<OpStatus, MessageStatus>> = {
@@ -59,4 +61,22 @@ export function approvalOutcomeMessage(outcome: ApprovalOutcome, state: Approval
   const status: MessageStatus =
     outcome.kind === 'approved' ? 'succeeded' : outcome.kind === 'recorded' || outcome.kind === 'already_counted' ? 'needs_approval' : outcome.kind === 'rejected' || outcome.kind === 'cancelled' ? 'info' : 'denied';
   return message(`Request ${state.id}`, status, { text: describeOutcome(outcome, state, actor), fields: [], context: [`by ${actor}`] });
+}
+
+/**
+ * A promotion's request as bound: the image it pins and since when the source has run it, in
+ * the text (for the approvers) and in fields the live message keeps to the end.
+ */
+export function withPromotion(base: Message, p: PromotionSource, image: string): Message {
+  const since = p.since === undefined ? undefined : new Date(p.since);
+  return {
+    ...base,
+    text: `${promotionText(p.from, image, since)} ${base.text ?? ''}`.trim(),
+    fields: [
+      ...base.fields,
+      { label: 'Promoting', value: `what ${p.from} has run${since === undefined ? '' : ` since ${utcMinute(since)}`}` },
+      { label: 'Image', value: image },
+    ],
+    sections: [...(base.sections ?? []), { heading: `${p.from} runs it on`, lines: p.sources.map((s) => `${s.workload.cluster} (${s.workload.region}) ${s.workload.namespace}/${s.workload.name}: ${s.image}`) }],
+  };
 }

@@ -13,11 +13,11 @@ import { FINAL_STATUSES, groupOf, leaveQueue, passGate, queuedBehindText, supers
 import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts';
 import { KubeError } from '../kube/errors.ts';
 import { pendingKey } from './approval-decisions.ts';
-import { approvalRequestMessage, confirmsApprovals, opMessage } from './messages.ts';
+import { approvalRequestMessage, confirmsApprovals, opMessage, withPromotion } from './messages.ts';
 import { saveOpBase } from './op-live.ts';
 import { LANDS_ON } from './op-view.ts';
 import { newOpTrace } from './request-trace.ts';
-import type { Inbound, Reply } from './requests.ts';
+import type { Inbound, Reply } from './inbound-types.ts';
 import { queueGate, type Services } from './services.ts';
 
 /**
@@ -47,10 +47,14 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
 
   let bound: Bound;
   try {
-    bound = await bindSpec(s.config, plan, s.gatewayFor, opId, { health: s.health, now, opId, actor });
+    bound = await bindSpec(s.config, plan, s.gatewayFor, opId, { health: s.health, now, opId, actor, fetch: s.fetch });
   } catch (e) {
     await forget();
-    if (e instanceof BindError || e instanceof KubeError) return { message: message("I couldn't prepare that", 'error', { text: e.message, context: ['nothing was changed'] }) };
+    if (e instanceof BindError || e instanceof KubeError) {
+      // A promotion refused for what its source runs shows the table of it.
+      const sections = e instanceof BindError && e.details.length > 0 ? [{ heading: plan.promoteFrom === undefined ? 'Details' : `${plan.promoteFrom} runs`, lines: [...e.details] }] : [];
+      return { message: message("I couldn't prepare that", 'error', { text: e.message, sections, context: ['nothing was changed'] }) };
+    }
     throw e;
   }
   const spec = bound.spec;
@@ -72,6 +76,7 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
     }
   }
   base = withPlan(base, bound);
+  if (spec.kind === 'deploy' && spec.promotion !== undefined) base = withPromotion(base, spec.promotion, spec.image);
   if (plan.dryRun) {
     await forget();
     return { message: { ...base, context: [...base.context, 'dry run: nothing was queued'] } };
@@ -106,7 +111,8 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
     const { traceId, parentSpanId } = newOpTrace();
     payload = jobPayload.parse({ opId, spec, requestedBy: actor, approvedBy: [], traceId, parentSpanId, requestedAt: now.toISOString(), ...(plan.reason === undefined ? {} : { reason: plan.reason }) });
   }
-  const summary = `${spec.kind} of ${spec.app} in ${spec.env} requested by ${actor}`;
+  const promotion = spec.kind === 'deploy' ? spec.promotion : undefined;
+  const summary = promotion === undefined ? `${spec.kind} of ${spec.app} in ${spec.env} requested by ${actor}` : `promotion of ${spec.app} from ${promotion.from} to ${spec.env} requested by ${actor}`;
   const record: OpRecord = {
     id: opId,
     kind: spec.kind,

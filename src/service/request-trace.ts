@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
 import type { Outcome } from '../core/handle.ts';
 import { inSpan, recordedSpanId, type OpTrace } from '../telemetry/spans.ts';
-import type { Reply } from './requests.ts';
 
 /**
  * The span of one chat request (a command or a button click), from whichever surface it came.
@@ -69,7 +68,7 @@ export function requestAttributes(outcome: Outcome, config: Pick<Config, 'enviro
 }
 
 /** What became of a request, for its span: the operation and approval it names. Pure. */
-export function replyAttributes(reply: Pick<Reply, 'opId' | 'approvalId' | 'created' | 'repeat'>): Attributes {
+export function replyAttributes(reply: { readonly opId?: string; readonly approvalId?: string; readonly created?: boolean; readonly repeat?: boolean }): Attributes {
   return {
     ...(reply.opId === undefined ? {} : { 'chatops.op_id': reply.opId }),
     ...(reply.approvalId === undefined ? {} : { 'chatops.approval_id': reply.approvalId }),

@@ -1,17 +1,21 @@
 import { handleText, type DeferredCommand } from '../core/handle.ts';
 import { message, type Message } from '../core/message.ts';
-import type { ParseOptions } from '../core/parse.ts';
 import { claim } from '../jobs/dedupe.ts';
 import { decideUpgradeOp } from '../jobs/upgrade-decisions.ts';
-import { alertAnswer } from '../alerts/answers.ts';
+import { SETTING_VERBS } from '../core/verbs.ts';
+import type { Command } from '../../commands/index.ts';
+import type { Plan } from '../core/resolve.ts';
 import { decideApproval } from './approval-decisions.ts';
 import { answer } from './answers.ts';
+import { oncePerDelivery } from './once.ts';
 import { opMessage } from './messages.ts';
 import { requestOperation } from './new-operation.ts';
 import { noteRequest, requestAttributes } from './request-trace.ts';
+import type { Inbound, Reply } from './inbound-types.ts';
 import type { Services } from './services.ts';
 
 export { decideApproval } from './approval-decisions.ts';
+export type { Inbound, Reply } from './inbound-types.ts';
 
 /**
  * The request side, shared by every surface: a line of chat (or CLI) from a known person with
@@ -19,32 +23,17 @@ export { decideApproval } from './approval-decisions.ts';
  * answer. Deliveries repeat (Slack, Lark and queues all deliver at least once): the delivery id
  * maps to one operation for 48 hours, the approval id to one job, so a repeat never runs twice.
  */
-export interface Inbound {
-  readonly text: string;
-  /** The person as named in config, or undefined for an unknown chat user. */
-  readonly actor: string | undefined;
-  /** The platform's id for this delivery (Slack envelope id, Lark event id, a CLI nonce). */
-  readonly deliveryId: string;
-  readonly parse?: ParseOptions;
-  /** The chat channel it was typed in ("slack:C0123"): settings such as /subscribe belong to it. */
-  readonly channel?: string | undefined;
-}
+const JOB_VERBS = new Set(['deploy', 'promote', 'scale', 'rollback', 'restart', 'upgrade']);
 
-export interface Reply {
-  readonly message: Message;
-  readonly opId?: string;
-  readonly approvalId?: string;
-  /** Whether this delivery was seen before (nothing new was done). */
-  readonly repeat?: boolean;
-  /** Whether this request created the operation `opId` (queued it or sent it for approval). */
-  readonly created?: boolean;
-  /** What the queue did with a new operation: whom it waits for ("Queued behind op-… (…)"), or who superseded it. */
-  readonly queueNote?: string;
-}
+/** Answers a query or setting that policy allowed; undefined when it has no answer yet. */
+export type Answerer = (s: Services, command: Command, plan: Plan, actor: string, channel: string | undefined) => Promise<Message | undefined>;
 
-const JOB_VERBS = new Set(['deploy', 'scale', 'rollback', 'restart', 'upgrade']);
-
-export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
+/**
+ * `answerer` answers the verbs that are not jobs. The default knows the bot's own settings and
+ * queries; the dispatcher (src/service/dispatch.ts, what the adapters and the CLI call) adds
+ * the alert verbs.
+ */
+export async function submit(s: Services, inbound: Inbound, answerer: Answerer = answer): Promise<Reply> {
   const now = s.clock();
   const { locks, freezes } = await s.policyState(now);
   const outcome = handleText(inbound.text, { config: s.config, actor: inbound.actor, now, locks, freezes, ...(inbound.parse === undefined ? {} : { parse: inbound.parse }) });
@@ -55,23 +44,34 @@ export async function submit(s: Services, inbound: Inbound): Promise<Reply> {
     const id = c.verb === 'cancel' ? c.args.id : c.args.request;
     return decideApproval(s, id, c.verb, inbound.actor, c.args.reason);
   }
-  if (outcome.kind === 'deferred') return decideDeferred(s, inbound, outcome.command);
+  if (outcome.kind === 'deferred') return decideDeferred(s, inbound, outcome.command, outcome.plan, answerer);
   const { command, plan, decision } = outcome;
   if (decision.kind === 'deny') return { message: outcome.message };
   if (!JOB_VERBS.has(command.verb)) {
     // Queries and settings change no workload, so an approval rule is not asked for them.
-    const answered = await answer(s, command, plan, inbound.actor ?? '', inbound.channel);
+    // A setting acts once per delivery, as a job does (a replayed /lock or /silence does nothing).
+    const run = () => answerer(s, command, plan, inbound.actor ?? '', inbound.channel);
+    if (SETTING_VERBS.has(command.verb)) {
+      const once = await oncePerDelivery(s, inbound.deliveryId, async () => (await run()) ?? notYet(command.verb));
+      return { message: once.message, ...(once.repeat ? { repeat: true } : {}) };
+    }
+    const answered = await run();
     if (answered !== undefined) return { message: answered };
-    return { message: message(`/${command.verb} is not available yet`, 'info', { text: `/${command.verb} is parsed and checked, but not carried out yet.` }) };
+    return { message: notYet(command.verb) };
   }
   return requestOperation(s, inbound, plan, decision, outcome.message);
+}
+
+function notYet(verb: string): Message {
+  return message(`/${verb} is not available yet`, 'info', { text: `/${verb} is parsed and checked, but not carried out yet.` });
 }
 
 /**
  * Typed decisions on an operation or an alert: policy is asked against their target (the
  * upgrade's env and apps, the alert group's env and app) by the same functions the buttons use.
+ * The alert verbs reach alerts/ through `answerer` (the dispatcher's), never by import here.
  */
-async function decideDeferred(s: Services, inbound: Inbound, command: DeferredCommand): Promise<Reply> {
+async function decideDeferred(s: Services, inbound: Inbound, command: DeferredCommand, plan: Plan, answerer: Answerer): Promise<Reply> {
   switch (command.verb) {
     case 'continue':
     case 'retry':
@@ -83,8 +83,9 @@ async function decideDeferred(s: Services, inbound: Inbound, command: DeferredCo
     }
     case 'ack':
     case 'silence': {
-      const answered = await alertAnswer(s, command, inbound.actor ?? '', inbound.channel);
-      return { message: answered ?? message(`/${command.verb}`, 'error', { text: 'Nothing to do.' }) };
+      // Acts once per delivery, as the Acknowledge and Silence buttons do.
+      const once = await oncePerDelivery(s, inbound.deliveryId, async () => (await answerer(s, command, plan, inbound.actor ?? '', inbound.channel)) ?? message(`/${command.verb}`, 'error', { text: 'Nothing to do.' }));
+      return { message: once.message, ...(once.repeat ? { repeat: true } : {}) };
     }
   }
 }

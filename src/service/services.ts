@@ -15,6 +15,7 @@ import type { GateDeps } from '../jobs/queue-gate.ts';
 import { lazyGatewayFor, preloadGateway } from '../kube/lazy-gateway.ts';
 import { createFreezes, type Freezes } from '../state/freezes.ts';
 import { createLocks, type Locks } from '../state/locks.ts';
+import { keepWatchStats } from './watch-metrics.ts';
 import type { AdhocFreeze, Lock } from '../core/policy.ts';
 
 /**
@@ -38,6 +39,8 @@ export interface Services {
   /** What the bot saw of each revision's health (jobs/revision-health.ts). */
   readonly health: RevisionHealthStore;
   readonly gatewayFor: GatewayFor;
+  /** For the apps' HTTP probes (a promotion's source, the probe gate); tests pass one that refuses anything but loopback. */
+  readonly fetch: typeof globalThis.fetch;
   policyState(now: Date): Promise<{ locks: Lock[]; freezes: AdhocFreeze[] }>;
   close(): Promise<void>;
 }
@@ -47,6 +50,7 @@ export interface ServicesOptions {
   readonly prefix?: string;
   readonly clock?: () => Date;
   readonly gatewayFor?: GatewayFor;
+  readonly fetch?: typeof globalThis.fetch;
   /** Connection errors (Redis down, restarting), for a log; reconnecting is automatic. */
   readonly onRedisError?: (e: Error) => void;
 }
@@ -82,6 +86,7 @@ export function createServices(config: Config, options: ServicesOptions): Servic
       await audit.append(entry, { dedupeKey });
     }),
     gatewayFor: options.gatewayFor ?? lazyGatewayFor(config),
+    fetch: options.fetch ?? globalThis.fetch,
     async policyState(now) {
       const [l, f] = await Promise.all([locks.active(now), freezes.active(now)]);
       return { locks: l, freezes: f };
@@ -108,6 +113,7 @@ export function workerDeps(s: Services, extra: Partial<Pick<WorkerDeps, 'rollout
     prefix: s.prefix,
     ops: s.ops,
     gatewayFor: s.gatewayFor,
+    fetch: s.fetch,
     clock: s.clock,
     jobs: s.queue,
     opQueue: s.opQueue,
@@ -135,5 +141,8 @@ export function queueGate(s: Services): GateDeps {
 export function runWorker(s: Services, extra: Parameters<typeof workerDeps>[1] = {}) {
   // Every job talks to a cluster: load the client now rather than during the first one.
   preloadGateway();
-  return startWorker(workerDeps(s, extra));
+  const worker = startWorker(workerDeps(s, extra));
+  // The shared rollout watches: their counts to /metrics, and no lingering once the worker closes.
+  keepWatchStats(worker, s.redis, s.prefix);
+  return worker;
 }

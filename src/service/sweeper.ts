@@ -1,3 +1,4 @@
+import { Queue, Worker } from 'bullmq';
 import { reminderDue, waitingOn } from '../core/approval.ts';
 import { claim } from '../jobs/dedupe.ts';
 import { jobPayload } from '../jobs/spec.ts';
@@ -5,10 +6,15 @@ import { endedOrOrphaned, leaveQueue } from '../jobs/queue-gate.ts';
 import { queueGate, type Services } from './services.ts';
 
 /**
- * Time-driven duties, run every few seconds by the worker process: expire approvals whose time
- * is up (the operation is marked expired and audited once), and remind the people an approval
- * still waits on shortly before it expires (once per approval). Reminders go to the
- * notifications stream, which the chat adapters deliver to the request's channel.
+ * Time-driven duties, run every 5 s: expire approvals whose time is up (the operation is marked
+ * expired and audited once), and remind the people an approval still waits on shortly before it
+ * expires (once per approval). Reminders go to the notifications stream, which the chat adapters
+ * deliver to the request's channel.
+ *
+ * The 5 s tick is a BullMQ job scheduler on a queue of its own: every worker process upserts the
+ * same scheduler and serves the queue, and BullMQ makes one job per tick, which one of them takes.
+ * So the sweep runs once per tick for the whole deployment however many workers there are (it
+ * used to run in each), and keeps running as long as any worker does.
  */
 export interface Notification {
   readonly kind: 'approval_reminder' | 'approval_expired';
@@ -74,4 +80,40 @@ async function tidyQueue(s: Services): Promise<void> {
     const op = await s.ops.get(e.opId);
     if (endedOrOrphaned(e, op, s.clock().getTime())) await leaveQueue(queueGate(s), e.opId);
   }
+}
+
+export const SWEEP_QUEUE = 'sweeper';
+export const SWEEP_EVERY_MS = 5000;
+const SCHEDULER_ID = 'sweep';
+
+export function createSweepQueue(s: Pick<Services, 'redis' | 'prefix'>): Queue {
+  return new Queue(SWEEP_QUEUE, { connection: s.redis, prefix: `${s.prefix}bull` });
+}
+
+export interface Sweeper {
+  readonly worker: Worker;
+  close(): Promise<void>;
+}
+
+export interface SweeperOptions {
+  readonly everyMs?: number;
+  readonly onSwept?: (r: { expired: string[]; reminded: string[] }) => void;
+  readonly onError?: (e: Error) => void;
+}
+
+/** Joins the deployment-wide sweep: the scheduler (idempotent) and a worker for its jobs. */
+export async function startSweeper(s: Services, o: SweeperOptions = {}): Promise<Sweeper> {
+  const queue = createSweepQueue(s);
+  await queue.upsertJobScheduler(SCHEDULER_ID, { every: o.everyMs ?? SWEEP_EVERY_MS }, { name: SCHEDULER_ID, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } });
+  const worker = new Worker(SWEEP_QUEUE, () => sweep(s, s.clock()), { connection: s.redis, prefix: `${s.prefix}bull`, concurrency: 1 });
+  worker.on('completed', (_job, r: { expired: string[]; reminded: string[] }) => o.onSwept?.(r));
+  worker.on('failed', (_job, e) => o.onError?.(e));
+  worker.on('error', (e) => o.onError?.(e));
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
 }

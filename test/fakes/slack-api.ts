@@ -16,8 +16,13 @@ import { parse as parseQuery } from 'node:querystring';
 
 export interface FakeSlackUser {
   email?: string;
+  /** The user's own team; another than the fake's (FAKE_SLACK_IDENTITY.team_id) is a Slack Connect member of another organisation. */
   team_id?: string;
   name?: string;
+  /** Whether Slack has confirmed the email (users.info `is_email_confirmed`); default true, as for most members. */
+  email_confirmed?: boolean;
+  /** A guest (`is_restricted`). */
+  restricted?: boolean;
 }
 
 export interface FakeSlackApiOptions {
@@ -96,7 +101,8 @@ export interface BlockViolation {
   at: number;
 }
 
-export type FakeFailure = { status: 429; retryAfterSeconds: number } | { status: 500 } | { hang: true };
+/** `delayMs`: not a failure, a slow answer (served normally after that long). */
+export type FakeFailure = { status: 429; retryAfterSeconds: number } | { status: 500 } | { hang: true } | { delayMs: number };
 
 export interface FakeSlackApi {
   /** Base URL for WebClient's `slackApiUrl`, e.g. `http://127.0.0.1:PORT/api/`. */
@@ -195,7 +201,7 @@ export async function startFakeSlackApi(opts: FakeSlackApiOptions): Promise<Fake
     return stormed;
   }
 
-  function failureAnswer(failure: FakeFailure): Answer {
+  function failureAnswer(failure: Exclude<FakeFailure, { delayMs: number }>): Answer {
     if ('hang' in failure) return { kind: 'hang' };
     if (failure.status === 429) {
       return { kind: 'json', status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(failure.retryAfterSeconds) } };
@@ -215,18 +221,35 @@ export async function startFakeSlackApi(opts: FakeSlackApiOptions): Promise<Fake
     return messages.find((m) => m.channel === channel && m.ts === ts && !m.deleted);
   }
 
+  /**
+   * A user object shaped as users.info returns it: the user's own `team_id` (for a Slack Connect
+   * member of another organisation, their team, also in `profile.team`), `is_email_confirmed`,
+   * the guest flags, and the email in `profile` (with users:read.email).
+   */
   function userObject(id: string, u: FakeSlackUser): Record<string, unknown> {
     const name = u.name ?? id.toLowerCase();
+    const team = u.team_id ?? identity.team_id;
     return {
       id,
-      team_id: u.team_id ?? identity.team_id,
+      team_id: team,
       name,
-      real_name: name,
       deleted: false,
+      color: '9f69e7',
+      real_name: name,
+      tz: 'UTC',
+      tz_label: 'Coordinated Universal Time',
+      tz_offset: 0,
+      profile: { real_name: name, display_name: name, real_name_normalized: name, display_name_normalized: name, team, ...(u.email !== undefined ? { email: u.email } : {}) },
+      is_admin: false,
+      is_owner: false,
+      is_primary_owner: false,
+      is_restricted: u.restricted === true,
+      is_ultra_restricted: false,
       is_bot: false,
       is_app_user: false,
-      tz: 'UTC',
-      profile: { real_name: name, display_name: name, ...(u.email !== undefined ? { email: u.email } : {}) },
+      updated: 1_700_000_000,
+      is_email_confirmed: u.email !== undefined && u.email_confirmed !== false,
+      who_can_share_contact_card: 'EVERYONE',
     };
   }
 
@@ -364,7 +387,8 @@ export async function startFakeSlackApi(opts: FakeSlackApiOptions): Promise<Fake
       const auth = req.headers.authorization;
       const bearer = auth !== undefined && /^Bearer /i.test(auth) ? auth.slice(7).trim() : undefined;
       const failure = scriptedFailure(method);
-      answer = failure !== undefined ? failureAnswer(failure) : serve(method, args, bearer);
+      if (failure !== undefined && 'delayMs' in failure) await new Promise((r) => setTimeout(r, failure.delayMs));
+      answer = failure !== undefined && !('delayMs' in failure) ? failureAnswer(failure) : serve(method, args, bearer);
       const outcome = answer.kind === 'hang' ? 'hang' : answer.status !== 200 ? `http_${answer.status}` : answer.body['ok'] === true ? 'ok' : String(answer.body['error']);
       record({ method, args, at: Date.now(), outcome });
     } else if (respMatch?.[1] !== undefined && req.method === 'POST') {

@@ -100,6 +100,8 @@ export interface BlockActionInput {
   message?: Record<string, unknown>;
   /** The button's label; Slack echoes it in the action. */
   button_text?: string;
+  /** The clicker's own team (user.team_id) when it is not the workspace's: a Slack Connect member of another organisation. */
+  user_team_id?: string;
 }
 
 /** A `block_actions` payload for one button click on a message, as Slack sends it. */
@@ -107,7 +109,7 @@ export function blockActionPayload(input: BlockActionInput): Record<string, unkn
   const userName = input.user_name ?? input.user_id.toLowerCase();
   return {
     type: 'block_actions',
-    user: { id: input.user_id, username: userName, name: userName, team_id: input.team_id },
+    user: { id: input.user_id, username: userName, name: userName, team_id: input.user_team_id ?? input.team_id },
     api_app_id: input.api_app_id ?? FAKE_APP_ID,
     token: FAKE_VERIFICATION_TOKEN,
     container: {
@@ -160,6 +162,8 @@ export interface AppMentionInput {
   /** The bot user the event is delivered to (authorizations[0].user_id). */
   bot_user_id?: string;
   api_app_id?: string;
+  /** The author's own team (event.user_team) when it is not the workspace's: a Slack Connect member of another organisation. */
+  user_team?: string;
 }
 
 /** An `event_callback` envelope carrying an `app_mention` event. */
@@ -175,7 +179,9 @@ export function appMentionEventPayload(input: AppMentionInput): Record<string, u
       user: input.user,
       text: input.text,
       ts: input.ts,
-      team: input.team_id,
+      team: input.user_team ?? input.team_id,
+      user_team: input.user_team ?? input.team_id,
+      source_team: input.user_team ?? input.team_id,
       channel: input.channel,
       event_ts: input.ts,
       ...(input.thread_ts !== undefined ? { thread_ts: input.thread_ts } : {}),
@@ -186,7 +192,7 @@ export function appMentionEventPayload(input: AppMentionInput): Record<string, u
     authorizations: [
       { enterprise_id: null, team_id: input.team_id, user_id: input.bot_user_id ?? FAKE_BOT_USER_ID, is_bot: true, is_enterprise_install: false },
     ],
-    is_ext_shared_channel: false,
+    is_ext_shared_channel: input.user_team !== undefined && input.user_team !== input.team_id,
     event_context: `4-${Buffer.from(`${input.team_id}:${input.channel}`).toString('base64url')}`,
   };
 }

@@ -1,4 +1,5 @@
 import type { Message, MessageStatus } from '../../core/message.ts';
+import { redactMessage } from '../../core/redact.ts';
 
 /** Plain-text rendering of a neutral message, for the CLI and logs. Pure. */
 const MARK: Readonly<Record<MessageStatus, string>> = {
@@ -13,7 +14,8 @@ const MARK: Readonly<Record<MessageStatus, string>> = {
   error: '✖',
 };
 
-export function renderText(m: Message): string {
+export function renderText(message: Message): string {
+  const m = redactMessage(message);
   const out: string[] = [`${MARK[m.status]} ${m.title}`];
   if (m.text !== undefined) out.push(m.text);
   const width = Math.max(0, ...m.fields.map((f) => f.label.length));

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/schema.ts';
+import { isLoopbackAddress, isLoopbackBind } from '../../local/loopback.ts';
 
 /**
  * Who is at the console. In local mode the page offers a chooser among the configured people
@@ -62,10 +63,25 @@ export function sessionCookie(req: IncomingMessage, sid: string, maxAge = SESSIO
   return `${SESSION_COOKIE}=${sid}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${isHttps(req) ? '; Secure' : ''}`;
 }
 
+/** A signed-in session: the person, and a fingerprint of the token hash they signed in with. */
+export interface Session {
+  readonly person: string;
+  readonly token: string;
+}
+
 export interface Sessions {
-  create(person: string): Promise<string>;
-  person(sid: string | undefined): Promise<string | undefined>;
+  create(person: string, tokenHash: string): Promise<string>;
+  get(sid: string | undefined): Promise<Session | undefined>;
   end(sid: string | undefined): Promise<void>;
+}
+
+/**
+ * What a session remembers of the token it was opened with: a hash of the configured hash (so
+ * Redis holds nothing the config doesn't). A session is good only while the person's configured
+ * token is still that one: a new token (config changed, bot restarted) ends every session of it.
+ */
+export function tokenFingerprint(configuredHash: string): string {
+  return hashToken(`session:${configuredHash.replace(/^sha256:/, '').toLowerCase()}`);
 }
 
 /** Sessions in Redis, keyed by a hash of the session id (a leaked key list reveals no session). */
@@ -73,17 +89,48 @@ export function createSessions(redis: Redis, prefix: string): Sessions {
   const key = (sid: string) => `${prefix}console:session:${hashToken(sid)}`;
   const valid = (sid: string | undefined): sid is string => sid !== undefined && /^[A-Za-z0-9_-]{43}$/.test(sid);
   return {
-    async create(person) {
+    async create(person, tokenHash) {
       const sid = randomBytes(32).toString('base64url');
-      await redis.set(key(sid), person, 'EX', SESSION_SECONDS);
+      await redis.set(key(sid), JSON.stringify({ person, token: tokenFingerprint(tokenHash) } satisfies Session), 'EX', SESSION_SECONDS);
       return sid;
     },
-    async person(sid) {
+    async get(sid) {
       if (!valid(sid)) return undefined;
-      return (await redis.get(key(sid))) ?? undefined;
+      const raw = await redis.get(key(sid));
+      if (raw === null) return undefined;
+      try {
+        const v = JSON.parse(raw) as Partial<Session>;
+        return typeof v.person === 'string' && typeof v.token === 'string' ? { person: v.person, token: v.token } : undefined;
+      } catch {
+        // A session from before sessions remembered their token: sign in again.
+        return undefined;
+      }
     },
     async end(sid) {
       if (valid(sid)) await redis.del(key(sid));
+    },
+  };
+}
+
+/**
+ * Failed sign-ins are counted per token tried (its hash), in Redis so every replica counts
+ * together: a client retrying a wrong token is slowed down, while people behind the same
+ * ingress address, and anyone holding a valid token, are not. Guessing is defeated by the
+ * token's length, not by this (see docs/console.md).
+ */
+export interface SignInLimit {
+  blocked(token: string): Promise<boolean>;
+  failed(token: string): Promise<void>;
+}
+
+export function createSignInLimit(redis: Redis, prefix: string, perMinute: number): SignInLimit {
+  const key = (token: string) => `${prefix}console:signin-failed:${hashToken(token)}`;
+  return {
+    async blocked(token) {
+      return Number((await redis.get(key(token))) ?? 0) >= perMinute;
+    },
+    async failed(token) {
+      await redis.multi().incr(key(token)).expire(key(token), 60, 'NX').exec();
     },
   };
 }
@@ -97,15 +144,19 @@ function hostnameOf(host: string): string {
 }
 
 /**
- * In local mode only loopback names (and the configured bind host) may be used to reach the
- * console: a page on some other site that rebinds its name to 127.0.0.1 is refused.
+ * In local mode the console answers only to this machine: the request must come from a
+ * loopback address (the server listens on nothing else, but a proxy or a wrong bind could
+ * still hand it one from elsewhere), and name a loopback host (a page on some other site that
+ * rebinds its name to 127.0.0.1 is refused).
  */
-export function hostProblem(req: IncomingMessage, config: Config): string | undefined {
+export function localProblem(req: IncomingMessage, config: Config): string | undefined {
   if (config.mode !== 'local') return undefined;
+  const from = req.socket.remoteAddress;
+  if (!isLoopbackAddress(from)) return `the console in local mode answers this machine only, not ${from ?? 'an unknown address'}`;
   const host = req.headers.host;
   if (host === undefined) return 'no Host header';
   const name = hostnameOf(host);
-  if (LOOPBACK.has(name) || (name === config.server.host.toLowerCase() && config.server.host !== '0.0.0.0' && config.server.host !== '::')) return undefined;
+  if (LOOPBACK.has(name) || (name === config.server.host.toLowerCase() && isLoopbackBind(config.server.host))) return undefined;
   return `the console in local mode answers on loopback names only, not ${name}`;
 }
 

@@ -60,6 +60,20 @@ export function str(body: Record<string, unknown>, key: string, max: number): st
   return v;
 }
 
+/**
+ * The decoded rest of the request's path after `prefix`; undefined when it has a malformed
+ * %-escape ("/ops/%"), which is the client's mistake (400), not the server's.
+ */
+export function pathAfter(req: IncomingMessage, prefix: string): string | undefined {
+  const raw = (req.url ?? '').split('?')[0] ?? '';
+  if (!raw.startsWith(prefix)) return undefined;
+  try {
+    return decodeURIComponent(raw.slice(prefix.length));
+  } catch {
+    return undefined;
+  }
+}
+
 export function query(req: IncomingMessage): URLSearchParams {
   return new URL(req.url ?? '/', 'http://console.invalid').searchParams;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { redactMessage } from '../../core/redact.ts';
 import { claim } from '../../jobs/dedupe.ts';
 import type { Log } from '../../log.ts';
 import type { Outbox } from '../../notify/outbox.ts';
@@ -7,10 +8,10 @@ import type { Handler } from '../../server/http.ts';
 import type { Metrics } from '../../server/metrics.ts';
 import type { Services } from '../../service/services.ts';
 import { carryOut, click, clickActionOf, precheck } from '../inbound.ts';
-import { consoleAccess, cookieOf, csrfProblem, hostProblem, personForToken, SESSION_COOKIE, sessionCookie, type Sessions } from './auth.ts';
+import { consoleAccess, cookieOf, createSignInLimit, csrfProblem, localProblem, personForToken, SESSION_COOKIE, sessionCookie, tokenFingerprint, type Sessions } from './auth.ts';
 import { alertChannels, buildDashboard } from './dashboard.ts';
 import type { ConsoleHub } from './hub.ts';
-import { HttpError, query, readJson, sendError, sendJson, sendStatic, SECURITY_HEADERS, str, STATIC_FILES, type StaticFile } from './http.ts';
+import { HttpError, pathAfter, query, readJson, sendError, sendJson, sendStatic, SECURITY_HEADERS, str, STATIC_FILES, type StaticFile } from './http.ts';
 import { CONSOLE_CHANNEL, DEFAULT_CHANNEL, type ConsoleStore } from './store.ts';
 
 /**
@@ -35,11 +36,18 @@ export interface RouteDeps {
 
 const FAILED_LOGINS_PER_MINUTE = 10;
 
+/** The page's id for a command or click (a retried request repeats it), or a new one. */
+function requestId(body: Record<string, unknown>): string {
+  const rid = str(body, 'id', 64) ?? randomBytes(12).toString('hex');
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(rid)) throw new HttpError(400, 'id must be 8-64 letters, digits, _ or -');
+  return rid;
+}
+
 export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
   const { s, outbox, store, hub, sessions, log, metrics } = d;
   const config = s.config;
   const access = consoleAccess(config);
-  const failedLogins = new Map<string, { n: number; since: number }>();
+  const signIns = createSignInLimit(s.redis, s.prefix, FAILED_LOGINS_PER_MINUTE);
 
   /** Who is asking (undefined: nobody signed in); throws for a request that must not go on. */
   const whoIs = async (req: IncomingMessage, chosen: string | undefined): Promise<string | undefined> => {
@@ -49,8 +57,16 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
       return chosen;
     }
     if (access === 'closed') throw new HttpError(403, 'The console is closed: no person has a console token (people.<name>.consoleTokenHash).');
-    const person = await sessions.person(cookieOf(req, SESSION_COOKIE));
-    if (person === undefined || config.people[person]?.consoleTokenHash === undefined) return undefined;
+    const sid = cookieOf(req, SESSION_COOKIE);
+    const session = await sessions.get(sid);
+    if (session === undefined) return undefined;
+    const { person } = session;
+    // The person's token changed (or was taken away) since this session began: it is over.
+    const configured = Object.hasOwn(config.people, person) ? config.people[person]?.consoleTokenHash : undefined;
+    if (configured === undefined || tokenFingerprint(configured) !== session.token) {
+      await sessions.end(sid);
+      return undefined;
+    }
     if (chosen !== undefined && chosen !== person) throw new HttpError(403, `You are signed in as ${person}; switching person is only possible in local mode.`);
     return person;
   };
@@ -77,8 +93,8 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
     (kind: 'read' | 'write', fn: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Handler =>
     async (req, res) => {
       try {
-        const host = hostProblem(req, config);
-        if (host !== undefined) throw new HttpError(403, host);
+        const local = localProblem(req, config);
+        if (local !== undefined) throw new HttpError(403, local);
         if (kind === 'write') {
           const csrf = csrfProblem(req);
           if (csrf !== undefined) {
@@ -148,19 +164,17 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
 
     'POST /console/api/login': guard('write', async (req, res) => {
       if (access !== 'tokens') throw new HttpError(access === 'chooser' ? 400 : 403, access === 'chooser' ? 'Local mode needs no sign-in: choose who you are.' : 'The console is closed: no person has a console token.');
-      const ip = req.socket.remoteAddress ?? '?';
-      const now = Date.now();
-      const f = failedLogins.get(ip);
-      if (f !== undefined && now - f.since < 60_000 && f.n >= FAILED_LOGINS_PER_MINUTE) throw new HttpError(429, 'Too many failed sign-ins; wait a minute.');
       const body = await readJson(req);
-      const person = personForToken(config, str(body, 'token', 1024) ?? '');
-      if (person === undefined) {
-        failedLogins.set(ip, f === undefined || now - f.since >= 60_000 ? { n: 1, since: now } : { n: f.n + 1, since: f.since });
-        log.warn({ ip }, 'console sign-in with an unknown token');
+      const token = str(body, 'token', 1024) ?? '';
+      if (await signIns.blocked(token)) throw new HttpError(429, 'Too many failed sign-ins with this token; wait a minute.');
+      const person = personForToken(config, token);
+      const tokenHash = person === undefined ? undefined : config.people[person]?.consoleTokenHash;
+      if (person === undefined || tokenHash === undefined) {
+        await signIns.failed(token);
+        log.warn({ ip: req.socket.remoteAddress }, 'console sign-in with an unknown token');
         throw new HttpError(401, 'That token belongs to nobody in the config.');
       }
-      failedLogins.delete(ip);
-      const sid = await sessions.create(person);
+      const sid = await sessions.create(person, tokenHash);
       log.info({ person }, 'console sign-in');
       sendJson(res, 200, { me: person }, { 'set-cookie': sessionCookie(req, sid) });
     }),
@@ -202,12 +216,11 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
       const channel = channelOf(str(body, 'channel', 80));
       const text = (str(body, 'text', 4000) ?? '').trim();
       if (text === '') throw new HttpError(400, 'Type a command, e.g. help or /deploy web v1.4.2 to prod.');
-      const rid = str(body, 'id', 64) ?? randomBytes(12).toString('hex');
-      if (!/^[A-Za-z0-9_-]{8,64}$/.test(rid)) throw new HttpError(400, 'id must be 8-64 letters, digits, _ or -');
+      const rid = requestId(body);
       const pre = await precheck(s, text, actor);
       metrics?.commands.inc({ platform: 'console', outcome: pre.kind === 'stop' ? 'answered' : 'carried_out' });
       if (pre.kind === 'stop') {
-        sendJson(res, 200, { live: false, reply: pre.message });
+        sendJson(res, 200, { live: false, reply: redactMessage(pre.message) });
         return;
       }
       // What was typed shows in the channel (once per request), so everyone watching sees who asked for what.
@@ -227,14 +240,15 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
       const action = clickActionOf(str(body, 'action', 40) ?? '');
       const value = str(body, 'value', 200);
       if (action === undefined || value === undefined || value === '') throw new HttpError(400, 'Unknown button.');
+      const rid = requestId(body);
       metrics?.clicks.inc({ platform: 'console', action });
-      const reply = await click(s, outbox, action, { value, actor, channel });
-      sendJson(res, 200, { reply: reply?.message ?? null, opId: reply?.opId ?? null });
+      const reply = await click(s, outbox, action, { value, actor, channel, deliveryId: `console-click:${actor}:${rid}` });
+      sendJson(res, 200, { reply: reply === undefined ? null : redactMessage(reply.message), opId: reply?.opId ?? null });
     }),
 
     'GET /console/api/dashboard': guard('read', async (req, res) => {
       await mayRead(req);
-      sendJson(res, 200, await buildDashboard(s, store));
+      sendJson(res, 200, redactMessage(await buildDashboard(s, store)));
     }),
 
     'GET /console/api/dashboard/events': guard('read', async (req, res) => {
@@ -258,7 +272,11 @@ export function consoleRoutes(d: RouteDeps): Record<string, Handler> {
 
     // The config's job links (links.job: http://127.0.0.1:3000/ops/{jobId}) open the dashboard.
     'GET /ops/*': (req, res) => {
-      const id = decodeURIComponent((req.url ?? '').split('?')[0]?.slice('/ops/'.length) ?? '');
+      const id = pathAfter(req, '/ops/');
+      if (id === undefined) {
+        sendError(res, new HttpError(400, 'That link is malformed (a bad %-escape in the path).'));
+        return;
+      }
       const target = /^[A-Za-z0-9_-]{1,80}$/.test(id) ? `/console/dashboard#${id}` : '/console/dashboard';
       res.writeHead(302, { ...SECURITY_HEADERS, location: target });
       res.end();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Message } from '../../core/message.ts';
+import { redactMessage } from '../../core/redact.ts';
 
 /**
  * The web console's "chat platform": what is in each console channel, kept in Redis so every
@@ -97,7 +98,7 @@ export function createConsoleStore(redis: Redis, prefix: string, now: () => Date
       if (opts.replace !== undefined) {
         const old = await get(channel, opts.replace);
         if (old !== undefined && old.kind === 'bot') {
-          const e: ConsoleEntry = { ...old, message, updatedAt: now().toISOString(), revision: old.revision + 1 };
+          const e: ConsoleEntry = { ...old, message: redactMessage(message), updatedAt: now().toISOString(), revision: old.revision + 1 };
           await write(e, false);
           return e;
         }
@@ -105,7 +106,7 @@ export function createConsoleStore(redis: Redis, prefix: string, now: () => Date
       const e: ConsoleEntry = {
         kind: 'bot',
         ...(await fresh(channel)),
-        message,
+        message: redactMessage(message),
         ...(opts.raw === undefined ? {} : { raw: opts.raw }),
         ...(opts.threadOf === undefined ? {} : { threadOf: opts.threadOf }),
       };

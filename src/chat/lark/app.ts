@@ -8,7 +8,7 @@ import type { Metrics } from '../../server/metrics.ts';
 import { message } from '../../core/message.ts';
 import { loadOpView } from '../../service/op-live.ts';
 import type { Services } from '../../service/services.ts';
-import { personById } from '../identity.ts';
+import { personById, within } from '../identity.ts';
 import { carryOut, click, clickActionOf, precheck } from '../inbound.ts';
 import { larkOpenIdOf, larkPerson } from './identity.ts';
 import { renderLarkCard } from './render.ts';
@@ -73,6 +73,8 @@ interface ReceiveEvent {
 
 interface CardActionEvent {
   readonly event_id?: string;
+  /** The callback's own token (card callbacks of schema 1.0 carry no event id). */
+  readonly token?: string;
   readonly operator?: { readonly open_id?: string };
   readonly action?: { readonly value?: unknown };
   readonly context?: { readonly open_message_id?: string; readonly open_chat_id?: string };
@@ -125,22 +127,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 function toastOf(m: Message): Toast {
   const type = m.status === 'succeeded' ? 'success' : m.status === 'error' || m.status === 'failed' || m.status === 'denied' ? 'error' : 'info';
   return { type, content: m.text ?? m.title };
-}
-
-function within<T>(ms: number, p: Promise<T>, fallback: T): Promise<T> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(fallback), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      () => {
-        clearTimeout(t);
-        resolve(fallback);
-      },
-    );
-  });
 }
 
 export function createLarkAdapter(o: LarkAdapterOptions): LarkAdapter {
@@ -250,7 +236,9 @@ export function createLarkAdapter(o: LarkAdapterOptions): LarkAdapter {
     try {
       // An unknown clicker costs an email lookup; within the 3 s answer, give it a bounded time (it is cached when it finishes).
       const actor = await within(CLICK_LOOKUP_MS, who(ev.operator?.open_id), undefined);
-      const reply = await click(s, outbox, kind, { value: id, actor, channel: `lark:${ev.context.open_chat_id}` });
+      // The gate already dropped a redelivered event id; the click still carries it, like Slack's and the console's.
+      const deliveryId = `lark-click:${ev.event_id ?? ev.token ?? `${ev.context.open_message_id ?? ''}:${id}`}`;
+      const reply = await click(s, outbox, kind, { value: id, actor, channel: `lark:${ev.context.open_chat_id}`, deliveryId });
       if (reply === undefined) return { toast: { type: 'error', content: 'I do not know this button; nothing was done.' } };
       const card = reply.opId === undefined ? undefined : await cardOf(reply.opId);
       // A redelivery of this event answers with the operation's card too.

@@ -1,4 +1,5 @@
 import type { Button, Field, Link, Message, MessageStatus } from '../../core/message.ts';
+import { redactMessage } from '../../core/redact.ts';
 import type { LarkButton, LarkCard, LarkColumnSet, LarkElement, LarkHeader, LarkMarkdown, LarkTemplate } from './card.ts';
 import { LARK_BUTTON_TEXT_MAX_CHARS, LARK_CARD_BUDGET_BYTES, LARK_OVERFLOW_CHUNK_CHARS, cardBytes } from './limits.ts';
 
@@ -333,7 +334,9 @@ function cardOf(m: Message, body: LarkElement[]): LarkCard {
   return { schema: '2.0', config: { update_multi: true }, header: headerOf(m), body: { elements: body } };
 }
 
-export function renderLarkCard(m: Message, opts: LarkRenderOptions): LarkRendered {
+export function renderLarkCard(message: Message, opts: LarkRenderOptions): LarkRendered {
+  // No credentials inside a URL (a link template's, a probe's) ever reach chat.
+  const m = redactMessage(message);
   const head: LarkElement[] = [];
   if (m.text !== undefined && m.text !== '') head.push(md(escapeLarkMarkdown(m.text)));
   head.push(...fieldElements(m.fields));

@@ -7,7 +7,7 @@ import type { Log } from '../../log.ts';
 import type { Outbox } from '../../notify/outbox.ts';
 import type { Metrics } from '../../server/metrics.ts';
 import type { Services } from '../../service/services.ts';
-import { platformIdOf, resolvePerson } from '../identity.ts';
+import { platformIdOf, resolvePerson, within } from '../identity.ts';
 import { carryOut, click, clickActionOf, precheck } from '../inbound.ts';
 import { commandLine, SLASH_COMMANDS } from './commands.ts';
 import { renderSlack } from './render.ts';
@@ -17,8 +17,9 @@ import { createSlackClient, createSlackSender } from './sender.ts';
  * The Slack adapter: a Bolt 5 app on the HTTP receiver (mounted on the bot's own server) or in
  * Socket Mode. Every handler acks first: refusals that parse and policy find go into the ack
  * (ephemeral), everything else is carried out after it and answered through the outbox or the
- * request's response_url. Requests from another workspace are refused; Slack user ids become
- * config people by id or by email (users.info).
+ * request's response_url. Requests from another workspace are refused, and so are users whose
+ * own team is another (Slack Connect guests); Slack user ids become config people by id, or by
+ * an email Slack has confirmed (users.info).
  */
 export type SlackConfig = NonNullable<Config['slack']>;
 
@@ -40,6 +41,9 @@ export interface SlackAdapterOptions {
   /** Tests shorten Bolt's 3 s wait for an ack that never comes. */
   readonly unhandledRequestTimeoutMillis?: number;
 }
+
+/** How long a slash command waits for users.info before it acks and answers later (Slack wants the ack within 3 s). */
+const USER_LOOKUP_MS = 1500;
 
 function boltLogger(log: Log): BoltLogger {
   let level = LogLevel.WARN;
@@ -87,10 +91,20 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
   const slackIdOf = (person: string) => platformIdOf(s.config, 'slack', person);
   const sender = createSlackSender(client, slackIdOf);
   const render = (m: Message, seed: string) => renderSlack(m, { slackIdOf, blockIdSeed: seed });
-  const who = (userId: string) =>
-    resolvePerson(s, 'slack', userId, async (id) => {
-      const r = await client.users.info({ user: id });
-      return r.user?.profile?.email ?? undefined;
+  /**
+   * The config person a Slack user is, if any: only a user of the workspace the bot serves (the
+   * payload's word for the user's team, else users.info's), by id, else by an email Slack has
+   * confirmed (identity.ts).
+   */
+  const who = (userId: string, userTeam: string | undefined) =>
+    resolvePerson(s, 'slack', userId, {
+      team: { serves: slack.teamId, fromPayload: userTeam },
+      lookup: async (id) => {
+        const r = await client.users.info({ user: id });
+        const u = r.user;
+        if (u === undefined) throw new Error('users.info returned no user');
+        return { team: u.team_id, verifiedEmail: u.is_email_confirmed === true ? u.profile?.email : undefined };
+      },
     });
 
   // Deny by default: nothing from another workspace reaches a handler.
@@ -110,15 +124,25 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
   for (const name of SLASH_COMMANDS) {
     app.command(`/${name}`, async ({ command, ack, respond }) => {
       const text = commandLine(command.command, command.text);
-      const actor = await who(command.user_id);
+      // A slash command says only where it was typed, not whose team the user is on: that takes
+      // users.info (cached for an hour). Slack wants the ack within 3 s: a lookup still running
+      // after USER_LOOKUP_MS gets an empty ack first, and the answer follows by response_url.
+      // Who the user is never depends on how fast the lookup was.
+      const lookup = who(command.user_id, undefined);
+      const early = await within(USER_LOOKUP_MS, lookup.then((actor) => ({ actor })), undefined);
+      if (early === undefined) await ack();
+      const acked = early === undefined;
+      const actor = early === undefined ? await lookup : early.actor;
       const pre = await precheck(s, text, actor);
       if (pre.kind === 'stop') {
         o.metrics?.commands.inc({ platform: 'slack', outcome: 'answered' });
-        await ack({ response_type: 'ephemeral', ...render(pre.message, command.trigger_id) });
+        const answer = { response_type: 'ephemeral' as const, ...render(pre.message, command.trigger_id) };
+        if (acked) await respond(answer);
+        else await ack(answer);
         return;
       }
       o.metrics?.commands.inc({ platform: 'slack', outcome: 'carried_out' });
-      await ack();
+      if (!acked) await ack();
       try {
         const done = await carryOut(s, outbox, { channel: `slack:${command.channel_id}`, actor, text, deliveryId: `slack-cmd:${command.trigger_id}` });
         const note = done.live ? done.tell : done.message;
@@ -136,7 +160,7 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
     if (!(await claim(s.redis, s.prefix, `slack-event:${eventId}`, '1')).first) return;
     const channel = `slack:${event.channel}`;
     const threadRef = event.thread_ts ?? event.ts;
-    const actor = event.user === undefined ? undefined : await who(event.user);
+    const actor = event.user === undefined ? undefined : await who(event.user, event.user_team);
     const pre = await precheck(s, event.text, actor);
     if (pre.kind === 'stop') {
       o.metrics?.commands.inc({ platform: 'slack', outcome: 'answered' });
@@ -154,9 +178,11 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
     const value = (action as { value?: string }).value;
     if (kind === undefined || value === undefined || body.type !== 'block_actions') return;
     o.metrics?.clicks.inc({ platform: 'slack', action: kind });
-    const actor = await who(body.user.id);
+    const actor = await who(body.user.id, body.user.team_id);
     const channel = `slack:${body.channel?.id ?? body.container.channel_id as string}`;
-    const reply = await click(s, outbox, kind, { value, actor, channel });
+    // Slack makes a trigger id per interaction and stamps the action's time; a replay repeats both.
+    const deliveryId = `slack-click:${body.trigger_id}:${(action as { action_ts?: string }).action_ts ?? ''}`;
+    const reply = await click(s, outbox, kind, { value, actor, channel, deliveryId });
     if (reply !== undefined) await respond({ response_type: 'ephemeral', replace_original: false, ...render(reply.message, `${value}-${body.user.id}`) });
   });
 

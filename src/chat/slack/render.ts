@@ -1,4 +1,5 @@
 import type { Button, Link, Message, MessageStatus } from '../../core/message.ts';
+import { redactMessage } from '../../core/redact.ts';
 import type { ActionsBlock, Block, ButtonElement, ContextBlock, DividerBlock, HeaderBlock, Mrkdwn, SectionBlock } from './blocks.ts';
 import { BLOCK_TEXT_BUDGET, LIMITS, blockTextLength } from './limits.ts';
 
@@ -218,7 +219,9 @@ function pack(
 
 // ---- the renderer -------------------------------------------------------------------------
 
-export function renderSlack(m: Message, opts: SlackRenderOptions): SlackRendered {
+export function renderSlack(message: Message, opts: SlackRenderOptions): SlackRendered {
+  // No credentials inside a URL (a link template's, a probe's) ever reach chat.
+  const m = redactMessage(message);
   const seed = opts.blockIdSeed === '' ? 'msg' : opts.blockIdSeed.length > 200 ? `${opts.blockIdSeed.slice(0, 180)}~${hash(opts.blockIdSeed)}` : opts.blockIdSeed;
   const id = (name: string): string => `${seed}.${name}`;
   const section = (name: string, text: string): SectionBlock => ({ type: 'section', block_id: id(name), text: mrkdwn(text) });

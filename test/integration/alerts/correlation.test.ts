@@ -22,7 +22,7 @@ beforeAll(async () => {
   h = await startAlertsBot(
     ns,
     {
-      sources: { alertmanager: {} },
+      sources: { alertmanager: { allowUnauthenticated: true } },
       defaults: { groupWait: '1s' },
       routes: [{ match: { env: 'prod' }, channels: [`slack:${ALERTS}`] }],
       correlation: { window: '30m' },

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/local/port.ts';
+import { amPayload } from '../../fakes/alertmanager.ts';
+import { blockActionBody, FAKE_TEAM_ID, postSigned } from '../../fakes/slack-sign.ts';
 import { uniqueName } from '../support/namespace.ts';
-import { PEOPLE, buttons, click, replies, responseTo, settle, startAlertsBot, textOf, topLevel, waitFor, type AlertsHarness } from './support.ts';
+import { PEOPLE, SECRET, buttons, click, replies, responseTo, sendTwice, settle, startAlertsBot, textOf, topLevel, waitFor, type AlertsHarness } from './support.ts';
 
 /**
  * The real Alertmanager (built from its Go module by scripts/alertmanager/build.sh, path in
@@ -140,14 +142,20 @@ describe.skipIf(BIN === '' || !existsSync(BIN))('the real Alertmanager as the se
     expect(h.fake.violations).toEqual([]);
   });
 
-  it('Silence 1h creates the silence in Alertmanager itself, authored by the person who clicked', async () => {
+  /** Fires one alert through Alertmanager and returns its group message and that message's Silence button for `span`. */
+  async function firingWithSilence(name: string, instance: string, summary: string, span: string) {
     const startsAt = new Date(Date.now() - 60_000).toISOString();
-    expect((await post([{ labels: labels('RealAmQueueBacklog', 'worker-1'), annotations: { summary: 'queue over 10k' }, startsAt }])).status).toBe(200);
-    const msg = await waitFor('the group message from Alertmanager', () => group('RealAmQueueBacklog')[0], 30_000, 100);
-    const silence1h = buttons(msg).find((b) => b.action === 'silence' && b.value.endsWith('~1h'));
-    expect(silence1h).toBeDefined();
+    expect((await post([{ labels: labels(name, instance), annotations: { summary }, startsAt }])).status).toBe(200);
+    const msg = await waitFor('the group message from Alertmanager', () => group(name)[0], 30_000, 100);
+    const button = buttons(msg).find((b) => b.action === 'silence' && b.value.endsWith(`~${span}`));
+    if (button === undefined) throw new Error(`no Silence ${span} button on ${name}'s message`);
+    return { msg, button };
+  }
 
-    const clicked = await click(h, CHANNEL, 'silence', silence1h?.value ?? '', PEOPLE.bob.slack, msg.ts);
+  it('Silence 1h creates the silence in Alertmanager itself, authored by the person who clicked', async () => {
+    const { msg, button: silence1h } = await firingWithSilence('RealAmQueueBacklog', 'worker-1', 'queue over 10k', '1h');
+
+    const clicked = await click(h, CHANNEL, 'silence', silence1h.value, PEOPLE.bob.slack, msg.ts);
     expect(clicked.status).toBe(200);
     await responseTo(h, clicked.responseUrl);
     const silences = (await (await fetch(`${am.url}/api/v2/silences`)).json()) as AmSilence[];
@@ -169,5 +177,49 @@ describe.skipIf(BIN === '' || !existsSync(BIN))('the real Alertmanager as the se
     // Alertmanager now reports the alert as silenced by that silence.
     const alerts = (await (await fetch(`${am.url}/api/v2/alerts?filter=alertname%3D%22RealAmQueueBacklog%22`)).json()) as { status: { state: string; silencedBy: string[] } }[];
     expect(alerts.map((a) => a.status)).toEqual([{ state: 'suppressed', silencedBy: [s?.id], inhibitedBy: [], mutedBy: [] }]);
+  });
+
+  it('a replayed Silence click (the same signed request twice) creates one silence; the repeat says it was already received', async () => {
+    const { msg, button } = await firingWithSilence('RealAmReplayed', 'worker-2', 'disk 95%', '4h');
+    const responseUrl = h.fake.responseUrl(`replay-${randomBytes(3).toString('hex')}`);
+    const body = blockActionBody({ action_id: 'silence-2', value: button.value, user_id: PEOPLE.bob.slack, team_id: FAKE_TEAM_ID, channel_id: CHANNEL, message_ts: msg.ts, response_url: responseUrl });
+    const [first, repeat] = await sendTwice(h, body, responseUrl);
+
+    const silences = (await (await fetch(`${am.url}/api/v2/silences`)).json()) as AmSilence[];
+    expect(silences.filter((x) => x.matchers.some((m) => m.name === 'alertname' && m.value === 'RealAmReplayed'))).toHaveLength(1);
+    expect(first).toContain('Silenced');
+    expect(repeat).toContain('Already received');
+  });
+
+  it('delivers a batch of 1,500 alerts (about 1.6 MiB, over the server-wide 1 MiB) that Alertmanager sends in one notification', async () => {
+    const startsAt = new Date(Date.now() - 60_000).toISOString();
+    // Each alert carries about 1 KiB, as alerts with long descriptions do.
+    const batch = Array.from({ length: 1500 }, (_, i) => ({
+      labels: labels('RealAmBigBatch', `pod-${String(i).padStart(4, '0')}`),
+      annotations: { summary: `queue lag on pod ${i}`, description: `${'the consumer fell behind; '.repeat(30)}${i}` },
+      startsAt,
+    }));
+    // What Alertmanager will send for them, built the same way, is between the two limits.
+    const size = Buffer.byteLength(JSON.stringify(amPayload(batch.map((a) => ({ ...a, fingerprint: 'f'.repeat(16) })))));
+    expect(size).toBeGreaterThan(1.5 * 1024 * 1024);
+    expect(size).toBeLessThan(2 * 1024 * 1024);
+    expect((await post(batch)).status).toBe(200);
+    const msg = await waitFor('the 1,500-alert group in the channel', () => group('RealAmBigBatch')[0], 60_000, 200);
+    await waitFor('all 1,500 firing in it', () => (textOf(h.fake.messages(CHANNEL).find((m) => m.ts === msg.ts) ?? {}).includes('1500 firing') ? true : undefined), 60_000, 200);
+    // Alertmanager saw its notification accepted: nothing failed on its side.
+    const metrics = await (await fetch(`${am.url}/metrics`)).text();
+    expect(metrics).toMatch(/^alertmanager_notifications_total\{integration="webhook"[^}]*\} [1-9]/m);
+    expect(metrics).not.toMatch(/^alertmanager_notifications_failed_total\{integration="webhook"[^}]*\} [1-9]/m);
+    expect(am.log.join('')).not.toMatch(/413|Notify for alerts failed/);
+  });
+
+  it("still refuses a body over the alert webhook's own limit (2 MiB) with a 413, and the server-wide 1 MiB on the chat webhooks", async () => {
+    const startsAt = new Date().toISOString();
+    const big = JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'x' }, startsAt, annotations: { d: 'x'.repeat(2.5 * 1024 * 1024) } }] });
+    const res = await fetch(`${h.bot.api.url}/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: big });
+    expect(res.status).toBe(413);
+    const chat = await postSigned(h.events, `payload=${'a'.repeat(1.5 * 1024 * 1024)}`, { secret: SECRET });
+    expect(chat.status).toBe(413);
+    expect((await fetch(`${h.bot.api.url}/healthz`)).status).toBe(200);
   });
 });

@@ -36,7 +36,7 @@ beforeAll(async () => {
     slack: { signingSecret: SECRET, botToken: TOKEN, teamId: FAKE_TEAM_ID, apiUrl: fake.url },
     access: ACCESS,
     alerts: {
-      sources: { alertmanager: {} },
+      sources: { alertmanager: { allowUnauthenticated: true } },
       defaults: { groupWait: '1s' },
       routes: [{ match: { env: 'prod' }, channels: [`slack:${CHANNEL}`] }],
       probes: [{ name: 'home', url: `http://127.0.0.1:${(site.address() as AddressInfo).port}/`, interval: '1s', labels: { env: 'prod' } }],

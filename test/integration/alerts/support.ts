@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../../src/config/schema.ts';
+import type { Log } from '../../../src/log.ts';
 import { startFakeSlackApi, type FakeMessage, type FakeSlackApi } from '../../fakes/slack-api.ts';
 import { blockActionBody, FAKE_TEAM_ID, postSigned, slashCommandBody } from '../../fakes/slack-sign.ts';
-import { PEOPLE, chatConfig, startBot, type Bot } from '../chat/support.ts';
+import { PEOPLE, chatConfig, slackDirectory, startBot, type Bot } from '../chat/support.ts';
 import { waitFor } from '../support/workloads.ts';
 
 /**
@@ -29,15 +30,15 @@ export interface AlertsHarness {
   close(): Promise<void>;
 }
 
-export async function startAlertsBot(namespace: string, alerts: Record<string, unknown>, extra: { knobs?: Record<string, unknown>; links?: Record<string, string> } = {}): Promise<AlertsHarness> {
-  const fake = await startFakeSlackApi({ token: TOKEN });
+export async function startAlertsBot(namespace: string, alerts: Record<string, unknown>, extra: { knobs?: Record<string, unknown>; links?: Record<string, string>; access?: readonly Record<string, unknown>[]; log?: Log } = {}): Promise<AlertsHarness> {
+  const fake = await startFakeSlackApi({ token: TOKEN, users: slackDirectory() });
   const config = chatConfig(namespace, {
     slack: { signingSecret: SECRET, botToken: TOKEN, teamId: FAKE_TEAM_ID, apiUrl: fake.url },
-    access: ACCESS,
+    access: [...ACCESS, ...(extra.access ?? [])],
     alerts,
     ...(extra.links === undefined ? {} : { links: extra.links }),
   });
-  const bot = await startBot(config, { knobs: { alertsPollMs: 50, alertsEditDelayMs: 200, ...extra.knobs } });
+  const bot = await startBot(config, { knobs: { alertsPollMs: 50, alertsEditDelayMs: 200, ...extra.knobs }, ...(extra.log === undefined ? {} : { log: extra.log }) });
   return {
     fake,
     bot,
@@ -62,6 +63,21 @@ export async function click(h: AlertsHarness, channel: string, action: string, v
   const body = blockActionBody({ action_id: action, value, user_id: user, team_id: FAKE_TEAM_ID, channel_id: channel, message_ts: messageTs, response_url: responseUrl });
   const res = await postSigned(h.events, body, { secret: SECRET });
   return { responseUrl, status: res.status };
+}
+
+/**
+ * Posts the same signed body twice, as a replay does (same signature, same trigger id), each
+ * after the answer before it arrived; returns what each answered on the body's response_url.
+ */
+export async function sendTwice(h: AlertsHarness, body: string, responseUrl: string, timeoutMs = 30_000): Promise<string[]> {
+  const id = responseUrl.split('/').at(-1) ?? '';
+  const answers = () => h.fake.responses.filter((r) => r.id === id).map((r) => textOf(r.body));
+  for (const n of [1, 2]) {
+    const res = await postSigned(h.events, body, { secret: SECRET });
+    if (res.status !== 200) throw new Error(`delivery ${n} answered ${res.status}`);
+    await waitFor(`answer ${n}`, () => (answers().length >= n ? true : undefined), timeoutMs, 50);
+  }
+  return answers();
 }
 
 export function responseTo(h: AlertsHarness, url: string, timeoutMs = 15_000) {

@@ -28,6 +28,8 @@ const TENANT = 'tenant-test-0001';
 const CHAT = 'oc_deploys00000001';
 const BOT_OPEN_ID = 'ou_bot0000000001';
 const CAROL = 'ou_carol0000000001';
+/** Someone whose directory `email` (admin-entered, not verified) is carol's; carol's own address is her Lark Mail mailbox. */
+const DIRECTORY_EMAIL = 'ou_diremail000001';
 
 let fake: FakeLarkApi;
 let bot: Bot;
@@ -38,7 +40,7 @@ beforeAll(async () => {
   const n = await testNamespace({ clusters: ['gz'], prefix: 'lark', scope: 'file' });
   ns = n.name;
   await waitForRollout(adminClients('gz'), await createDeployment(adminClients('gz'), ns, 'web', { replicas: 2, tag: 'v1' }));
-  fake = await startFakeLarkApi({ appId: APP_ID, appSecret: APP_SECRET, tenantKey: TENANT, users: { [CAROL]: { email: 'carol@example.com' } } });
+  fake = await startFakeLarkApi({ appId: APP_ID, appSecret: APP_SECRET, tenantKey: TENANT, users: { [CAROL]: { enterprise_email: 'carol@example.com' }, [DIRECTORY_EMAIL]: { email: 'Carol@example.com' } } });
   bot = await startBot(chatConfig(ns, { lark: { appId: APP_ID, appSecret: APP_SECRET, encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN, tenantKey: TENANT, domain: fake.url, mode: 'webhook' } }));
   events = `${bot.api.url}/lark/events`;
 });
@@ -132,7 +134,9 @@ describe('Lark by webhook', () => {
 
     // bob (sre) may deploy to prod without approval: had any of these got through, it would show.
     const deploy = () => say('deploy web v9 to prod', PEOPLE.bob.lark);
-    const now = Math.floor(Date.now() / 1000);
+    // Read the clock when each request is built, ten seconds past the 300 s window: a `now` taken
+    // before several slow posts (a loaded machine) let the "future" one fall back inside it.
+    const skewed = (seconds: number) => String(Math.floor(Date.now() / 1000) + seconds);
     const badSig = larkCallbackRequest({ encryptKey: ENCRYPT_KEY, body: deploy() });
     badSig.headers['x-lark-signature'] = '0'.repeat(64);
     const reformatted = larkCallbackRequest({ encryptKey: ENCRYPT_KEY, body: deploy() });
@@ -143,8 +147,8 @@ describe('Lark by webhook', () => {
       await postLark(events, spaced),
       await postLark(events, { headers: { 'content-type': 'application/json' }, body: larkCallbackRequest({ encryptKey: ENCRYPT_KEY, body: deploy() }).body }),
       await post(deploy(), { encrypt: false }),
-      await post(deploy(), { timestamp: String(now - 301) }),
-      await post(deploy(), { timestamp: String(now + 301) }),
+      await post(deploy(), { timestamp: skewed(-310) }),
+      await post(deploy(), { timestamp: skewed(310) }),
       await post(say('deploy web v9 to prod', PEOPLE.bob.lark, { token: 'not-our-token' })),
     ];
     expect(refused401.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 401, 401]);
@@ -192,6 +196,16 @@ describe('Lark by webhook', () => {
     expect((await post(unaddressed)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 800));
     expect(fake.repliesTo(unaddressed.event.message.message_id)).toEqual([]);
+  });
+
+  it("matches people known by email only on the tenant's own mailbox (enterprise_email), not on the directory's unverified email field", async () => {
+    const asks = async (from: string): Promise<string> => {
+      const m = say('whoami', from, { p2p: true, chat: `oc_p2p_${from.slice(3, 11)}` });
+      expect((await post(m)).status).toBe(200);
+      return cardText(await fake.waitFor(() => fake.repliesTo(m.event.message.message_id)[0], 10_000));
+    };
+    expect(await asks(CAROL)).toContain('You are carol');
+    expect(await asks(DIRECTORY_EMAIL)).toContain("I don't know you yet");
   });
 
   it('"@bot deploy web v2 to prod" from alice: approval card, alice may not approve, bob approves (the answer carries the updated card), the job runs, the same card ends in success with links', async () => {

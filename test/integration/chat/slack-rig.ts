@@ -89,7 +89,8 @@ export function buttonValue(m: { blocks?: unknown }, action: string): string | u
 
 export async function startRig(config: (secret: string, apiUrl: string) => Config, channel = 'C0TRUST01', worker: { rolloutTimeoutMs?: number } = {}): Promise<Rig> {
   const secret = `secret-${randomBytes(8).toString('hex')}`;
-  const fake = await startFakeSlackApi({ token: TOKEN });
+  // users.info knows every rig person as a member of the served workspace (slash commands need it).
+  const fake = await startFakeSlackApi({ token: TOKEN, users: Object.fromEntries(Object.entries(SLACK_IDS).map(([name, id]) => [id, { team_id: FAKE_TEAM_ID, name }])) });
   const prefix = `chat-${randomBytes(4).toString('hex')}:`;
   let bot = await startBot(config(secret, fake.url), { prefix }, worker);
   let responses = 0;

@@ -8,7 +8,7 @@ import { faultReport } from '../support/report.ts';
 import { startFakeSlackApi, type FakeMessage, type FakeSlackApi } from '../../fakes/slack-api.ts';
 import { appMentionEventBody, blockActionBody, FAKE_TEAM_ID, postSigned, slashCommandBody } from '../../fakes/slack-sign.ts';
 import { startFakeSocketMode, type FakeSocketMode } from '../../fakes/slack-socket.ts';
-import { PEOPLE, chatConfig, startBot, type Bot } from './support.ts';
+import { PEOPLE, chatConfig, slackDirectory, startBot, type Bot } from './support.ts';
 import { blockActionPayload, slashCommandPayload } from '../../fakes/slack-sign.ts';
 
 /**
@@ -29,7 +29,7 @@ beforeAll(async () => {
   const n = await testNamespace({ clusters: ['gz'], prefix: 'slack', scope: 'file' });
   ns = n.name;
   await waitForRollout(adminClients('gz'), await createDeployment(adminClients('gz'), ns, 'web', { replicas: 2, tag: 'v1' }));
-  fake = await startFakeSlackApi({ token: TOKEN, users: { U0CAROL01: { email: 'carol@example.com', team_id: FAKE_TEAM_ID }, U0STRANGER: { email: 'who@example.com' } } });
+  fake = await startFakeSlackApi({ token: TOKEN, users: slackDirectory({ U0STRANGER: { email: 'who@example.com' } }) });
   bot = await startBot(chatConfig(ns, { slack: { signingSecret: SECRET, botToken: TOKEN, teamId: FAKE_TEAM_ID, apiUrl: fake.url } }));
   events = `${bot.api.url}/slack/events`;
 });
@@ -214,7 +214,7 @@ describe('Slack in Socket Mode', () => {
 
   beforeAll(async () => {
     socket = await startFakeSocketMode();
-    api = await startFakeSlackApi({ token: TOKEN, socketUrl: () => socket.url() });
+    api = await startFakeSlackApi({ token: TOKEN, users: slackDirectory(), socketUrl: () => socket.url() });
     sbot = await startBot(chatConfig(ns, { slack: { signingSecret: SECRET, botToken: TOKEN, appToken: 'xapp-1-test', teamId: FAKE_TEAM_ID, mode: 'socket', apiUrl: api.url } }));
     await socket.connected();
   });

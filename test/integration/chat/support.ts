@@ -5,6 +5,8 @@ import type { Config } from '../../../src/config/schema.ts';
 import { silentLog } from '../../../src/log.ts';
 import { startApi, type RunningApi } from '../../../src/server/api.ts';
 import { runWorker } from '../../../src/service/services.ts';
+import type { FakeSlackUser } from '../../fakes/slack-api.ts';
+import { FAKE_TEAM_ID } from '../../fakes/slack-sign.ts';
 import { BOT_USER, cluster } from '../support/cluster.ts';
 
 /**
@@ -17,6 +19,20 @@ export const PEOPLE = {
   bob: { slack: 'U0BOB0001', lark: 'ou_bob00001', email: 'bob@example.com' },
   carol: { email: 'carol@example.com' },
 } as const;
+
+/**
+ * The workspace's members as the Slack API fake's users.info answers for them: everyone in
+ * PEOPLE with a Slack id or an email, on the workspace's team, emails confirmed. A slash
+ * command carries no user team, so the bot asks users.info about everyone who types one.
+ */
+export function slackDirectory(extra: Record<string, FakeSlackUser> = {}): Record<string, FakeSlackUser> {
+  return {
+    [PEOPLE.alice.slack]: { email: PEOPLE.alice.email, team_id: FAKE_TEAM_ID, name: 'alice' },
+    [PEOPLE.bob.slack]: { email: PEOPLE.bob.email, team_id: FAKE_TEAM_ID, name: 'bob' },
+    U0CAROL01: { email: PEOPLE.carol.email, team_id: FAKE_TEAM_ID, name: 'carol' },
+    ...extra,
+  };
+}
 
 export function chatConfig(namespace: string, chat: Record<string, unknown>): Config {
   const doc = {

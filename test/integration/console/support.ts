@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Message } from '../../../src/core/message.ts';
 import type { ConsoleEntry } from '../../../src/chat/console/store.ts';
 
@@ -35,6 +37,26 @@ export function consoleClient(base: string): ConsoleClient {
     },
   };
   return c;
+}
+
+/**
+ * A small local-mode config file in `dir`, listening on `host`: its cluster is reached through a
+ * kubeconfig of its own (which doesn't exist), so `npm start` starts no local control plane.
+ */
+export function localConfigFile(dir: string, host: string): string {
+  const file = join(dir, `local-${requestId()}.yaml`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      mode: 'local',
+      people: { alice: {}, bob: {} },
+      clusters: { gz: { region: 'gz', kubeconfig: join(dir, 'no-kubeconfig.yaml') } },
+      environments: { prod: { clusters: ['gz'], registries: ['registry.example.com'] } },
+      apps: { web: { image: 'registry.example.com/team/web' } },
+      server: { host, port: 0 },
+    }),
+  );
+  return file;
 }
 
 export function requestId(): string {

@@ -6,6 +6,7 @@ import { auditMark, writesSince } from '../support/audit.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { createDeployment } from '../support/workloads.ts';
 import { kubeCall } from '../../../src/kube/errors.ts';
+import { Watch } from '@kubernetes/client-node';
 
 describe('the generated RBAC, applied with the admin context', () => {
   it('is idempotent: a second apply writes nothing; a drifted Role is put back', async () => {
@@ -59,5 +60,22 @@ describe('the generated RBAC, applied with the admin context', () => {
       message: 'The bot may not list namespaces on cluster gz (forbidden)',
     });
     await expect(call('list', 'deployments', () => bot.apps.listDeploymentForAllNamespaces())).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+
+  it('lets the bot watch the workloads it follows in its namespaces, and nowhere else', async () => {
+    const ns = await testNamespace();
+    const bot = botClients();
+    // One watch request each, ended by the server after a second: a 200 and a clean end, or the refusal.
+    const watch = (path: string) =>
+      new Promise<string>((resolve) => {
+        void new Watch(bot.kubeConfig).watch(path, { timeoutSeconds: 1, allowWatchBookmarks: true }, () => undefined, (err: unknown) => {
+          const code = (err as { statusCode?: unknown } | null)?.statusCode;
+          resolve(err === null || err === undefined ? 'ended' : typeof code === 'number' ? String(code) : err instanceof Error ? err.message : 'error');
+        });
+      });
+    expect(await watch(`/apis/apps/v1/namespaces/${ns.name}/deployments`)).toBe('ended');
+    expect(await watch(`/apis/apps/v1/namespaces/${ns.name}/statefulsets`)).toBe('ended');
+    expect(await watch('/apis/apps/v1/deployments')).toBe('403');
+    expect(await watch('/apis/apps/v1/namespaces/kube-system/deployments')).toBe('403');
   });
 });

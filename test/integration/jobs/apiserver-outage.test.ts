@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlackApi, type FakeSlackApi } from '../../fakes/slack-api.ts';
 import { FAKE_TEAM_ID, postSigned, slashCommandBody } from '../../fakes/slack-sign.ts';
-import { chatConfig, PEOPLE, startBot, type Bot } from '../chat/support.ts';
+import { chatConfig, PEOPLE, slackDirectory, startBot, type Bot } from '../chat/support.ts';
 import { adminClients } from '../support/cluster.ts';
 import { auditMark, botWrites } from '../support/audit.ts';
 import { faultReport } from '../support/report.ts';
@@ -49,7 +49,7 @@ beforeAll(async () => {
   // Kubernetes' default progress deadline (600 s): the tests' usual 10 s would (rightly) fail a
   // rollout that could make no progress for 30 s.
   await waitForRollout(adminClients('gz'), await createDeployment(adminClients('gz'), ns, 'web', { replicas: 4, tag: 'v1', progressDeadlineSeconds: 600 }));
-  fake = await startFakeSlackApi({ token: TOKEN });
+  fake = await startFakeSlackApi({ token: TOKEN, users: slackDirectory() });
   // A rollout that has to sit out 30 s gets more than the tests' usual 60 s to finish.
   bot = await startBot(chatConfig(ns, { slack: { signingSecret: SECRET, botToken: TOKEN, teamId: FAKE_TEAM_ID, apiUrl: fake.url } }), {}, { rolloutTimeoutMs: 300_000 });
 });

@@ -23,6 +23,8 @@ export interface Collector {
   readonly endpoint: string;
   readonly received: { path: string; type: string; body: string }[];
   spans(): ExportedSpan[];
+  /** The resource attributes of each batch of spans received (service.name, host.name, …). */
+  resources(): Record<string, string | number | boolean>[];
   close(): Promise<void>;
 }
 
@@ -82,6 +84,14 @@ export async function startCollector(): Promise<Collector> {
                 links: s.links ?? [],
                 status: s.status?.code ?? 0,
               });
+      }
+      return out;
+    },
+    resources() {
+      const out: Record<string, string | number | boolean>[] = [];
+      for (const r of received.filter((x) => x.path === '/v1/traces')) {
+        const doc = JSON.parse(r.body) as { resourceSpans?: { resource?: { attributes?: OtlpAttribute[] } }[] };
+        for (const rs of doc.resourceSpans ?? []) out.push(attributesOf(rs.resource?.attributes));
       }
       return out;
     },

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idFrom } from '../../../src/jobs/spec.ts';
 import { submit } from '../../../src/service/requests.ts';
@@ -56,6 +57,42 @@ const childrenOf = (spans: readonly ExportedSpan[], parent: ExportedSpan) => spa
 describe('trace export over OTLP/HTTP', () => {
   it('is off without an endpoint', async () => {
     expect((await startTelemetry({})).exporting).toBe(false);
+  });
+
+  describe('names the service in the resource, through OpenTelemetry resource detection', () => {
+    const VARS = ['OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES'] as const;
+    const saved = Object.fromEntries(VARS.map((k) => [k, process.env[k]]));
+    afterAll(() => {
+      for (const k of VARS) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    });
+
+    it.each([
+      ['nothing set: chatops', {}, { 'service.name': 'chatops' }],
+      ['OTEL_SERVICE_NAME', { OTEL_SERVICE_NAME: 'chatops-eu' }, { 'service.name': 'chatops-eu' }],
+      ['OTEL_RESOURCE_ATTRIBUTES', { OTEL_RESOURCE_ATTRIBUTES: 'service.name=ops-bot,deployment.environment.name=staging' }, { 'service.name': 'ops-bot', 'deployment.environment.name': 'staging' }],
+      ['both: OTEL_SERVICE_NAME wins', { OTEL_SERVICE_NAME: 'chatops-us', OTEL_RESOURCE_ATTRIBUTES: 'service.name=ops-bot,service.namespace=platform' }, { 'service.name': 'chatops-us', 'service.namespace': 'platform' }],
+    ] as const)('%s', async (_name, vars: Readonly<Record<string, string>>, want) => {
+      for (const k of VARS) delete process.env[k];
+      Object.assign(process.env, vars);
+      await exported(() => {
+        // Any span the bot makes carries the provider's resource; one is enough to see it.
+        trace.getTracer('chatops').startSpan('resource check').end();
+        return Promise.resolve();
+      });
+      const resources = collector.resources();
+      expect(resources.length).toBeGreaterThan(0);
+      for (const r of resources) {
+        expect(r).toMatchObject(want);
+        expect(r['service.name']).not.toMatch(/^unknown_service/);
+        // The SDK's own attributes and the detectors' are there too.
+        expect(r).toMatchObject({ 'telemetry.sdk.name': 'opentelemetry', 'telemetry.sdk.language': 'nodejs' });
+        expect(typeof r['host.name']).toBe('string');
+        expect(typeof r['service.instance.id']).toBe('string');
+      }
+    });
   });
 
   describe('through the console', () => {

@@ -8,8 +8,8 @@ const base = {
   apps: { web: { image: 'registry.example.com/team/web' } },
 };
 
-function problems(alerts: unknown): string[] {
-  const r = validateConfig({ ...base, alerts }, {});
+function problems(alerts: unknown, mode?: 'local' | 'production'): string[] {
+  const r = validateConfig({ ...base, ...(mode === undefined ? {} : { mode }), alerts }, {});
   return r.ok ? [] : r.error.map((p: { path: string; message: string }) => `${p.path}: ${p.message}`);
 }
 
@@ -49,7 +49,24 @@ describe('config: alerts', () => {
     [{ probes: [{ name: 'x', url: 'ftp://x' }] }, 'alerts.probes[0].url'],
     [{ storm: { newGroupsPerMinute: 0 } }, 'alerts.storm.newGroupsPerMinute'],
     [{ nope: 1 }, 'nope'],
+    // RE2, Alertmanager's dialect: what it can't compile is refused, naming the pattern.
+    [{ routes: [{ matchers: ['alertname=~"(?=Disk)\\w+"'], channels: ['slack:C0123ABCD'] }] }, 'alerts.routes[0].matchers[0]: alertname=~"(?=Disk)\\w+": not a regular expression in RE2 syntax'],
+    [{ routes: [{ matchers: ['team=~"(a)\\1"'], channels: ['slack:C0123ABCD'] }] }, 'team=~"(a)\\1": not a regular expression in RE2 syntax'],
+    [{ routes: [{ matchers: [`team=~"${'a|'.repeat(101)}a"`], channels: ['slack:C0123ABCD'] }] }, 'the value of team is longer than 200 characters'],
+    [{ routes: [{ matchers: ['x=~"(?:(?:a|aa|aaa|aaaa){50}){20}"'], channels: ['slack:C0123ABCD'] }] }, 'too complex'],
+    // Production (the default mode): an alert webhook needs credentials or says it goes without.
+    [{ sources: { alertmanager: {} } }, 'alerts.sources.alertmanager: no credentials: in production mode anyone who can reach the bot could post alerts'],
+    [{ sources: { alertmanager: { bearerToken: 't' }, webhook: {} } }, 'alerts.sources.webhook: no credentials'],
+    [{ sources: { webhook: { bearerToken: 't', allowUnauthenticated: true } } }, 'allowUnauthenticated: true with credentials'],
   ])('refuses %j', (alerts, want) => {
     expect(problems(alerts).join('\n')).toContain(want);
+  });
+
+  it.each([
+    ['production, said on purpose', { sources: { alertmanager: { allowUnauthenticated: true }, webhook: { allowUnauthenticated: true } } }, 'production'],
+    ['local mode (loopback only)', { sources: { alertmanager: {}, webhook: {} } }, 'local'],
+    ['production with credentials', { sources: { alertmanager: { bearerToken: 't' }, webhook: { username: 'u', password: 'p' } } }, 'production'],
+  ] as const)('takes webhooks without credentials only on purpose: %s', (_what, alerts, mode) => {
+    expect(problems(alerts, mode)).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ describe('label and annotation records', () => {
     [{ labels: { a: 1 } }, 'alerts.0.labels.a: Invalid input: expected string, received number'],
     [{ labels: 'x' }, 'alerts.0.labels: Invalid input: expected record, received string'],
     [{ labels: null }, 'alerts.0.labels: Invalid input: expected record, received null'],
-    [{ labels: { a: 'v'.repeat(4001) } }, 'alerts.0.labels.a: Too big: expected string to have <=4000 characters'],
+    [{ labels: { a: 'v'.repeat(10_001) } }, 'alerts.0.labels.a: Too big: expected string to have <=10000 characters'],
     [{ labels: { ['k'.repeat(201)]: 'v' } }, `alerts.0.labels.${'k'.repeat(201)}: Invalid key in record`],
     [{ labels: { 'bad-name': 'x' } }, 'alerts.0.labels.bad-name: "bad-name" is not a label name'],
     [{ labels: {} }, 'alerts.0.labels: an alert needs at least one label'],

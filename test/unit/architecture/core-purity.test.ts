@@ -1,14 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { filesIn, parseFile, rel, root } from './source-files.ts';
 
 /**
  * src/core stays pure: no SDKs, no file / network / process I/O, no reading the environment
  * or the clock. Checked on the syntax tree of every file core imports, directly or through
  * other project files, so moving I/O one import away doesn't slip past.
  */
-const root = resolve(import.meta.dirname, '../../..');
 const coreDir = join(root, 'src/core');
 
 const FORBIDDEN_MODULES = [
@@ -25,37 +25,32 @@ const FORBIDDEN_MODULES = [
   /^(node:)?(fs|fs\/promises|net|http|https|http2|dgram|tls|child_process|cluster|worker_threads|dns|os|process)$/,
 ];
 
-function filesIn(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesIn(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-}
-
 interface Finding {
   file: string;
   what: string;
 }
 
 function inspect(file: string): { imports: string[]; findings: Finding[] } {
-  const text = readFileSync(file, 'utf8');
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const sf = parseFile(file, readFileSync(file, 'utf8'));
   const imports: string[] = [];
   const findings: Finding[] = [];
-  const rel = relative(root, file);
+  const where = rel(file);
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
       imports.push(node.moduleSpecifier.text);
     }
     if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
-      findings.push({ file: rel, what: 'dynamic import()' });
+      findings.push({ file: where, what: 'dynamic import()' });
     }
     if (ts.isPropertyAccessExpression(node)) {
       const text = node.getText(sf);
-      if (text === 'process.env' || text === 'Date.now' || text === 'Math.random' || text === 'performance.now') findings.push({ file: rel, what: text });
+      if (text === 'process.env' || text === 'Date.now' || text === 'Math.random' || text === 'performance.now') findings.push({ file: where, what: text });
     }
     if (ts.isIdentifier(node) && (node.text === 'process' || node.text === 'require' || node.text === 'fetch' || node.text === 'setTimeout' || node.text === 'setInterval')) {
-      if (!ts.isPropertyAccessExpression(node.parent) || node.parent.expression === node) findings.push({ file: rel, what: `global ${node.text}` });
+      if (!ts.isPropertyAccessExpression(node.parent) || node.parent.expression === node) findings.push({ file: where, what: `global ${node.text}` });
     }
     if (ts.isNewExpression(node) && node.expression.getText(sf) === 'Date' && (node.arguments === undefined || node.arguments.length === 0)) {
-      findings.push({ file: rel, what: 'new Date() (reads the clock)' });
+      findings.push({ file: where, what: 'new Date() (reads the clock)' });
     }
     ts.forEachChild(node, visit);
   };
@@ -76,7 +71,7 @@ function audit(entry: string[]): Finding[] {
     findings.push(...f);
     for (const spec of imports) {
       if (spec.startsWith('.')) queue.push(resolve(dirname(file), spec));
-      else if (FORBIDDEN_MODULES.some((re) => re.test(spec))) findings.push({ file: relative(root, file), what: `imports ${spec}` });
+      else if (FORBIDDEN_MODULES.some((re) => re.test(spec))) findings.push({ file: rel(file), what: `imports ${spec}` });
     }
   }
   return findings;

@@ -72,6 +72,18 @@ describe('chatops CLI', () => {
     expect(bad.err.split('\n').filter((l) => l.includes(': ')).length).toBeGreaterThanOrEqual(13);
   });
 
+  it('config check refuses, naming each: an alert webhook without credentials in production, and a matcher RE2 cannot compile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatops-cli-'));
+    const file = join(dir, 'prod.yaml');
+    const alerts = ['alerts:', '  sources:', '    alertmanager: {}', '    webhook: { allowUnauthenticated: true }', '  routes:', '    - matchers: [\'alertname=~"(?!Watchdog).*"\']', '      channels: [console:alerts]', ''].join('\n');
+    writeFileSync(file, readFileSync(example, 'utf8').replace('mode: local', 'mode: production').replace(/^alerts:\n(?: .*\n|\n)*/m, alerts));
+    const r = await chatops(['config', 'check', file]);
+    expect(r.code).toBe(78);
+    expect(r.err).toContain('alerts.sources.alertmanager: no credentials: in production mode anyone who can reach the bot could post alerts');
+    expect(r.err).not.toContain('alerts.sources.webhook');
+    expect(r.err).toContain('alerts.routes[0].matchers[0]: alertname=~"(?!Watchdog).*": not a regular expression in RE2 syntax, which Alertmanager uses (invalid or unsupported Perl syntax: `(?!`)');
+  });
+
   it('prints help generated from the command specs', async () => {
     const r = await chatops(['run', '--as', 'alice', 'help scale']);
     expect(r.out).toContain('/scale <app> <replicas> in <env>');

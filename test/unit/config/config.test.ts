@@ -62,6 +62,42 @@ describe('config', () => {
     expect(r.ok ? r.value.redis?.url : r.error).toBe(expected.startsWith('redis') ? expected : `redis://${expected}`);
   });
 
+  it.each([
+    ['the same email in another case', 'alice@example.com', 'Alice@Example.COM', true],
+    ['the same email with spaces around', 'alice@example.com', ' alice@example.com', true],
+    ['two different emails', 'alice@example.com', 'bob@example.com', false],
+  ])('people emails are unique ignoring case: %s', (_name, a, b, refused) => {
+    const text = `mode: local\npeople:\n  alice: { email: "${a}" }\n  bob: { email: "${b}" }\nclusters: { gz: { region: gz } }\nenvironments: { prod: { clusters: [gz], registries: [r.example.com] } }\napps: {}\n`;
+    const r = parseConfigText(text, {});
+    const problems = r.ok ? [] : r.error.map((p) => `${p.path}: ${p.message}`);
+    if (refused) expect(problems).toContainEqual(expect.stringMatching(/^people\.bob\.email: .*already alice's email/));
+    else expect(problems).toEqual([]);
+  });
+
+  it.each([
+    ['url: "http://x/{app}"', { interval: '10s', successes: 3, window: '1m' }],
+    ['url: "http://x/{app}", interval: 2s, successes: 5, window: 20s', { interval: '2s', successes: 5, window: '20s' }],
+    ['url: "http://x/{app}", interval: 10s, successes: 4, window: 20s', 'apps.web.probe.window: 4 passes every 10s take at least 30 s, longer than the window (20s): the gate could never pass'],
+    ['url: "http://x/{app}", successes: 0', 'apps.web.probe.successes: '],
+    ['url: "http://x/{app}", interval: soon', 'apps.web.probe.interval: "soon" is not a duration such as 30m or 2h'],
+  ])('probe gate settings: %s', (probe, expected) => {
+    const base = readFileSync(fixture('policy-config.yaml'), 'utf8').replace('web: { image: registry.example.com/web, maxReplicas: 20 }', `web: { image: registry.example.com/web, maxReplicas: 20, probe: { ${probe} } }`);
+    const r = parseConfigText(base, {});
+    const p = r.ok ? r.value.apps['web']?.probe : undefined;
+    const got = r.ok ? { interval: p?.interval.toString(), successes: p?.successes, window: p?.window.toString() } : r.error.map((e) => `${e.path}: ${e.message}`).join('\n');
+    if (typeof expected === 'string') expect(got).toContain(expected);
+    else expect(got).toEqual(expected);
+  });
+
+  it.each([
+    ['promote', 'deploy'],
+    ['continue', 'upgrade'],
+  ])('an access rule naming %s is told to name %s, which authorizes it', (verb, as) => {
+    const base = readFileSync(fixture('policy-config.yaml'), 'utf8').replace('verbs: [lock, unlock, freeze]', `verbs: [lock, ${verb}]`);
+    const r = parseConfigText(base, {});
+    expect(r.ok ? 'ok' : r.error.map((e) => `${e.path}: ${e.message}`)).toEqual([`access[7].verbs[1]: "${verb}" is authorized as ${as}: name ${as} instead`]);
+  });
+
   it('reports YAML syntax errors with a line number', () => {
     const r = parseConfigText('people:\n  alice: {name: [unclosed\n', {});
     expect(r.ok).toBe(false);

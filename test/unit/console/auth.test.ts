@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { consoleAccess, cookieOf, csrfProblem, hashToken, hostProblem, personForToken, sessionCookie } from '../../../src/chat/console/auth.ts';
+import { consoleAccess, cookieOf, csrfProblem, hashToken, localProblem, personForToken, sessionCookie } from '../../../src/chat/console/auth.ts';
 import { validateConfig } from '../../../src/config/load.ts';
 import type { Config } from '../../../src/config/schema.ts';
 
@@ -19,8 +19,9 @@ function config(extra: Record<string, unknown> = {}, people: Record<string, unkn
   return r.value;
 }
 
-function req(headers: Record<string, string>, encrypted = false): IncomingMessage {
-  return { headers, socket: { encrypted } } as unknown as IncomingMessage;
+/** `remoteAddress` null: a socket with no address (a Unix socket). */
+function req(headers: Record<string, string>, encrypted = false, remoteAddress: string | null = '127.0.0.1'): IncomingMessage {
+  return { headers, socket: { encrypted, remoteAddress: remoteAddress ?? undefined } } as unknown as IncomingMessage;
 }
 
 const ALICE = 'alice-token-0123456789';
@@ -91,11 +92,29 @@ describe('host names in local mode', () => {
     ['rebound.example.com:3000', false],
     ['127.0.0.1.nip.io:3000', false],
   ])('%s allowed: %s', (host, allowed) => {
-    expect(hostProblem(req({ host }), local) === undefined).toBe(allowed);
+    expect(localProblem(req({ host }), local) === undefined).toBe(allowed);
   });
 
   it('outside local mode the session cookie, not the host name, is what counts', () => {
-    expect(hostProblem(req({ host: 'chatops.example.com' }), config({ mode: 'production' }))).toBeUndefined();
+    expect(localProblem(req({ host: 'chatops.example.com' }, false, '10.1.2.3'), config({ mode: 'production' }))).toBeUndefined();
+  });
+});
+
+describe('caller addresses in local mode', () => {
+  const local = config({ mode: 'local' });
+  it.each([
+    ['127.0.0.1', true],
+    ['127.3.4.5', true],
+    ['::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['10.0.0.7', false],
+    ['192.168.1.20', false],
+    ['::ffff:10.0.0.7', false],
+    ['fe80::1', false],
+    [null, false],
+  ])('%s allowed: %s', (remote, allowed) => {
+    // The Host header is a loopback name every time: only the socket's address differs.
+    expect(localProblem(req({ host: '127.0.0.1:3000' }, false, remote), local) === undefined).toBe(allowed);
   });
 });
 

@@ -79,6 +79,7 @@ const golden: readonly (readonly [string, Expect])[] = [
   ['/upgrade registry.example.com/base:2.1 apps=web,api,worker env=prod batches=gz,nj,tj,hk gate=manual', { verb: 'upgrade', args: { image: 'registry.example.com/base:2.1', apps: ['web', 'api', 'worker'], env: 'prod', batches: [['gz'], ['nj'], ['tj'], ['hk']], gate: 'manual' } }],
   ['/upgrade registry.example.com/base:2.1 apps=web,api env=prod batches=10%,50%,100% gate=auto', { verb: 'upgrade', args: { image: 'registry.example.com/base:2.1', apps: ['web', 'api'], env: 'prod', batches: [['10%'], ['50%'], ['100%']], gate: 'auto' } }],
   ['/upgrade registry.example.com/base:2.1 apps＝web，api env＝prod batches＝10%，100%', { verb: 'upgrade', args: { image: 'registry.example.com/base:2.1', apps: ['web', 'api'], env: 'prod', batches: [['10%'], ['100%']], gate: 'manual' } }],
+  ['/upgrade registry.example.com/base:2.1 apps=web, api env=prod batches=10%, 50%, 100% gate=auto', { verb: 'upgrade', args: { image: 'registry.example.com/base:2.1', apps: ['web', 'api'], env: 'prod', batches: [['10%'], ['50%'], ['100%']], gate: 'auto' } }],
   ['/upgrade registry.example.com/base:2.1 apps=web,api,worker env=prod batches=web+api,worker', { verb: 'upgrade', args: { image: 'registry.example.com/base:2.1', apps: ['web', 'api', 'worker'], env: 'prod', batches: [['web', 'api'], ['worker']], gate: 'manual' } }],
   ['/upgrade registry.example.com/base:2.1 apps=web env=prod batches=10%,50%', 'E_BAD_BATCHES'],
   ['/upgrade registry.example.com/base:2.1 apps=web env=prod batches=50%,10%,100%', 'E_BAD_BATCHES'],

@@ -95,6 +95,7 @@ const fancyArb = (line: string): fc.Arbitrary<string> =>
       smartQuotes: fc.boolean(),
       fullWidthEq: fc.boolean(),
       fullWidthComma: fc.boolean(),
+      spaceAfterComma: fc.boolean(),
       fullWidthColon: fc.boolean(),
       space: fc.constantFrom(' ', '\u00A0', '\u3000', '  ', '\u2009', ' \u200B'),
       slackLinks: fc.boolean(),
@@ -113,6 +114,8 @@ const fancyArb = (line: string): fc.Arbitrary<string> =>
       }
       if (o.fullWidthEq) s = s.replace(/=/g, '＝');
       if (o.fullWidthComma) s = s.replace(/,(?![^"“”]*["”])/g, '，');
+      // "apps=web, api": a space after each comma of a list, as people type it.
+      if (o.spaceAfterComma) s = s.replace(/([,，])(?![^"“”]*["”])/g, '$1 ');
       if (o.fullWidthColon) s = s.replace(/:/g, '：');
       if (o.slackLinks) s = s.replace(/(?<=^| |=)((?:registry\.example\.com|ghcr\.io)\/\S+)/g, (img) => `<http://${img}|${img}>`);
       if (o.dashFlag) s = s.replace(/ --reason /g, ' —reason ');
@@ -121,17 +124,23 @@ const fancyArb = (line: string): fc.Arbitrary<string> =>
       return o.mention + s;
     });
 
+/**
+ * Tens of thousands of runs each: on a busy shared machine they take well over vitest's default
+ * 5 s, which would make a correctness test a timing one. Speed is not what these check.
+ */
+const MANY_RUNS = { timeout: 120_000 };
+
 describe('parser properties', () => {
-  it('answers every random line with a command or a coded usage error', () => {
+  it('answers every random line with a command or a coded usage error', MANY_RUNS, () => {
     fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), checkTotal), { numRuns: 25_000 });
     fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'/ "\'=,%@:-—“”＝，<>|!#&abcdeloprstuvwz0123456789'.split('')), maxLength: 80 }), checkTotal), { numRuns: 25_000 });
   });
 
-  it('answers every mutated real line with a command or a coded usage error', () => {
+  it('answers every mutated real line with a command or a coded usage error', MANY_RUNS, () => {
     fc.assert(fc.property(mutatedArb, checkTotal), { numRuns: 50_000 });
   });
 
-  it('parses generated valid lines', () => {
+  it('parses generated valid lines', MANY_RUNS, () => {
     fc.assert(
       fc.property(lineArb, (line) => {
         const r = parseCommand(line, commands);
@@ -141,7 +150,7 @@ describe('parser properties', () => {
     );
   });
 
-  it('parses full-width punctuation, smart quotes, odd spaces and Slack markup exactly like the plain twin', () => {
+  it('parses full-width punctuation, spaces after list commas, smart quotes, odd spaces and Slack markup exactly like the plain twin', MANY_RUNS, () => {
     fc.assert(
       fc.property(lineArb.chain((line) => fc.tuple(fc.constant(line), fancyArb(line))), ([line, fancy]) => {
         const a = parseCommand(line, commands);
@@ -152,7 +161,7 @@ describe('parser properties', () => {
     );
   });
 
-  it('renders every parsed command to canonical text that parses to the same command', () => {
+  it('renders every parsed command to canonical text that parses to the same command', MANY_RUNS, () => {
     fc.assert(fc.property(lineArb, roundTrips), { numRuns: 5_000 });
     fc.assert(fc.property(mutatedArb, roundTrips), { numRuns: 5_000 });
   });

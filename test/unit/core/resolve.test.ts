@@ -35,6 +35,20 @@ describe('resolve', () => {
     expect(typeof p === 'string' ? p : { image: p.image, clusters: p.targets.map((t) => t.cluster).sort() }).toEqual({ image, clusters });
   });
 
+  it.each([
+    ['/promote web from staging to prod', ['gz-prod', 'hk-prod', 'nj-prod', 'tj-prod']],
+    ['/promote web from staging to prod cluster=nj-prod --reason "release 2"', ['nj-prod']],
+  ])('%s: the target env\'s workloads, the source env kept for binding', (line, clusters) => {
+    const p = plan(line);
+    expect(typeof p === 'string' ? p : { verb: p.verb, env: p.env, from: p.promoteFrom, image: p.image, clusters: p.targets.map((t) => t.cluster).sort() }).toEqual({
+      verb: 'promote',
+      env: 'prod',
+      from: 'staging',
+      image: undefined,
+      clusters,
+    });
+  });
+
   it('fills the namespace pattern per app and env', () => {
     const p = plan('/scale api 3 in staging');
     expect(typeof p === 'string' ? p : p.targets.map((t) => [t.cluster, t.namespace, t.kind, t.workload])).toEqual([['gz-staging', 'api-staging', 'Deployment', 'api']]);
@@ -53,6 +67,10 @@ describe('resolve', () => {
     ['/upgrade registry.example.com/base:2 apps=web env=prod batches=gz,sh,nj,tj,hk', 'E_UNKNOWN_BATCH'],
     ['/upgrade registry.example.com/base:2 apps=web env=prod batches=gz+web,nj', 'E_BAD_BATCHES'],
     ['/upgrade evil.example.com/base:2 apps=web env=prod batches=100%', 'E_REGISTRY_NOT_ALLOWED'],
+    ['/promote web from staging to staging', 'E_BAD_PROMOTION'],
+    ['/promote web from stagin to prod', 'E_UNKNOWN_ENV'],
+    ['/promote legacy from staging to prod', 'E_APP_NOT_IN_ENV'],
+    ['/promote web from staging to prod cluster=gz-staging', 'E_CLUSTER_NOT_IN_ENV'],
     ['/lock web', 'E_NEEDS_ENV'],
     ['/lock prdo', 'E_UNKNOWN_ENV'],
   ])('%s → %s', (line, code) => {

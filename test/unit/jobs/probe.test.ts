@@ -3,7 +3,16 @@ import { parseDuration, type Duration } from '../../../src/core/duration.ts';
 import { loopbackOnly, probeUrl, runProbe, type ProbeConfig } from '../../../src/jobs/probe.ts';
 
 /** The probe logic against an injected fetch (no network): status, body, tries. */
-const probe = (over: Partial<ProbeConfig> = {}): ProbeConfig => ({ url: 'http://127.0.0.1:9/{region}/{app}', expectStatus: 200, bodyMustNotContain: 'ERROR', timeout: parseDuration('1s') as Duration, ...over });
+const probe = (over: Partial<ProbeConfig> = {}): ProbeConfig => ({
+  url: 'http://127.0.0.1:9/{region}/{app}',
+  expectStatus: 200,
+  bodyMustNotContain: 'ERROR',
+  timeout: parseDuration('1s') as Duration,
+  interval: parseDuration('10s') as Duration,
+  successes: 3,
+  window: parseDuration('60s') as Duration,
+  ...over,
+});
 const place = { region: 'nj', cluster: 'nj-1', app: 'web', env: 'prod' };
 
 function fakeFetch(answers: { status: number; body: string }[]) {

@@ -149,7 +149,7 @@
   async function onButton(b, btn) {
     btn.disabled = true;
     try {
-      const r = await post('/console/api/click', { channel: state.channel, action: b.action, value: b.value, as: state.as });
+      const r = await post('/console/api/click', { channel: state.channel, action: b.action, value: b.value, as: state.as, id: newId() });
       if (r.reply) note(r.reply, `${b.label} (${b.value})`);
     } catch (e) {
       noteError(e.message);
