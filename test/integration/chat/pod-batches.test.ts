@@ -60,7 +60,7 @@ beforeAll(async () => {
         web: { image: REPO, maxReplicas: 10 },
       },
       groups: { sre: ['bob'] },
-      access: [{ name: 'sre', who: ['group:sre'], verbs: ['deploy', 'rollback', 'upgrade'], envs: ['staging'] }],
+      access: [{ name: 'sre', who: ['group:sre'], verbs: ['deploy', 'rollback', 'upgrade', 'scale'], envs: ['staging'] }],
     }),
     'C0PODS001',
     // A broken pod never turns Ready: the batch fails when following it runs out of time.
@@ -93,6 +93,9 @@ describe('pod batches of a StatefulSet from Slack', () => {
     const live = await rig.opMessage(op.id, (t) => t.includes('Continue') && t.includes('batch 1 of 3 is healthy'));
     expect(textOf(live)).toMatch(/db-9: partition 9, revision db-[a-z0-9]+, 1 of 1 updated pod\(s\) Ready/);
     expect(buttonValue(live, 'continue')).toBe(op.id);
+    // Unfinished, the release holds its StatefulSets: another change to db queues behind it, named.
+    const other = await rig.slash('bob', '/scale db 10 in staging');
+    expect(textOf((await rig.response(other.responseUrl)).body)).toContain(`Queued behind ${op.id} (deploy db v2 in pod batches (1,50%,100%) in staging by bob, paused, waiting for a decision)`);
 
     const click = await rig.click('bob', 'continue', op.id, live.ts);
     expect(click.status).toBe(200);
@@ -109,6 +112,9 @@ describe('pod batches of a StatefulSet from Slack', () => {
       expect(await byOrdinal(c), c).toEqual(Object.fromEntries(Array.from({ length: 10 }, (_, o) => [String(o), 'v2@update'])));
     }
     expect(await Promise.all(CLUSTERS.map(async (c) => (await readSts(c)).spec?.updateStrategy))).toEqual(before);
+    // The scale that waited behind it then ran (10 replicas already: nothing to change).
+    const scaled = await rig.waitForOp((await rig.opOf('/scale db 10 in staging')).id, ['succeeded', 'failed', 'blocked']);
+    expect(scaled.status, scaled.summary).toBe('succeeded');
   });
 
   it(':broken: batch 1 fails and pauses with the pods\' reasons; Abort and roll back returns the pod to the old revision and restores the strategy', async () => {
