@@ -25,6 +25,8 @@ export interface Plan {
   readonly gate?: 'manual' | 'first' | 'auto';
   /** A StatefulSet release in pod batches (`pods=`), as typed; partitions are found per cluster at bind time. */
   readonly pods?: readonly string[];
+  /** With pods: seconds a healthy batch must stay healthy before an automatic continue. */
+  readonly bake?: number;
   readonly concurrency?: number;
   readonly reason?: string;
   readonly dryRun: boolean;
@@ -184,7 +186,7 @@ export function resolve(config: Config, command: Command): R<Plan> {
       if (!w.ok) return w;
       const image = deployImage(config, a.app, a.env, a.ref);
       if (!image.ok) return image;
-      const pods = podBatchesOf(a.app, a.env, a.pods, a.gate, w.value.targets);
+      const pods = podBatchesOf(a.app, a.env, a.pods, a.gate, a.bake?.seconds, w.value.targets);
       if (!pods.ok) return pods;
       return ok({ verb: 'deploy', env: a.env, apps: [a.app], targets: w.value.targets, image: image.value, ...pods.value, ...opt(a.reason), dryRun: a.dryrun === true });
     }
@@ -312,10 +314,18 @@ export function resolve(config: Config, command: Command): R<Plan> {
 }
 
 /** `pods=` (and its `gate=`) on a deploy: StatefulSets only; a Deployment is pointed at what does batches for it. */
-function podBatchesOf(app: string, env: string, pods: readonly string[] | undefined, gate: Plan['gate'], targets: readonly Target[]): R<{ pods?: readonly string[]; gate?: NonNullable<Plan['gate']> }> {
+function podBatchesOf(
+  app: string,
+  env: string,
+  pods: readonly string[] | undefined,
+  gate: Plan['gate'],
+  bake: number | undefined,
+  targets: readonly Target[],
+): R<{ pods?: readonly string[]; gate?: NonNullable<Plan['gate']>; bake?: number }> {
   if (pods === undefined) {
-    if (gate === undefined) return ok({});
-    return err(chatError('E_GATE_WITHOUT_BATCHES', `gate=${gate} decides between pod batches, and this deploy has none.`, { expected: 'gate= together with pods=', example: `/deploy ${app} v2 to ${env} pods=1,50%,100% gate=${gate}` }));
+    if (gate === undefined && bake === undefined) return ok({});
+    const what = gate === undefined ? 'bake= waits between pod batches' : `gate=${gate} decides between pod batches`;
+    return err(chatError('E_GATE_WITHOUT_BATCHES', `${what}, and this deploy has none.`, { expected: 'gate= and bake= together with pods=', example: `/deploy ${app} v2 to ${env} pods=1,50%,100% gate=auto bake=5m` }));
   }
   const deployment = targets.find((t) => t.kind !== 'StatefulSet');
   if (deployment !== undefined) {
@@ -325,7 +335,7 @@ function podBatchesOf(app: string, env: string, pods: readonly string[] | undefi
       }),
     );
   }
-  return ok({ pods, gate: gate ?? 'manual' });
+  return ok({ pods, gate: gate ?? 'manual', ...(bake === undefined ? {} : { bake }) });
 }
 
 function opt(reason: string | undefined): { reason?: string } {

@@ -90,7 +90,7 @@ export async function bindPodRelease(plan: Plan, gatewayFor: GatewayFor, deps: B
       // Every cluster's StatefulSet moves its batch at once.
       concurrency: Math.max(1, found.length),
       batches,
-      pods: { asked: [...(plan.pods ?? [])], sets: found.map((f) => f.set) },
+      pods: { asked: [...(plan.pods ?? [])], ...(plan.bake === undefined ? {} : { bake: plan.bake }), sets: found.map((f) => f.set) },
     },
     lines: [...lines, ...differ, `At the end (or on Abort and roll back) the update strategy is restored: ${restore}.`],
     notes: [],

@@ -38,7 +38,8 @@ export function planOf(spec: JobSpec): Plan {
       return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)) };
     case 'upgrade': {
       if (spec.pods !== undefined) {
-        return { ...base, verb: 'deploy', targets: spec.pods.sets.map((s) => targetOf(s.workload)), image: spec.image, pods: spec.pods.asked, gate: spec.gate };
+        const bake = spec.pods.bake === undefined ? {} : { bake: spec.pods.bake };
+        return { ...base, verb: 'deploy', targets: spec.pods.sets.map((s) => targetOf(s.workload)), image: spec.image, pods: spec.pods.asked, gate: spec.gate, ...bake };
       }
       const batches = spec.batches.map((b) => b.map((t) => targetOf(t.workload)));
       return { ...base, targets: batches.flat(), image: spec.image, batches, gate: spec.gate, concurrency: spec.concurrency };

@@ -91,6 +91,8 @@ export const restartSpec = z.object({ kind: z.literal('restart'), env: z.string(
  */
 export const podRelease = z.object({
   asked: z.array(z.string()).min(1),
+  /** Seconds a healthy batch must stay healthy (re-checked after) before an automatic continue. */
+  bake: z.number().int().positive().optional(),
   sets: z
     .array(
       z.object({

@@ -108,6 +108,30 @@ export async function updatePodBatch(r: Run, t: PodTarget, snap: LedgerSnapshot,
 }
 
 /**
+ * bake=: after batch `i` passed its gate and before it goes on by itself, wait `seconds`, then
+ * look again: every StatefulSet's pods of the batch still at the update revision and Ready, and
+ * the probes. A batch that no longer holds fails (the release pauses). While it bakes the batch
+ * stays running in the ledger, so a worker killed meanwhile bakes it again from the start.
+ */
+export async function bakeBatch(r: Run, i: number, seconds: number, probe: () => Promise<string[]>): Promise<string[]> {
+  const { spec, ctx, ledger, opId } = r;
+  const targets = (spec.batches[i] ?? []).filter(isPodTarget);
+  await ctx.progress({ step: 'gate', batch: i + 1, percent: 100, message: `batch ${i + 1} is healthy; baking ${seconds} s before going on` });
+  await sleep(seconds * 1000, undefined, { signal: ctx.signal });
+  const problems: string[] = [];
+  for (const t of targets) {
+    const seen = await lookAtPods(ctx.gatewayFor(t.workload.cluster), t.workload, replicasOf(r, t.workload), t.pods.lo, 1);
+    if (seen.pods.ok) continue;
+    const message = `after baking ${seconds} s: ${podLine(t, seen.revision, seen.pods)}`;
+    await ledger.moveWorkload(opId, keyOf(t), 'failed', message);
+    problems.push(`${t.workload.name} on ${t.workload.cluster} ${message}`);
+  }
+  if (problems.length === 0) problems.push(...(await probe()));
+  await ctx.audit('step', `batch ${i + 1} baked ${seconds} s: ${problems.length === 0 ? 'still healthy' : problems.join('; ')}`, { batch: i + 1, bakeSeconds: seconds });
+  return problems;
+}
+
+/**
  * Once every batch is healthy: each StatefulSet's partition back to what it was before the
  * release (usually already there: the last batch reaches partition 0). Conditional on the
  * partition the last batch left; a no-op when already restored.

@@ -6,7 +6,7 @@ import type { UpgradeTarget } from '../spec.ts';
 import { afterHealthy, blockedGate, mapLimit, mayAct, nextBatch, workloadAction } from '../upgrade-steps.ts';
 import { inSpan } from '../../telemetry/spans.ts';
 import { abortUpgrade } from './upgrade-abort.ts';
-import { isPodTarget, restoreStrategy, updatePodBatch } from './upgrade-pods.ts';
+import { bakeBatch, isPodTarget, restoreStrategy, updatePodBatch } from './upgrade-pods.ts';
 import { endWith, keyOf, kubeMessage, percentDone, resultFromLedger, snapshot, stepOf, type Run, type WorkloadOutcome } from './upgrade-run.ts';
 
 /**
@@ -157,10 +157,13 @@ async function runBatch(r: Run, snap: LedgerSnapshot, i: number): Promise<JobRes
   await ctx.progress({ step: 'batch', batch: i + 1, percent: percentDone(spec, snap), message: `batch ${i + 1} of ${total}: ${batchWords(r, i)}${step === 'failed' ? ' (retry)' : ''}` });
   const outcomes = await mapLimit(targets, spec.concurrency, (t) => (isPodTarget(t) ? updatePodBatch(r, t, snap, i) : updateWorkload(r, t, snap, i)));
   const failed = outcomes.map((o, j) => ({ o, t: targets[j] as UpgradeTarget })).filter((x) => !x.o.ok);
-  const problems =
+  let problems =
     failed.length > 0
       ? [`${failed.length} of ${targets.length} workload(s) failed: ${failed.slice(0, 3).map((x) => `${x.t.workload.app} on ${x.t.workload.cluster}: ${x.o.message}`).join('; ')}${failed.length > 3 ? '; …' : ''}`]
       : await probeBatch(r, i);
+  // bake=: a batch about to go on by itself must stay healthy for a while first (checked again after).
+  const bake = spec.pods?.bake;
+  if (problems.length === 0 && bake !== undefined && afterHealthy(spec.gate, i, total) === 'next') problems = await bakeBatch(r, i, bake, () => probeBatch(r, i));
   const after = await snapshot(r);
   if (problems.length > 0) {
     await ledger.moveBatch(opId, i, 'failed');

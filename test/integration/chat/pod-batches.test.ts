@@ -141,6 +141,19 @@ describe('pod batches of a StatefulSet from Slack', () => {
     expect(await Promise.all(CLUSTERS.map(async (c) => [(await readSts(c, 'cache')).spec?.updateStrategy, (await readSts(c, 'cache')).status?.updateRevision]))).toEqual(before);
   });
 
+  it('bake= waits after a healthy batch, looks again, then goes on by itself (gate=auto)', async () => {
+    const line = '/deploy cache v3 to staging pods=1,100% gate=auto bake=3s';
+    expect((await rig.slash('bob', line)).status).toBe(200);
+    const op = await rig.opOf(line);
+    const done = await rig.waitForOp(op.id, ['succeeded', 'failed', 'paused'], 180_000);
+    expect(done.status, done.summary).toBe('succeeded');
+    const steps = (await rig.bot.api.s.audit.query({ opId: op.id, limit: 100 })).map((e) => e.summary);
+    expect(steps).toContain('batch 1 baked 3 s: still healthy');
+    // Only a batch that goes on by itself bakes: the last one ends the release.
+    expect(steps.filter((x) => x.includes('baked'))).toHaveLength(1);
+    for (const c of CLUSTERS) expect(await running(c, 'v3', 'cache'), c).toEqual([3, 2, 1, 0]);
+  });
+
   it('pods= on a Deployment is refused with what to do instead, and nothing is queued', async () => {
     const text = await answer('/deploy web v2 to staging pods=1,100%');
     expect(text).toMatch(/web is a Deployment/);

@@ -91,6 +91,7 @@ describe('pods= on /deploy', () => {
     ['/deploy db v2 to prod pods=#9,#7-0', 'E_BAD_BATCHES'],
     ['/deploy db v2 to prod pods=1,50% ', 'E_BAD_BATCHES'],
     ['/deploy db v2 to prod pods=1,100% gate=sometimes', 'E_INVALID_ARG'],
+    ['/deploy db v2 to prod pods=1,100% gate=auto bake=0s', 'E_BAD_DURATION'],
   ])('%s → %s', (line, code) => {
     const p = parseCommand(line, commands);
     expect(p.ok ? 'parsed' : p.error.code).toBe(code);

@@ -133,8 +133,14 @@ describe('pods= on a deploy', () => {
   it.each([
     ['/deploy web v2 to prod pods=1,50%,100%', 'E_PODS_NOT_STATEFULSET'],
     ['/deploy db v2 to prod gate=auto', 'E_GATE_WITHOUT_BATCHES'],
+    ['/deploy db v2 to prod bake=5m', 'E_GATE_WITHOUT_BATCHES'],
   ])('%s → %s', (line, code) => {
     expect(planDb(line)).toBe(code);
+  });
+
+  it('keeps bake= in seconds', () => {
+    const p = planDb('/deploy db v2 to prod pods=1,100% gate=auto bake=5m');
+    expect(typeof p === 'string' ? p : [p.gate, p.bake]).toEqual(['auto', 300]);
   });
 
   it('points a Deployment at whole-workload batches or a canary', () => {
