@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { parseDuration, type Duration } from '../src/core/duration.ts';
 import { digestProblem, parseImageRef, TAG } from '../src/core/image-ref.ts';
+import { parseUsageTarget } from '../src/core/autoscale.ts';
 import { parsePodSteps } from '../src/core/pod-batches.ts';
+import { isPositiveQuantity } from '../src/core/quantity.ts';
 
 /**
  * Argument types shared by the verbs. Each takes the text a person typed and gives a value
@@ -156,3 +158,42 @@ export const workloadTailHelp = {
   reason: { expect: 'a reason in quotes' },
   dryrun: { expect: 'a flag: show the plan without running it' },
 } as const;
+
+/**
+ * A CPU or memory target, kept as typed: a share of the pods' requests ("50%") or an amount per
+ * pod ("250m", "512Mi"). core/autoscale.ts says what it means.
+ */
+export const usageTarget = z.string().superRefine((s, ctx) => {
+  if (parseUsageTarget(s) === undefined) ctx.addIssue({ code: 'custom', message: 'a share of the request such as 50% (1% to 1000%), or an amount per pod such as 250m or 512Mi', params: { code: 'E_INVALID_ARG' } });
+});
+
+/** A target value (a number or a Kubernetes quantity such as 100, 0.5 or 2k), above zero. */
+export const targetValue = z.string().superRefine((s, ctx) => {
+  if (!isPositiveQuantity(s)) ctx.addIssue({ code: 'custom', message: 'a number above zero such as 100 or 0.5', params: { code: 'E_INVALID_ARG' } });
+});
+
+/** A PromQL expression, quoted when it has spaces. Only sent to Prometheus's query API (read-only). */
+export const promql = z
+  .string()
+  .trim()
+  .min(1, { message: 'the query is empty' })
+  .max(1000, { message: 'keep the query under 1000 characters' })
+  .refine((s) => !/[\r\n]/.test(s), { message: 'the query is one line' });
+
+/** A metric name as the custom metrics API knows it. */
+export const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$/, { message: 'a metric name such as http_requests_per_second' });
+
+/** A word that fills its own positional slot ("suggest", "off"), also typed as --suggest / --off. */
+export const word = (w: string) => z.union([z.literal(true), z.literal(w)]).transform(() => true as const);
+
+/** How help describes cpu= and memory=, the same for /scale … suggest and /autoscale. */
+export const usageTargetHelp = {
+  cpu: { expect: "a CPU target: a share of the pods' requests such as 50%, or cores per pod such as 250m" },
+  memory: { expect: "a memory target: a share of the pods' requests such as 80%, or bytes per pod such as 512Mi" },
+} as const;
+
+/** metric= and target= come as a pair (cpu= and memory= carry their own target). */
+export function pairMetricAndTarget(a: { metric?: string | undefined; target?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (a.metric !== undefined && a.target === undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: 'metric= needs target=' });
+  if (a.metric === undefined && a.target !== undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: 'target= goes with metric=; cpu= and memory= carry their own target' });
+}

@@ -1,5 +1,6 @@
 import type { CommandOf } from '../src/core/command-spec.ts';
 import { approve, cancel, reject } from './approvals.ts';
+import { autoscale } from './autoscale.ts';
 import { abort, continueCmd, retry } from './decisions.ts';
 import { deploy } from './deploy.ts';
 import { help, whoami } from './meta.ts';
@@ -16,6 +17,7 @@ export const commands = {
   deploy,
   promote,
   scale,
+  autoscale,
   rollback,
   restart,
   upgrade,

@@ -5,6 +5,8 @@
 #   - Redis (Debian's redis-server, installed when missing) on a free loopback port
 #   - Debian's Chromium for the browser tests (installed when missing)
 #   - Alertmanager, built from its Go module when not cached (scripts/alertmanager/build.sh)
+#   - Prometheus and metrics-server, built from their Go modules when not cached
+#     (scripts/components/build.sh); the clusters run them (pod metrics, HPAs)
 #   - the local Kubernetes control planes, built from Go modules when not cached
 #     (test/integration/global-setup.ts runs scripts/cluster/up.sh)
 # then typechecks, lints and runs the unit and integration tests.
@@ -26,6 +28,9 @@ export CHROMIUM_PATH
 bash scripts/alertmanager/build.sh
 ALERTMANAGER_BIN=$(bash scripts/alertmanager/build.sh --path)
 export ALERTMANAGER_BIN
+# Prometheus and metrics-server beside each local cluster (a few minutes cold, then cached);
+# built here rather than inside up.sh so a cold build shows its progress.
+bash scripts/components/build.sh
 
 # `scripts/test.sh <integration test files…>` (e.g. `npm run test:faults`): the same services,
 # only those files.

@@ -7,7 +7,7 @@ import { defaultConfigPath, projectRoot } from './config/paths.ts';
 import type { Config } from './config/schema.ts';
 import { localBindProblem } from './local/loopback.ts';
 import { followPort, pickPort } from './local/port.ts';
-import { startLocalClusters, startLocalRedis, usesLocalClusters, type Script } from './local/services.ts';
+import { localPrometheus, startLocalClusters, startLocalRedis, usesLocalClusters, type Script } from './local/services.ts';
 import { createLog } from './log.ts';
 import { startApi } from './server/api.ts';
 import { startTelemetry } from './telemetry/export.ts';
@@ -150,7 +150,8 @@ async function runAll(configured: Config): Promise<void> {
     const host = configured.server.host;
     const { port, moved } = await pickPort(host, configured.server.port);
     if (moved) say(`Port ${configured.server.port} is taken: listening on ${port} instead`);
-    const config = local ? followPort(configured, configured.server.port, port) : configured;
+    // Local mode: the API moved port, and the local clusters' Prometheus for /scale … suggest.
+    const config = local ? localPrometheus(followPort(configured, configured.server.port, port), root, process.cwd()) : configured;
 
     const telemetry = await startTelemetry();
     started.push({ name: 'trace export', stop: () => telemetry.shutdown() });

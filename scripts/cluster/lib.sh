@@ -9,6 +9,8 @@ CLUSTER_SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$CLUSTER_SCRIPTS_DIR/../.." && pwd)
 # shellcheck source=versions.sh
 source "$CLUSTER_SCRIPTS_DIR/versions.sh"
+# shellcheck source=../components/versions.sh
+source "$CLUSTER_SCRIPTS_DIR/../components/versions.sh"
 
 STATE_DIR=${CHATOPS_CLUSTER_DIR:-$REPO_ROOT/.data/cluster}
 # A relative CHATOPS_CLUSTER_DIR is taken from the repo root (as the integration tests do).
@@ -17,8 +19,9 @@ STATE_DIR=${CHATOPS_CLUSTER_DIR:-$REPO_ROOT/.data/cluster}
 STATE_DIR=${STATE_DIR%/}
 
 CLUSTERS=(gz nj)
-# Start order; down.sh stops them in reverse.
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+# Start order; down.sh stops them in reverse. metrics-server (the metrics.k8s.io API the HPA
+# controller reads) and Prometheus (for /scale … suggest) scrape kwok's simulated usage.
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok metrics-server prometheus)
 NODES_PER_CLUSTER=2
 
 # Fixed ports, all on 127.0.0.1. They sit below 32768 on purpose: Linux hands out ephemeral
@@ -42,12 +45,14 @@ port_of() { # cluster what
     etcd-peer) echo $((b + 380)) ;;
     apiserver) echo $((b + 443)) ;;
     kwok) echo $((b + 447)) ;;
+    metrics-server) echo $((b + 451)) ;;
     controller-manager) echo $((b + 457)) ;;
     scheduler) echo $((b + 459)) ;;
+    prometheus) echo $((b + 490)) ;;
     *) echo "unknown port $2" >&2; return 1 ;;
   esac
 }
-PORT_NAMES=(etcd-client etcd-peer apiserver kwok controller-manager scheduler)
+PORT_NAMES=(etcd-client etcd-peer apiserver kwok metrics-server controller-manager scheduler prometheus)
 
 cdir() { echo "$STATE_DIR/$1"; }
 pid_file() { echo "$STATE_DIR/$1/pids/$2.pid"; }
@@ -72,11 +77,22 @@ api() {
   kcurl "${args[@]}" "$(server_url "$c")$path"
 }
 
+# Where a component's binary is in the cache now: the control plane in one folder, the metrics
+# components each in their own (scripts/components/build.sh).
+bin_of() { # component
+  case "$1" in
+    prometheus) echo "$PROMETHEUS_DIR/prometheus" ;;
+    metrics-server) echo "$METRICS_SERVER_DIR/metrics-server" ;;
+    *) echo "$CLUSTER_BIN_DIR/$1" ;;
+  esac
+}
+
 # The binary a component was started from (recorded at start time, so a later version bump
 # still recognises the processes of the old run).
 expected_bin() { # cluster component
-  local f; f="$(cdir "$1")/bin-dir"
-  if [[ -f "$f" ]]; then echo "$(cat "$f")/$2"; else echo "$CLUSTER_BIN_DIR/$2"; fi
+  local d; d=$(cdir "$1")
+  if [[ -f "$d/pids/$2.bin" ]]; then cat "$d/pids/$2.bin"; return; fi
+  if [[ -f "$d/bin-dir" ]]; then echo "$(cat "$d/bin-dir")/$2"; else bin_of "$2"; fi
 }
 
 # Prints the recorded pid if that process is alive AND is really ours: argv[0] is the expected
@@ -139,6 +155,9 @@ component_healthy() { # cluster component
     kube-controller-manager) url="https://127.0.0.1:$(port_of "$c" controller-manager)/healthz" ;;
     kube-scheduler) url="https://127.0.0.1:$(port_of "$c" scheduler)/healthz" ;;
     kwok) url="http://127.0.0.1:$(port_of "$c" kwok)/healthz" ;;
+    # /readyz turns ok after its first scrape of the nodes; always allowed without a token.
+    metrics-server) url="https://127.0.0.1:$(port_of "$c" metrics-server)/readyz" ;;
+    prometheus) [[ "$(KCURL_TIMEOUT=3 kcurl -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(port_of "$c" prometheus)/-/ready" 2>/dev/null)" == 200 ]]; return ;;
   esac
   [[ "$(KCURL_TIMEOUT=3 kcurl -k "$url" 2>/dev/null)" == ok ]]
 }
@@ -155,7 +174,19 @@ cluster_healthy() { # cluster: all pids alive and ours, every health endpoint ok
   for comp in "${COMPONENTS[@]}"; do
     component_healthy "$c" "$comp" || return 1
   done
-  [[ "$(ready_node_count "$c")" -ge "$NODES_PER_CLUSTER" ]]
+  [[ "$(ready_node_count "$c")" -ge "$NODES_PER_CLUSTER" ]] || return 1
+  # The aggregator re-checks the APIService with a 5 s timeout; on a busy machine one check can
+  # fail. A cluster judged unhealthy is wiped, so give it a few seconds to come back first.
+  local i
+  for ((i = 0; i < 10; i++)); do metrics_api_available "$c" && return 0; sleep 1; done
+  return 1
+}
+
+# Whether the aggregator reaches metrics-server: the APIService's Available condition.
+METRICS_APISERVICE=v1beta1.metrics.k8s.io
+metrics_api_available() { # cluster
+  [[ "$(api "$1" GET "/apis/apiregistration.k8s.io/v1/apiservices/$METRICS_APISERVICE" 2>/dev/null \
+    | jq -r '.status.conditions[]? | select(.type == "Available") | .status' 2>/dev/null)" == True ]]
 }
 
 # Who listens on a TCP port (any address)? Prints "pid=N (cmd)" or nothing.
@@ -177,8 +208,10 @@ start_proc() {
   local c=$1 comp=$2; shift 2
   local d; d=$(cdir "$c")
   # 9>&- : the daemon must not inherit the lock fd, or it would hold the up/down lock forever.
-  setsid "$CLUSTER_BIN_DIR/$comp" "$@" >"$d/logs/$comp.log" 2>&1 </dev/null 9>&- &
+  local bin; bin=$(bin_of "$comp")
+  setsid "$bin" "$@" >"$d/logs/$comp.log" 2>&1 </dev/null 9>&- &
   echo $! > "$(pid_file "$c" "$comp")"
+  echo "$bin" > "$d/pids/$comp.bin"
   local i
   for ((i = 0; i < 50; i++)); do live_pid "$c" "$comp" >/dev/null && return 0; sleep 0.05; done
   echo "[cluster] $c: $comp did not start; last lines of $d/logs/$comp.log:" >&2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Health of both local control planes: each component's recorded pid (alive and ours), its
-# health endpoint, the apiserver's /readyz and the number of Ready nodes.
+# health endpoint, the apiserver's /readyz, the number of Ready nodes and whether the
+# metrics.k8s.io APIService (metrics-server) is Available.
 # Exit status 0 only if everything is healthy.
 set -uo pipefail
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
@@ -27,6 +28,12 @@ for c in "${CLUSTERS[@]}"; do
     n=$(ready_node_count "$c")
     echo "  nodes Ready              $n/$NODES_PER_CLUSTER"
     [[ "$n" -ge "$NODES_PER_CLUSTER" ]] || all_ok=false
+    if metrics_api_available "$c"; then
+      echo "  metrics.k8s.io           Available (prometheus http://127.0.0.1:$(port_of "$c" prometheus))"
+    else
+      echo "  metrics.k8s.io           NOT AVAILABLE"
+      all_ok=false
+    fi
   else
     echo "  apiserver /readyz        NOT READY"
     all_ok=false

@@ -20,8 +20,16 @@ if [[ ! -f "$CLUSTER_BIN_DIR/.complete" ]]; then
   log "control-plane binaries missing in $CLUSTER_BIN_DIR: building them (20-40 min when cold)"
   bash "$CLUSTER_SCRIPTS_DIR/build.sh"
 fi
-for comp in "${COMPONENTS[@]}"; do
+for comp in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
   [[ -x "$CLUSTER_BIN_DIR/$comp" ]] || die "missing binary $CLUSTER_BIN_DIR/$comp (remove $CLUSTER_BIN_DIR/.complete and rerun to rebuild)"
+done
+# The metrics components (Prometheus, metrics-server): a few minutes to build when cold.
+if ! bash "$REPO_ROOT/scripts/components/build.sh" 2>"$STATE_DIR/components-build.log"; then
+  tail -n 30 "$STATE_DIR/components-build.log" >&2
+  die "building Prometheus / metrics-server failed (scripts/components/build.sh); see $STATE_DIR/components-build.log"
+fi
+for comp in metrics-server prometheus; do
+  [[ -x "$(bin_of "$comp")" ]] || die "missing binary $(bin_of "$comp") (run scripts/components/build.sh)"
 done
 STOCK_STAGES=(node-initialize node-heartbeat-with-lease pod-complete pod-delete)
 for s in "${STOCK_STAGES[@]}"; do
@@ -71,9 +79,9 @@ write_client_files() {
 
   for c in "${CLUSTERS[@]}"; do
     jq -n --arg name "$c" --arg server "$(server_url "$c")" --arg audit "$(cdir "$c")/audit.log" \
-      --arg kubeconfig "$kc" \
+      --arg kubeconfig "$kc" --arg prometheus "http://127.0.0.1:$(port_of "$c" prometheus)" \
       '{name: $name, region: $name, server: $server, auditLog: $audit,
-        adminContext: ($name + "-admin"), botContext: $name, kubeconfig: $kubeconfig}'
+        adminContext: ($name + "-admin"), botContext: $name, kubeconfig: $kubeconfig, prometheus: $prometheus}'
   done | jq -s . > "$cj.tmp"
   mv -f "$cj.tmp" "$cj"
 }
@@ -114,7 +122,7 @@ ours_orphan() { # pid cluster
   local cmd argv0
   cmd=$(tr '\0' '\n' < "/proc/$1/cmdline" 2>/dev/null) || return 1
   argv0=$(head -n1 <<<"$cmd")
-  [[ "$argv0" == "$CHATOPS_K8S_CACHE"/bin-*/* ]] || return 1
+  [[ "$argv0" == "$CHATOPS_K8S_CACHE"/bin-*/* || "$argv0" == "$PROMETHEUS_DIR"/* || "$argv0" == "$METRICS_SERVER_DIR"/* ]] || return 1
   grep -qF -- "$(cdir "$2")/" <<<"$cmd"
 }
 busy=()
@@ -141,6 +149,18 @@ if [[ ${#busy[@]} -gt 0 ]]; then
 fi
 
 # --- starting one cluster ---------------------------------------------------------------------
+# leaf <name> <issuer> <extension lines…>: an EC key and a certificate CN=<name>, signed by the
+# issuer's key (in the current directory), with those X.509v3 extensions.
+leaf() {
+  local name=$1 issuer=$2; shift 2
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$name" \
+    -keyout "$name.key" -out "$name.csr" 2>/dev/null
+  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" "$@" > "$name.ext"
+  openssl x509 -req -in "$name.csr" -CA "$issuer.crt" -CAkey "$issuer.key" -CAcreateserial -days 3650 \
+    -extfile "$name.ext" -out "$name.crt" 2>/dev/null
+  rm -f "$name.csr" "$name.ext" "$issuer.srl"
+}
+
 gen_pki() { # cluster
   local c=$1 d; d=$(cdir "$c")
   local p="$d/pki"
@@ -165,7 +185,17 @@ gen_pki() { # cluster
     rm -f apiserver.csr ca.srl
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out sa.key 2>/dev/null
     openssl pkey -in sa.key -pubout -out sa.pub 2>/dev/null
-    for u in admin bot controller-manager scheduler kwok; do openssl rand -hex 32 > "$u.token"; done
+    # The aggregation layer: the apiserver proxies metrics.k8s.io to metrics-server with a
+    # client certificate from its own CA (front-proxy), and metrics-server trusts the
+    # X-Remote-User headers only from it. Serving certs of kwok's node server (what
+    # metrics-server calls the kubelet) and of metrics-server come from the cluster CA.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+      -subj "/CN=chatops-local-$c-front-proxy-ca" -keyout front-proxy-ca.key -out front-proxy-ca.crt \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
+    leaf front-proxy-client front-proxy-ca "extendedKeyUsage=clientAuth"
+    leaf kwok-serving ca "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1"
+    leaf metrics-server ca "extendedKeyUsage=serverAuth" "subjectAltName=DNS:metrics-server.kube-system.svc,IP:127.0.0.1"
+    for u in admin bot controller-manager scheduler kwok metrics-server; do openssl rand -hex 32 > "$u.token"; done
     # token,user,uid,"groups". Everyone is also in system:authenticated.
     {
       echo "$(cat admin.token),admin,chatops-local-admin,\"system:masters\""
@@ -173,6 +203,7 @@ gen_pki() { # cluster
       echo "$(cat controller-manager.token),system:kube-controller-manager,chatops-local-kcm,\"system:masters\""
       echo "$(cat scheduler.token),system:kube-scheduler,chatops-local-scheduler,\"system:masters\""
       echo "$(cat kwok.token),kwok-controller,chatops-local-kwok,\"system:masters\""
+      echo "$(cat metrics-server.token),system:metrics-server,chatops-local-metrics-server,\"system:masters\""
     } > tokens.csv
   )
 }
@@ -206,6 +237,7 @@ write_configs() { # cluster
   write_component_kubeconfig "$c" controller-manager.token "$d/controller-manager.kubeconfig"
   write_component_kubeconfig "$c" scheduler.token "$d/scheduler.kubeconfig"
   write_component_kubeconfig "$c" kwok.token "$d/kwok.kubeconfig"
+  write_component_kubeconfig "$c" metrics-server.token "$d/metrics-server.kubeconfig"
 
   # Audit: every write, once per request (at ResponseComplete). Request level (metadata + request
   # body) for the bot, Metadata level for everybody else, nothing for reads.
@@ -242,7 +274,7 @@ EOF
     for s in "${STOCK_STAGES[@]}"; do
       cat "$CLUSTER_BIN_DIR/stages/$s.yaml"; echo; echo "---"
     done
-    for f in "$CLUSTER_SCRIPTS_DIR"/stages/*.yaml; do
+    for f in "$CLUSTER_SCRIPTS_DIR"/stages/*.yaml "$CLUSTER_SCRIPTS_DIR"/metrics/*.yaml; do
       awk -v dir="$CLUSTER_SCRIPTS_DIR/stages" '
         /^ *# include: [A-Za-z0-9._-]+$/ {
           pad = substr($0, 1, index($0, "#") - 1); file = dir "/" $3
@@ -253,7 +285,25 @@ EOF
       echo; echo "---"
     done
   } > "$d/kwok.yaml"
+
+  # Prometheus scrapes each node's resource metrics from kwok's server, over loopback, every
+  # 15 s; every series gets the labels cluster and node.
+  local i node
+  {
+    echo "# Generated by scripts/cluster/up.sh."
+    echo "global: { scrape_interval: 15s, scrape_timeout: 10s }"
+    echo "scrape_configs:"
+    echo "- job_name: kwok-resource-metrics"
+    echo "  static_configs:"
+    for ((i = 0; i < NODES_PER_CLUSTER; i++)); do
+      node="$c-node-$i"
+      echo "  - targets: ['127.0.0.1:$(port_of "$c" kwok)']"
+      echo "    labels: { __metrics_path__: '$(resource_metrics_path "$node")', cluster: '$c', node: '$node' }"
+    done
+  } > "$d/prometheus.yml"
 }
+
+resource_metrics_path() { echo "/metrics/nodes/$1/metrics/resource"; }
 
 nodes_ready() { [[ "$(ready_node_count "$1")" -ge "$NODES_PER_CLUSTER" ]]; }
 
@@ -261,11 +311,12 @@ create_nodes() { # cluster
   local c=$1 i name zone out zones=(a b c d e f g h)
   for ((i = 0; i < NODES_PER_CLUSTER; i++)); do
     name="$c-node-$i"; zone="$c-${zones[$i]}"
-    out=$(api "$c" POST /api/v1/nodes "$(jq -cn --arg name "$name" --arg region "$c" --arg zone "$zone" '{
+    out=$(api "$c" POST /api/v1/nodes "$(jq -cn --arg name "$name" --arg region "$c" --arg zone "$zone" --arg metricsPath "$(resource_metrics_path "$name")" '{
       apiVersion: "v1", kind: "Node",
       metadata: {
         name: $name,
-        annotations: {"node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake"},
+        annotations: {"node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake",
+                      "metrics.k8s.io/resource-metrics-path": $metricsPath},
         labels: {"kubernetes.io/hostname": $name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
                  "type": "kwok", "topology.kubernetes.io/region": $region, "topology.kubernetes.io/zone": $zone}
       },
@@ -318,7 +369,11 @@ start_cluster() { # cluster
     --disable-admission-plugins=ServiceAccount \
     --audit-policy-file="$d/audit-policy.yaml" --audit-log-path="$d/audit.log" \
     --audit-log-format=json --audit-log-mode=blocking --audit-log-maxsize=1000000 \
-    --allow-privileged=true --profiling=false
+    --allow-privileged=true --profiling=false \
+    --requestheader-client-ca-file="$d/pki/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$d/pki/front-proxy-client.crt" --proxy-client-key-file="$d/pki/front-proxy-client.key"
   wait_for "$c" kube-apiserver 50 "kube-apiserver /readyz" apiserver_ready "$c"
   log "$c: kube-apiserver ready ($(lap))"
 
@@ -346,6 +401,8 @@ start_cluster() { # cluster
     --kubeconfig="$d/kwok.kubeconfig" --config="$d/kwok.yaml" \
     --manage-all-nodes=true \
     --server-address="127.0.0.1:$(port_of "$c" kwok)" \
+    --node-ip=127.0.0.1 --node-port="$(port_of "$c" kwok)" \
+    --tls-cert-file="$d/pki/kwok-serving.crt" --tls-private-key-file="$d/pki/kwok-serving.key" \
     --node-lease-duration-seconds=40 \
     --cidr=10.244.0.0/16
 
@@ -356,7 +413,44 @@ start_cluster() { # cluster
   for comp in kube-controller-manager kube-scheduler kwok; do
     wait_for "$c" "$comp" 40 "$comp /healthz" component_healthy "$c" "$comp"
   done
-  log "$c: all components healthy ($(lap))"
+  start_metrics "$c"
+  log "$c: all components healthy, metrics.k8s.io available ($(lap))"
+}
+
+# metrics-server behind the metrics.k8s.io APIService, and Prometheus. The APIService points at
+# an ExternalName Service whose name is 127.0.0.1: the aggregator then dials
+# https://127.0.0.1:<port> (a ClusterIP would need a kube-proxy, which these clusters lack) and
+# checks the serving certificate against the cluster CA for metrics-server.kube-system.svc.
+start_metrics() { # cluster
+  local c=$1 d; d=$(cdir "$c")
+  start_proc "$c" metrics-server \
+    --kubeconfig="$d/metrics-server.kubeconfig" \
+    --authentication-kubeconfig="$d/metrics-server.kubeconfig" --authorization-kubeconfig="$d/metrics-server.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$(port_of "$c" metrics-server)" \
+    --tls-cert-file="$d/pki/metrics-server.crt" --tls-private-key-file="$d/pki/metrics-server.key" \
+    --kubelet-use-node-status-port --kubelet-preferred-address-types=InternalIP \
+    --kubelet-certificate-authority="$d/pki/ca.crt" \
+    --metric-resolution=15s
+  start_proc "$c" prometheus \
+    --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/prometheus" \
+    --storage.tsdb.retention.time=6h --web.listen-address="127.0.0.1:$(port_of "$c" prometheus)" \
+    --log.level=warn
+  local svc apisvc
+  svc=$(jq -cn --argjson port "$(port_of "$c" metrics-server)" '{apiVersion: "v1", kind: "Service",
+    metadata: {name: "metrics-server", namespace: "kube-system", labels: {"app.kubernetes.io/name": "metrics-server"}},
+    spec: {type: "ExternalName", externalName: "127.0.0.1", ports: [{name: "https", port: $port, protocol: "TCP"}]}}')
+  apisvc=$(jq -cn --argjson port "$(port_of "$c" metrics-server)" --arg ca "$(base64 -w0 < "$d/pki/ca.crt")" --arg name "$METRICS_APISERVICE" '{
+    apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", metadata: {name: $name},
+    spec: {group: "metrics.k8s.io", version: "v1beta1", groupPriorityMinimum: 100, versionPriority: 100,
+           service: {namespace: "kube-system", name: "metrics-server", port: $port}, caBundle: $ca}}')
+  local out
+  out=$(api "$c" POST /api/v1/namespaces/kube-system/services "$svc")
+  [[ "$(jq -r .kind <<<"$out" 2>/dev/null)" == Service ]] || { echo "[cluster] $c: creating the metrics-server Service failed: $out" >&2; return 1; }
+  out=$(api "$c" POST /apis/apiregistration.k8s.io/v1/apiservices "$apisvc")
+  [[ "$(jq -r .kind <<<"$out" 2>/dev/null)" == APIService ]] || { echo "[cluster] $c: creating the APIService failed: $out" >&2; return 1; }
+  wait_for "$c" prometheus 40 "prometheus /-/ready" component_healthy "$c" prometheus
+  wait_for "$c" metrics-server 60 "metrics-server /readyz (its first scrape of the nodes)" component_healthy "$c" metrics-server
+  wait_for "$c" metrics-server 60 "the $METRICS_APISERVICE APIService Available" metrics_api_available "$c"
 }
 
 # Start the clusters side by side; if one fails (or we are interrupted) stop what was started.

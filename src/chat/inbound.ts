@@ -1,3 +1,4 @@
+import { SCALING_CLICK_HANDLERS } from '../scaling/actions.ts';
 import { handleText } from '../core/handle.ts';
 import { message, type Message } from '../core/message.ts';
 import type { ParseOptions } from '../core/parse.ts';
@@ -121,6 +122,8 @@ export const CLICK_HANDLERS: Readonly<Record<string, ClickHandler>> = {
   request_again: requestAgain,
   // Alert messages: acknowledge, silence 1h/4h/24h, roll back the change the alert followed.
   ...ALERT_CLICK_HANDLERS,
+  // Suggestions (/scale … suggest): Apply.
+  ...SCALING_CLICK_HANDLERS,
 };
 
 /** The registered action of a platform action id ("approve-2" → "approve"), if any. */

@@ -54,14 +54,23 @@ const person = z.strictObject({
     .optional(),
 });
 
+/** The Prometheus that holds a cluster's pod metrics, for `/scale … suggest`. */
+const prometheus = z.strictObject({
+  url: z.url({ protocol: /^https?$/, message: 'an http(s) URL such as http://prometheus.monitoring:9090' }),
+  /** Label matchers added to every query, for a Prometheus that several clusters share: { cluster: gz }. */
+  labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'a label name such as cluster' }), z.string().max(200)).default({}),
+  bearerToken: z.string().min(1).optional(),
+});
+
 const cluster = z.union([
   z.strictObject({
     region: name,
     kubeconfig: z.string().min(1).optional(),
     context: z.string().min(1).optional(),
     inCluster: z.literal(false).optional(),
+    prometheus: prometheus.optional(),
   }),
-  z.strictObject({ region: name, inCluster: z.literal(true) }),
+  z.strictObject({ region: name, inCluster: z.literal(true), prometheus: prometheus.optional() }),
 ]);
 
 const registryHost = z.string().regex(/^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9._/-]+)?$/, { message: 'a registry host such as registry.example.com' });
@@ -297,6 +306,14 @@ export const configSchema = z.strictObject({
   }),
   alerts: alertsSection.default(() => alertsSection.parse({})),
   links: z.strictObject({ trace: linkTemplate.optional(), logs: linkTemplate.optional(), job: linkTemplate.optional() }).default({}),
+  /** `/scale … suggest`: the rate window of CPU use, how long an Apply button works, the query timeout. */
+  scaling: z
+    .strictObject({
+      rateWindow: durationField.default(parseDuration('1m') as Duration),
+      suggestionExpires: durationField.default(parseDuration('1h') as Duration),
+      queryTimeout: durationField.default(parseDuration('10s') as Duration),
+    })
+    .default({ rateWindow: parseDuration('1m') as Duration, suggestionExpires: parseDuration('1h') as Duration, queryTimeout: parseDuration('10s') as Duration }),
   slack: z
     .strictObject({
       /** HTTP mode verifies every request with it; Socket Mode authenticates the socket instead. */
@@ -352,6 +369,7 @@ export type Config = z.output<typeof configSchema>;
 export type AppConfig = Config['apps'][string];
 export type EnvironmentConfig = Config['environments'][string];
 export type ClusterConfig = Config['clusters'][string];
+export type PrometheusConfig = NonNullable<ClusterConfig['prometheus']>;
 export type AccessRule = Config['access'][number];
 export type FreezeConfig = Config['freezes'][number];
 export type PersonConfig = Config['people'][string];

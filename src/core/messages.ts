@@ -3,6 +3,8 @@ import type { AnySpec, Registry } from './command-spec.ts';
 import type { ChatError } from './errors.ts';
 import { message, type Field, type Message } from './message.ts';
 import type { Decision } from './policy.ts';
+import { describeHpaSettings } from './autoscale.ts';
+import { basisText } from './replica-formula.ts';
 import type { Plan } from './resolve.ts';
 
 /** Builders of the neutral messages the core produces; pure. */
@@ -27,6 +29,8 @@ export function describePlan(plan: Plan): { title: string; fields: Field[]; line
   if (plan.promoteFrom !== undefined) fields.push({ label: 'From', value: plan.promoteFrom });
   if (plan.image !== undefined) fields.push({ label: 'Image', value: plan.image });
   if (plan.replicas !== undefined) fields.push({ label: 'Replicas', value: String(plan.replicas) });
+  if (plan.suggest !== undefined) fields.push({ label: 'Suggest from', value: basisText(plan.suggest) });
+  if (plan.autoscale !== undefined) fields.push({ label: 'Autoscaler', value: plan.autoscale === 'off' ? 'off: remove it, the replica count it last set stays' : describeHpaSettings(plan.autoscale) });
   if (plan.verb === 'rollback') fields.push({ label: 'To', value: plan.rollbackTo === undefined ? 'the last known-good revision on each cluster' : plan.rollbackTo });
   if (plan.gate !== undefined) fields.push({ label: 'Gate', value: GATES[plan.gate] });
   if (plan.reason !== undefined) fields.push({ label: 'Reason', value: plan.reason });

@@ -59,7 +59,7 @@ export type Decision =
 type Rule = (req: PolicyRequest, world: PolicyWorld) => Decision | null;
 
 /** Verbs that change workloads; only these are stopped by freezes and locks. */
-export const WORKLOAD_VERBS: ReadonlySet<string> = new Set(['deploy', 'scale', 'rollback', 'restart', 'upgrade']);
+export const WORKLOAD_VERBS: ReadonlySet<string> = new Set(['deploy', 'scale', 'autoscale', 'rollback', 'restart', 'upgrade']);
 /** Getting back to a known good state must stay possible during a freeze or someone's lock. */
 export const EMERGENCY_VERBS: ReadonlySet<string> = new Set(['rollback']);
 /**

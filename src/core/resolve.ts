@@ -1,8 +1,10 @@
 import type { Command } from '../../commands/index.ts';
 import type { Config } from '../config/schema.ts';
+import { metricTarget, parseUsageTarget, type HpaMetricTarget, type HpaSettings, type UsageTarget } from './autoscale.ts';
 import { chatError, type ChatError } from './errors.ts';
 import { parseImageRef, repositoryOf } from './image-ref.ts';
 import { err, ok, type Result } from './result.ts';
+import type { SuggestBasis } from './replica-formula.ts';
 import { closest } from './suggest.ts';
 import { appRunsIn, regions, targetsFor, type Target } from './targets.ts';
 
@@ -19,6 +21,10 @@ export interface Plan {
   readonly targets: readonly Target[];
   readonly image?: string;
   readonly replicas?: number;
+  /** `/scale … suggest`: what to compute the replica count from (nothing is changed). */
+  readonly suggest?: SuggestBasis;
+  /** `/autoscale`: the HPA wanted on each cluster, or 'off' to remove it. */
+  readonly autoscale?: HpaSettings | 'off';
   /** Rollback target as typed: a revision number or a tag; undefined = the previous revision. */
   readonly rollbackTo?: string;
   readonly batches?: readonly (readonly Target[])[];
@@ -205,11 +211,31 @@ export function resolve(config: Config, command: Command): R<Plan> {
       const a = command.args;
       const w = workloadPlan(config, a.app, a.env, a.cluster);
       if (!w.ok) return w;
+      if (a.suggest === true) {
+        const suggest = suggestBasis(a);
+        if (suggest === undefined) return err(chatError('E_INVALID_ARG', 'suggest needs one of cpu=50%, memory=80% or metric="<PromQL>" target=<value>.'));
+        return ok({ verb: 'scale', env: a.env, apps: [a.app], targets: w.value.targets, suggest, ...opt(a.reason), dryRun: false });
+      }
       const max = config.apps[a.app]?.maxReplicas ?? 0;
+      if (a.replicas === undefined) return err(chatError('E_MISSING_ARG', '`scale` needs a replica count such as 5.', { example: `/scale ${a.app} 5 in ${a.env}` }));
       if (a.replicas > max) {
         return err(chatError('E_REPLICAS_RANGE', `${a.app} may run 0 to ${max} replicas; ${a.replicas} is outside that.`, { expected: `a count from 0 to ${max}` }));
       }
       return ok({ verb: 'scale', env: a.env, apps: [a.app], targets: w.value.targets, replicas: a.replicas, ...opt(a.reason), dryRun: a.dryrun === true });
+    }
+    case 'autoscale': {
+      const a = command.args;
+      const w = workloadPlan(config, a.app, a.env, a.cluster);
+      if (!w.ok) return w;
+      const base = { verb: 'autoscale' as const, env: a.env, apps: [a.app], targets: w.value.targets, ...opt(a.reason), dryRun: a.dryrun === true };
+      if (a.off === true) return ok({ ...base, autoscale: 'off' });
+      const settings = hpaSettings(a);
+      const max = config.apps[a.app]?.maxReplicas ?? 0;
+      if (settings === undefined) return err(chatError('E_INVALID_ARG', 'An autoscaler needs min=, max= and a target: cpu=50%, memory=80% or metric=<name> target=<value>.'));
+      if (settings.max > max) {
+        return err(chatError('E_REPLICAS_RANGE', `${a.app} may run at most ${max} replicas; max=${settings.max} is above that.`, { expected: `max from ${settings.min} to ${max}` }));
+      }
+      return ok({ ...base, autoscale: settings });
     }
     case 'rollback': {
       const a = command.args;
@@ -336,6 +362,34 @@ function podBatchesOf(
     );
   }
   return ok({ pods, gate: gate ?? 'manual', ...(bake === undefined ? {} : { bake }) });
+}
+
+interface TargetArgs {
+  cpu?: string | undefined;
+  memory?: string | undefined;
+  metric?: string | undefined;
+  target?: string | undefined;
+}
+
+/** The cpu= and memory= targets given, in that order. */
+function usageTargets(a: TargetArgs): { resource: 'cpu' | 'memory'; target: UsageTarget }[] {
+  return (['cpu', 'memory'] as const).flatMap((resource) => {
+    const t = a[resource] === undefined ? undefined : parseUsageTarget(a[resource]);
+    return t === undefined ? [] : [{ resource, target: t }];
+  });
+}
+
+function suggestBasis(a: TargetArgs): SuggestBasis | undefined {
+  const [usage] = usageTargets(a);
+  if (usage !== undefined) return { kind: 'resource', ...usage };
+  return a.metric !== undefined && a.target !== undefined ? { kind: 'metric', query: a.metric, target: a.target } : undefined;
+}
+
+function hpaSettings(a: TargetArgs & { min?: number | undefined; max?: number | undefined; scaledown?: { seconds: number } | undefined }): HpaSettings | undefined {
+  const metrics: HpaMetricTarget[] = usageTargets(a).map((u) => metricTarget(u.resource, u.target));
+  if (a.metric !== undefined && a.target !== undefined) metrics.push({ kind: 'pods', metric: a.metric, value: a.target });
+  if (a.min === undefined || a.max === undefined || metrics.length === 0) return undefined;
+  return { min: a.min, max: a.max, metrics, ...(a.scaledown === undefined ? {} : { scaleDownSeconds: a.scaledown.seconds }) };
 }
 
 function opt(reason: string | undefined): { reason?: string } {

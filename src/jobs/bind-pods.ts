@@ -1,7 +1,7 @@
 import type { Plan } from '../core/resolve.ts';
 import { batchSize, parsePodSteps, podBatchesFor, podNames, podPace, type PodBatch } from '../core/pod-batches.ts';
 import { rolloutState } from '../kube/rollout-state.ts';
-import { BindError, imageIn, look, workloadOf, type BindDeps, type Bound, type GatewayFor } from './bind-live.ts';
+import { BindError, imageIn, look, refOf, workloadOf, type BindDeps, type Bound, type GatewayFor } from './bind-live.ts';
 import type { PodRelease, UpgradeTarget, Workload } from './spec.ts';
 
 /**
@@ -10,7 +10,7 @@ import type { PodRelease, UpgradeTarget, Workload } from './spec.ts';
  * replicas), and what the release will restore is recorded (the partition, the revision every
  * pod runs). The result is a batch upgrade whose every batch lowers each StatefulSet's partition;
  * the plan says which pods each batch moves on which cluster, and how fast the controller moves
- * them. Refused: a StatefulSet that isn't RollingUpdate, one whose pods don't all run one
+ * them. Refused: a StatefulSet an HPA scales (its replica count isn't fixed), one that isn't RollingUpdate, one whose pods don't all run one
  * revision (a rollout under way), one that already runs the image, batches its replicas can't
  * take.
  */
@@ -24,7 +24,13 @@ interface Found {
 async function findOne(plan: Plan, gatewayFor: GatewayFor, deps: BindDeps, w: Workload, steps: Parameters<typeof podBatchesFor>[0]): Promise<Found> {
   const image = plan.image ?? '';
   const where = `${w.name} on ${w.cluster}`;
-  const { status } = await look(gatewayFor(w.cluster), w, deps);
+  const gw = gatewayFor(w.cluster);
+  const [{ status }, hpa] = await Promise.all([look(gw, w, deps), gw.hpa(refOf(w))]);
+  if (hpa !== undefined) {
+    throw new BindError(
+      `${where} is scaled by the HorizontalPodAutoscaler ${hpa.name} (${hpa.settings.min}-${hpa.settings.max} replicas): pod batches are fixed to its replicas when the release starts, so they can't follow a replica count that changes; turn the autoscaler off for the release (/autoscale ${w.app} in ${w.env} off) or deploy without pods=`,
+    );
+  }
   if (status.strategy !== 'RollingUpdate') throw new BindError(`${where} uses the ${status.strategy} update strategy; pod batches move pods through the RollingUpdate partition`);
   if (status.currentRevision === undefined || status.currentRevision !== status.updateRevision || rolloutState(status).phase !== 'complete') {
     throw new BindError(`${where} is in the middle of a rollout (${rolloutState(status).message}); pod batches start from a StatefulSet whose pods all run one revision`);

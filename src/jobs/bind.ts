@@ -1,3 +1,4 @@
+import { autoscaleLine } from '../core/autoscale.ts';
 import type { Config } from '../config/schema.ts';
 import { deployImage, imageAllowedIn, type Plan } from '../core/resolve.ts';
 import { targetsFor, type Target } from '../core/targets.ts';
@@ -36,6 +37,8 @@ export function planOf(spec: JobSpec): Plan {
       return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)), ...(spec.to === undefined ? {} : { rollbackTo: spec.to }) };
     case 'restart':
       return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)) };
+    case 'autoscale':
+      return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)), autoscale: spec.hpa ?? 'off' };
     case 'upgrade': {
       if (spec.pods !== undefined) {
         const bake = spec.pods.bake === undefined ? {} : { bake: spec.pods.bake };
@@ -121,9 +124,25 @@ export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFo
     }
     case 'scale': {
       const targets = await Promise.all(
-        workloads.map(async (w) => ({ workload: w, fromReplicas: (await gatewayFor(w.cluster).status(refOf(w))).replicas.desired })),
+        workloads.map(async (w) => {
+          const gw = gatewayFor(w.cluster);
+          const [status, hpa] = await Promise.all([gw.status(refOf(w)), gw.hpa(refOf(w))]);
+          // A count set by hand would be undone by the HPA at its next sync (15 s).
+          if (hpa !== undefined) {
+            throw new BindError(
+              `HPA ${hpa.name} owns the replicas of ${app} on ${w.cluster} (${hpa.settings.min} to ${hpa.settings.max}, now ${status.replicas.desired}) and would undo a count set by hand. Change its bounds instead: ${autoscaleLine(app, env, hpa.settings)}, or hand the replicas back with /autoscale ${app} in ${env} off.`,
+            );
+          }
+          return { workload: w, fromReplicas: status.replicas.desired };
+        }),
       );
       return only({ kind: 'scale', env, app, replicas: plan.replicas ?? 0, targets });
+    }
+    case 'autoscale': {
+      const desired = plan.autoscale;
+      if (desired === undefined) throw new BindError('autoscale without settings');
+      const targets = await Promise.all(workloads.map(async (w) => ({ workload: w, from: (await gatewayFor(w.cluster).hpa(refOf(w)))?.settings ?? null })));
+      return only({ kind: 'autoscale', env, app, hpa: desired === 'off' ? null : desired, targets });
     }
     case 'rollback':
       return bindRollback(config, plan, gatewayFor, deps, workloads);

@@ -54,18 +54,22 @@ export function workloadsOf(spec: JobSpec): string[] {
 /** "deploy web v2 by alice": what an operation does, for the people queued behind it. */
 export function whatOf(spec: JobSpec, actor: string): string {
   const tag = (image: string) => tagOf(image) ?? image;
-  const what =
-    spec.kind === 'deploy'
-      ? `deploy ${spec.app} ${tag(spec.image)}`
-      : spec.kind === 'scale'
-        ? `scale ${spec.app} to ${spec.replicas}`
-        : spec.kind === 'rollback'
-          ? `rollback ${spec.app}${spec.to === undefined ? '' : ` to ${spec.to}`}`
-          : spec.kind === 'upgrade'
-            ? spec.pods === undefined
-              ? `upgrade ${spec.app} to ${tag(spec.image)}`
-              : `deploy ${spec.app} ${tag(spec.image)} in pod batches (${spec.pods.asked.join(',')})`
-            : `restart ${spec.app}`;
+  const what = ((): string => {
+    switch (spec.kind) {
+      case 'deploy':
+        return `deploy ${spec.app} ${tag(spec.image)}`;
+      case 'scale':
+        return `scale ${spec.app} to ${spec.replicas}`;
+      case 'autoscale':
+        return spec.hpa === null ? `autoscale ${spec.app} off` : `autoscale ${spec.app} ${spec.hpa.min}-${spec.hpa.max}`;
+      case 'rollback':
+        return `rollback ${spec.app}${spec.to === undefined ? '' : ` to ${spec.to}`}`;
+      case 'upgrade':
+        return spec.pods === undefined ? `upgrade ${spec.app} to ${tag(spec.image)}` : `deploy ${spec.app} ${tag(spec.image)} in pod batches (${spec.pods.asked.join(',')})`;
+      case 'restart':
+        return `restart ${spec.app}`;
+    }
+  })();
   return `${what} in ${spec.env} by ${actor}`;
 }
 

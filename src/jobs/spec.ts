@@ -32,6 +32,21 @@ const rollbackTarget = z.object({
   toKey: z.string().optional(),
 });
 const restartTarget = z.object({ workload: workloadSchema });
+/** An HPA's settings (core/autoscale.ts's HpaSettings). */
+const hpaMetric = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('utilization'), resource: z.enum(['cpu', 'memory']), percent: z.number().int().positive() }),
+  z.object({ kind: z.literal('average'), resource: z.enum(['cpu', 'memory']), value: z.string() }),
+  z.object({ kind: z.literal('pods'), metric: z.string(), value: z.string() }),
+  z.object({ kind: z.literal('other'), text: z.string() }),
+]);
+export const hpaSettingsSchema = z.object({
+  min: z.number().int().nonnegative(),
+  max: z.number().int().nonnegative(),
+  metrics: z.array(hpaMetric).readonly(),
+  scaleDownSeconds: z.number().int().nonnegative().optional(),
+});
+/** The workload's HPA settings when asked (null: it had none), so a changed HPA makes the job stale. */
+const autoscaleTarget = z.object({ workload: workloadSchema, from: hpaSettingsSchema.nullable() });
 /**
  * A pod batch on one StatefulSet (`/deploy … pods=`): the partition the batch lowers it to, from
  * the one the batch before left (the write is conditional on it), and the ordinals it adds.
@@ -84,6 +99,8 @@ export const rollbackSpec = z.object({
   targets: z.array(rollbackTarget).min(1),
 });
 export const restartSpec = z.object({ kind: z.literal('restart'), env: z.string(), app: z.string(), token: z.string(), targets: z.array(restartTarget).min(1) });
+/** `hpa` null: remove the HPA (`/autoscale … off`). */
+export const autoscaleSpec = z.object({ kind: z.literal('autoscale'), env: z.string(), app: z.string(), hpa: hpaSettingsSchema.nullable(), targets: z.array(autoscaleTarget).min(1) });
 
 /**
  * What a pod-batch release found on each StatefulSet before its first write (the strategy it
@@ -127,7 +144,7 @@ export const upgradeSpec = z.object({
   pods: podRelease.optional(),
 });
 
-export const jobSpec = z.discriminatedUnion('kind', [deploySpec, scaleSpec, rollbackSpec, restartSpec, upgradeSpec]);
+export const jobSpec = z.discriminatedUnion('kind', [deploySpec, scaleSpec, rollbackSpec, restartSpec, upgradeSpec, autoscaleSpec]);
 export type JobSpec = z.infer<typeof jobSpec>;
 export type JobKind = JobSpec['kind'];
 export type SpecOf<K extends JobKind> = Extract<JobSpec, { kind: K }>;

@@ -79,6 +79,8 @@ function runProcessor(spec: JobSpec, ctx: JobContext): Promise<JobResult> {
       return processors.restart(spec, ctx);
     case 'upgrade':
       return processors.upgrade(spec, ctx);
+    case 'autoscale':
+      return processors.autoscale(spec, ctx);
   }
 }
 

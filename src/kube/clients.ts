@@ -1,4 +1,4 @@
-import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, AutoscalingV2Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { ClusterConfig, Config } from '../config/schema.ts';
 import { tracedConfiguration } from './api-spans.ts';
 import { reuseConnections } from './connections.ts';
@@ -17,6 +17,7 @@ export interface KubeClients {
   readonly apps: AppsV1Api;
   readonly core: CoreV1Api;
   readonly rbac: RbacAuthorizationV1Api;
+  readonly autoscaling: AutoscalingV2Api;
 }
 
 /** How to reach a cluster, independent of the rest of the config (tests build these directly). */
@@ -66,6 +67,7 @@ export function clientsFor(name: string, region: string, access: ClusterAccess):
       apps: new AppsV1Api(configuration),
       core: new CoreV1Api(configuration),
       rbac: new RbacAuthorizationV1Api(configuration),
+      autoscaling: new AutoscalingV2Api(configuration),
     };
     cache.set(key, c);
   }

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import { clientsFor, clientsForConfig, type ClusterAccess, type KubeClients } from './clients.ts';
 import { diagnose, type DiagnoseOptions, type Diagnosis } from './diagnose.ts';
 import { history, revisionsWithStatus } from './history.ts';
+import { applyHpa, readHpa, removeHpa, type ApplyHpaInput, type ApplyHpaResult, type HpaState, type RemoveHpaInput, type RemoveHpaResult } from './hpa.ts';
 import {
   setImageWithPartition,
   setPartition,
@@ -12,6 +13,7 @@ import {
   type SetPartitionResult,
 } from './partition.ts';
 import { runningPods, type PodRun } from './pod-images.ts';
+import { scalingPods, type PodResources } from './pod-resources.ts';
 import type { RevisionInfo } from './revisions.ts';
 import { restart, type RestartInput, type RestartOptions, type RestartResult } from './restart.ts';
 import { rollback, type RollbackInput, type RollbackOptions, type RollbackResult } from './rollback.ts';
@@ -45,6 +47,12 @@ export interface ClusterGateway {
   revisions(ref: WorkloadRef): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }>;
   /** The pods it runs now, with the image digests their kubelets reported. */
   pods(ref: WorkloadRef): Promise<PodRun[]>;
+  /** The workload's HorizontalPodAutoscaler, or undefined when none scales it. */
+  hpa(ref: WorkloadRef): Promise<HpaState | undefined>;
+  applyHpa(input: ApplyHpaInput): Promise<ApplyHpaResult>;
+  removeHpa(input: RemoveHpaInput): Promise<RemoveHpaResult>;
+  /** The pods that count for scaling, with their containers' requests. */
+  scalingPods(ref: WorkloadRef): Promise<PodResources[]>;
 }
 
 export function gatewayForClients(c: KubeClients): ClusterGateway {
@@ -63,6 +71,10 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     history: (ref) => history(c, ref),
     revisions: (ref) => revisionsWithStatus(c, ref),
     pods: (ref) => runningPods(c, ref),
+    hpa: (ref) => readHpa(c, ref),
+    applyHpa: (input) => applyHpa(c, input),
+    removeHpa: (input) => removeHpa(c, input),
+    scalingPods: (ref) => scalingPods(c, ref),
   };
 }
 

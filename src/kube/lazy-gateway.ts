@@ -56,6 +56,10 @@ export function lazyGatewayFor(config: Config): (cluster: string) => ClusterGate
       history: async (...a) => (await real()).history(...a),
       revisions: async (...a) => (await real()).revisions(...a),
       pods: async (...a) => (await real()).pods(...a),
+      hpa: async (...a) => (await real()).hpa(...a),
+      applyHpa: async (...a) => (await real()).applyHpa(...a),
+      removeHpa: async (...a) => (await real()).removeHpa(...a),
+      scalingPods: async (...a) => (await real()).scalingPods(...a),
     };
     made.set(cluster, gw);
     return gw;

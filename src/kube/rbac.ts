@@ -5,8 +5,9 @@ import { appRunsIn, namespaceFor } from '../core/targets.ts';
 /**
  * The bot's least-privilege RBAC, generated from the config (pure, no cluster call): on each
  * cluster, in each namespace some app of some environment on that cluster lives in, one Role
- * and one RoleBinding. Nothing cluster-wide, no secrets, no create or delete: the bot changes
- * workloads that already exist and reads what explains them.
+ * and one RoleBinding. Nothing cluster-wide, no secrets, no create or delete of workloads: the
+ * bot changes workloads that already exist and reads what explains them. The one thing it
+ * creates and deletes is an app's HorizontalPodAutoscaler (/autoscale).
  */
 export const BOT_RBAC_NAME = 'chatops-bot';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -17,6 +18,8 @@ export const BOT_RULES: readonly V1PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
   { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['pods', 'events'], verbs: ['get', 'list', 'watch'] },
+  // /autoscale: the app's HorizontalPodAutoscaler is the one kind of object the bot creates and deletes.
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'create', 'update', 'delete'] },
 ];
 
 export type BotIdentity = Config['kubernetes']['identity'];

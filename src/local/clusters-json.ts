@@ -11,4 +11,6 @@ export interface ClusterInfo {
   readonly adminContext: string;
   readonly botContext: string;
   readonly kubeconfig: string;
+  /** The cluster's Prometheus (it scrapes kwok's simulated pod usage), http://127.0.0.1:<port>. */
+  readonly prometheus?: string;
 }

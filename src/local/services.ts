@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
+import type { ClusterInfo } from './clusters-json.ts';
 
 /**
  * What local mode starts around the bot when nothing else is configured: a Redis (Debian's
  * redis-server through scripts/services/redis.sh, data and AOF under the data folder) and the
- * two local control planes (scripts/cluster/up.sh, which builds them on first use). Each is
+ * two local control planes (scripts/cluster/up.sh, which builds them on first use, with the
+ * metrics-server and Prometheus of each, built by scripts/components/build.sh). Each is
  * stopped at the end only if this process started it, and then by its PID through the same
  * scripts; a Redis or clusters that were already running are left alone.
  *
@@ -113,8 +115,14 @@ export function clusterStateDir(root: string, env: NodeJS.ProcessEnv = process.e
  * Kubernetes client reads them.
  */
 export function usesLocalClusters(config: Config, root: string, cwd: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const isLocal = localKubeconfig(root, cwd, env);
+  return Object.values(config.clusters).some((c) => c.inCluster !== true && isLocal(c.kubeconfig));
+}
+
+/** Whether a kubeconfig path (relative ones read from `cwd`) is the one up.sh writes. */
+function localKubeconfig(root: string, cwd: string, env: NodeJS.ProcessEnv): (path: string | undefined) => boolean {
   const local = resolve(clusterStateDir(root, env), 'kubeconfig.yaml');
-  return Object.values(config.clusters).some((c) => c.inCluster !== true && c.kubeconfig !== undefined && (isAbsolute(c.kubeconfig) ? c.kubeconfig : resolve(cwd, c.kubeconfig)) === local);
+  return (p) => p !== undefined && (isAbsolute(p) ? p : resolve(cwd, p)) === local;
 }
 
 /** The clusters up.sh says it started ("ready in 21.3s (started: gz nj); …"). Pure. */
@@ -150,4 +158,32 @@ export async function startLocalClusters(root: string, say: Say, track: (s: Scri
       await runScript(root, ['scripts/cluster/down.sh'], (l) => s(`  ${l}`)).done;
     },
   };
+}
+
+/**
+ * Local mode: each local cluster's own Prometheus (clusters.json, written by up.sh) for the
+ * config clusters that reach it through the local kubeconfig and name no Prometheus of their
+ * own, so `/scale … suggest` works without a port in the config (ports move with
+ * CHATOPS_CLUSTER_PORT_OFFSET). Pure.
+ */
+export function withLocalPrometheus(config: Config, local: readonly ClusterInfo[], isLocalKubeconfig: (path: string | undefined) => boolean): Config {
+  const clusters = Object.fromEntries(
+    Object.entries(config.clusters).map(([name, c]) => {
+      if (c.inCluster === true || c.prometheus !== undefined || !isLocalKubeconfig(c.kubeconfig)) return [name, c];
+      const info = local.find((l) => l.botContext === c.context || l.adminContext === c.context);
+      return [name, info?.prometheus === undefined ? c : { ...c, prometheus: { url: info.prometheus, labels: {} } }];
+    }),
+  );
+  return { ...config, clusters };
+}
+
+/** withLocalPrometheus with the clusters.json and kubeconfig of the state folder. */
+export function localPrometheus(config: Config, root: string, cwd: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let local: ClusterInfo[];
+  try {
+    local = JSON.parse(readFileSync(resolve(clusterStateDir(root, env), 'clusters.json'), 'utf8')) as ClusterInfo[];
+  } catch {
+    return config;
+  }
+  return withLocalPrometheus(config, local, localKubeconfig(root, cwd, env));
 }

@@ -6,6 +6,7 @@ import { KubeError } from '../kube/errors.ts';
 import { ageOf, describeVerdict, verdictOf } from '../kube/revision-health.ts';
 import type { OpRecord } from '../jobs/operations.ts';
 import type { Services } from './services.ts';
+import { hpaLines } from '../scaling/hpa-lines.ts';
 
 /**
  * Queries and settings that policy allowed: they read or change the bot's own state (locks,
@@ -38,6 +39,16 @@ async function perWorkload(s: Services, targets: readonly Target[], read: (t: Ta
     }),
   );
   return lines.flat();
+}
+
+/** The HPA, or the Kubernetes error that kept it from being read (anything else still throws). */
+async function hpaOrError<T>(read: Promise<T>): Promise<T | KubeError> {
+  try {
+    return await read;
+  } catch (e) {
+    if (e instanceof KubeError) return e;
+    throw e;
+  }
 }
 
 export async function answer(s: Services, command: Command, plan: Plan, actor: string): Promise<Message | undefined> {
@@ -83,9 +94,12 @@ export async function answer(s: Services, command: Command, plan: Plan, actor: s
     }
     case 'status': {
       const lines = await perWorkload(s, workloadsOf(s, plan, args.cluster), async (t) => {
-        const st = await s.gatewayFor(t.cluster).status(refOf(t));
+        const gw = s.gatewayFor(t.cluster);
+        // The HPA is told beside the workload; not being able to read it costs only its line.
+        const [st, hpa] = await Promise.all([gw.status(refOf(t)), hpaOrError(gw.hpa(refOf(t)))]);
         const r = st.replicas;
-        return [`${st.containers.map((c) => c.image).join(', ')}: ${r.available}/${r.desired} available, ${r.updated} updated${st.revision === undefined ? '' : `, revision ${st.revision}`}`];
+        const main = `${st.containers.map((c) => c.image).join(', ')}: ${r.available}/${r.desired} available, ${r.updated} updated${st.revision === undefined ? '' : `, revision ${st.revision}`}`;
+        return [main, ...(hpa instanceof KubeError ? [`HPA: ${hpa.message}`] : hpa === undefined ? [] : hpaLines(hpa))];
       });
       const { locks, freezes } = await s.policyState(now);
       const notes = [

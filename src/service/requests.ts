@@ -6,6 +6,7 @@ import { SETTING_VERBS } from '../core/verbs.ts';
 import type { Command } from '../../commands/index.ts';
 import type { Plan } from '../core/resolve.ts';
 import { decideApproval } from './approval-decisions.ts';
+import { suggestReplicas } from '../scaling/suggest.ts';
 import { answer } from './answers.ts';
 import { oncePerDelivery } from './once.ts';
 import { opMessage } from './messages.ts';
@@ -23,7 +24,7 @@ export type { Inbound, Reply } from './inbound-types.ts';
  * answer. Deliveries repeat (Slack, Lark and queues all deliver at least once): the delivery id
  * maps to one operation for 48 hours, the approval id to one job, so a repeat never runs twice.
  */
-const JOB_VERBS = new Set(['deploy', 'promote', 'scale', 'rollback', 'restart', 'upgrade']);
+const JOB_VERBS = new Set(['deploy', 'promote', 'scale', 'autoscale', 'rollback', 'restart', 'upgrade']);
 
 /** Answers a query or setting that policy allowed; undefined when it has no answer yet. */
 export type Answerer = (s: Services, command: Command, plan: Plan, actor: string, channel: string | undefined) => Promise<Message | undefined>;
@@ -47,6 +48,8 @@ export async function submit(s: Services, inbound: Inbound, answerer: Answerer =
   if (outcome.kind === 'deferred') return decideDeferred(s, inbound, outcome.command, outcome.plan, answerer);
   const { command, plan, decision } = outcome;
   if (decision.kind === 'deny') return { message: outcome.message };
+  // A suggestion changes nothing: it is answered now, and its Apply button asks policy again.
+  if (plan.suggest !== undefined) return { message: await suggestReplicas(s, plan, inbound.actor ?? '', inbound.deliveryId) };
   if (!JOB_VERBS.has(command.verb)) {
     // Queries and settings change no workload, so an approval rule is not asked for them.
     // A setting acts once per delivery, as a job does (a replayed /lock or /silence does nothing).

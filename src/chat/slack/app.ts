@@ -9,7 +9,7 @@ import type { Metrics } from '../../server/metrics.ts';
 import type { Services } from '../../service/services.ts';
 import { platformIdOf, resolvePerson, within } from '../identity.ts';
 import { carryOut, click, clickActionOf, precheck } from '../inbound.ts';
-import { commandLine, SLASH_COMMANDS } from './commands.ts';
+import { ACTION_ID, commandLine, SLASH_COMMANDS } from './commands.ts';
 import { renderSlack } from './render.ts';
 import { createSlackClient, createSlackSender } from './sender.ts';
 
@@ -172,7 +172,7 @@ export function createSlackAdapter(o: SlackAdapterOptions): SlackAdapter {
     if (!done.live) await outbox.post(channel, done.message, { dedupeId: `slack-event:${eventId}:answer`, threadRef });
   });
 
-  app.action(/^[a-z][a-z0-9_]*(-\d+)?$/, async ({ ack, body, action, respond }) => {
+  app.action(ACTION_ID, async ({ ack, body, action, respond }) => {
     await ack();
     const kind = clickActionOf((action as { action_id: string }).action_id);
     const value = (action as { value?: string }).value;

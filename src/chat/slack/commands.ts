@@ -19,6 +19,9 @@ export const OPS_USAGE_HINT = '<command> [arguments] (help lists them)';
 /** Slack's limits for a slash command (manifest types in @slack/web-api; descriptions kept short for the picker). */
 export const SLASH_LIMITS = { command: 32, description: 100, usageHint: 1000 } as const;
 
+/** The button action ids the app listens to: a registered action, maybe with "-N" to keep ids of one message unique. */
+export const ACTION_ID = /^[a-z][a-z0-9_]*(-\d+)?$/;
+
 export function isSlashCommand(name: string): name is SlashCommand {
   return (SLASH_COMMANDS as readonly string[]).includes(name);
 }

@@ -148,13 +148,11 @@ describe('POST /alerts/alertmanager', () => {
       for (let b = 0; b < 6; b++) batches.push(names.slice(b * 10, b * 10 + 10).map((n) => ({ labels: { alertname: n, env: 'staging', app: 'api', severity: 'warning', storm: 'yes' } })));
     }
     expect(batches.flat()).toHaveLength(300);
-    const started = Date.now();
     for (let i = 0; i < batches.length; i += 6) {
       const rs = await Promise.all(batches.slice(i, i + 6).map((b) => send(b)));
       expect(rs.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
       await sleep(300);
     }
-    expect(Date.now() - started).toBeLessThan(10_000);
     await waitFor('the storm summary', () => topLevel(h, STORM).find((m) => textOf(m).includes('alert groups firing')), 30_000, 200);
     await settle(h, STORM, 3000);
     const top = topLevel(h, STORM);

@@ -166,6 +166,22 @@ describe('pod batches of a StatefulSet from Slack', () => {
     expect(text).toMatch(/db on gz has 10 replicas \(ordinals #9-0\), so the first range must start at #9, not #8/);
     expect(text).toContain('nothing was changed');
   });
+
+  it('a StatefulSet an HPA scales is refused, naming the autoscaler', async () => {
+    // Pinned at the 10 replicas db has, so the HPA controller leaves it alone meanwhile.
+    await adminClients('nj').autoscaling.createNamespacedHorizontalPodAutoscaler({
+      namespace: ns,
+      body: { metadata: { name: 'db' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' }, minReplicas: 10, maxReplicas: 10 } },
+    });
+    try {
+      const text = await answer('/deploy db v4 to staging pods=1,100%');
+      expect(text).toMatch(/db on nj is scaled by the HorizontalPodAutoscaler db \(10-10 replicas\)/);
+      expect(text).toContain('/autoscale db in staging off');
+      expect(text).toContain('nothing was changed');
+    } finally {
+      await adminClients('nj').autoscaling.deleteNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'db' });
+    }
+  });
 });
 
 /** What bob is answered: in the HTTP ack (a refusal found before anything is bound), else on the response_url. */

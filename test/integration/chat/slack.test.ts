@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { message } from '../../../src/core/message.ts';
+import { APPLY_SUGGESTION } from '../../../src/core/replica-formula.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { createDeployment, waitFor, waitForRollout, webTemplate } from '../support/workloads.ts';
@@ -160,6 +161,12 @@ describe('Slack over HTTP', () => {
     expect((await postSigned(events, late.body, { secret: SECRET })).status).toBe(200);
     expect(textOf((await responseTo(late.responseUrl)).body)).toContain('already approved by bob');
     expect(fake.violations).toEqual([]);
+  });
+
+  it("routes a suggestion's Apply button to its handler (an expired one is said so, privately)", async () => {
+    const click = clickBody(APPLY_SUGGESTION, 'sug-000000000000', PEOPLE.alice.slack, '1700000000.000100');
+    expect((await postSigned(events, click.body, { secret: SECRET })).status).toBe(200);
+    expect(textOf((await responseTo(click.responseUrl)).body)).toContain('Suggestion sug-000000000000 is no longer kept');
   });
 
   it('an @mention retried by the Events API (X-Slack-Retry-Num) is carried out once, answered in its thread', async () => {

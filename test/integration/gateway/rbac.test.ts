@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyRbac } from '../../../src/kube/rbac-apply.ts';
 import { BOT_RULES, botRbac } from '../../../src/kube/rbac.ts';
-import { adminClients, botClients } from '../support/cluster.ts';
+import { adminClients, botClients, botGateway } from '../support/cluster.ts';
 import { auditMark, writesSince } from '../support/audit.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { createDeployment } from '../support/workloads.ts';
@@ -77,5 +77,25 @@ describe('the generated RBAC, applied with the admin context', () => {
     expect(await watch(`/apis/apps/v1/namespaces/${ns.name}/statefulsets`)).toBe('ended');
     expect(await watch('/apis/apps/v1/deployments')).toBe('403');
     expect(await watch('/apis/apps/v1/namespaces/kube-system/deployments')).toBe('403');
+  });
+
+  it("creates, changes and removes an app's HPA (/autoscale) in its namespaces, and nowhere else", async () => {
+    const ns = await testNamespace();
+    const other = await testNamespace({ rbac: false });
+    const admin = adminClients();
+    await createDeployment(admin, ns.name, 'web', { replicas: 1 });
+    await createDeployment(admin, other.name, 'web', { replicas: 1 });
+    const gw = botGateway();
+    const ref = { namespace: ns.name, kind: 'Deployment' as const, name: 'web' };
+    const settings = { min: 1, max: 3, metrics: [{ kind: 'utilization' as const, resource: 'cpu' as const, percent: 60 }] };
+    expect(await gw.applyHpa({ ...ref, settings, expected: null })).toMatchObject({ created: true, changed: true, name: 'web' });
+    expect(await gw.applyHpa({ ...ref, settings: { ...settings, max: 4 }, expected: settings })).toMatchObject({ created: false, changed: true, from: settings });
+    expect((await gw.hpa(ref))?.settings).toEqual({ ...settings, max: 4 });
+    expect(await gw.removeHpa({ ...ref, expected: { ...settings, max: 4 } })).toMatchObject({ removed: true, name: 'web', replicas: 1 });
+    expect(await gw.hpa(ref)).toBeUndefined();
+    await expect(gw.applyHpa({ namespace: other.name, kind: 'Deployment', name: 'web', settings, expected: null })).rejects.toMatchObject({
+      kind: 'forbidden',
+      message: `The bot may not list horizontalpodautoscalers in namespace ${other.name} on cluster gz (forbidden)`,
+    });
   });
 });

@@ -86,7 +86,7 @@ describe('chatops CLI', () => {
 
   it('prints help generated from the command specs', async () => {
     const r = await chatops(['run', '--as', 'alice', 'help scale']);
-    expect(r.out).toContain('/scale <app> <replicas> in <env>');
+    expect(r.out).toContain('/scale <app> (<replicas> | suggest cpu=<50%>');
     expect(r.out).toContain('/scale web 5 in prod');
   });
 });

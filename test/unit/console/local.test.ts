@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/config/load.ts';
 import type { Config } from '../../../src/config/schema.ts';
 import { followPort } from '../../../src/local/port.ts';
-import { startedBy, usesLocalClusters } from '../../../src/local/services.ts';
+import { startedBy, usesLocalClusters, withLocalPrometheus } from '../../../src/local/services.ts';
 
 function config(clusters: Record<string, unknown>, extra: Record<string, unknown> = {}): Config {
   const r = validateConfig(
@@ -32,6 +32,25 @@ describe('local mode: the local control plane or not', () => {
     ['another cluster state folder', { gz: { region: 'gz', kubeconfig: '/tmp/c/kubeconfig.yaml' } }, '/repo', { CHATOPS_CLUSTER_DIR: '/tmp/c' }, true],
   ])('%s', (_name, clusters, cwd, env, want) => {
     expect(usesLocalClusters(config(clusters), root, cwd, env)).toBe(want);
+  });
+
+  it("gives the local clusters their own Prometheus from clusters.json, unless the config names one or reaches them otherwise", () => {
+    const info = (name: string, prometheus?: string) => ({ name, region: name, server: '', auditLog: '', adminContext: `${name}-admin`, botContext: name, kubeconfig: '/repo/.data/cluster/kubeconfig.yaml', ...(prometheus === undefined ? {} : { prometheus }) });
+    const c = config({
+      gz: { region: 'gz', kubeconfig: '.data/cluster/kubeconfig.yaml', context: 'gz' },
+      nj: { region: 'nj', kubeconfig: '.data/cluster/kubeconfig.yaml', context: 'nj-admin' },
+      own: { region: 'gz', kubeconfig: '.data/cluster/kubeconfig.yaml', context: 'gz', prometheus: { url: 'http://prometheus.example.com:9090' } },
+      mine: { region: 'gz', kubeconfig: '/home/me/.kube/config', context: 'gz' },
+    });
+    const out = withLocalPrometheus(c, [info('gz', 'http://127.0.0.1:28990'), info('nj', 'http://127.0.0.1:29990')], (p) => p === '.data/cluster/kubeconfig.yaml');
+    expect(Object.fromEntries(Object.entries(out.clusters).map(([n, x]) => [n, x.prometheus?.url]))).toEqual({
+      gz: 'http://127.0.0.1:28990',
+      nj: 'http://127.0.0.1:29990',
+      own: 'http://prometheus.example.com:9090',
+      mine: undefined,
+    });
+    // clusters.json from before the metrics components: nothing to give.
+    expect(withLocalPrometheus(c, [info('gz'), info('nj')], () => true).clusters['gz']?.prometheus).toBeUndefined();
   });
 
   it('reads which clusters up.sh started', () => {

@@ -46,6 +46,11 @@ const lineArb: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(fc.constantFrom('alerts', 'operations', 'all'), nameArb, fc.uniqueArray(nameArb, { minLength: 1, maxLength: 3 })).map(([t, env, apps]) => `/subscribe ${t} env=${env} apps=${apps.join(',')}`),
   fc.tuple(fc.constantFrom('continue', 'retry', 'abort', 'approve', 'reject', 'cancel'), fc.stringMatching(/^op-[a-f0-9]{6}$/)).map(([v, id]) => `/${v} ${id}`),
   fc.tuple(fc.constantFrom('status', 'history', 'diagnose', 'revisions'), nameArb, nameArb).map(([v, app, env]) => `/${v} ${app} in ${env}`),
+  fc.tuple(nameArb, nameArb, fc.constantFrom('cpu=50%', 'memory=512Mi', 'cpu=250m', 'metric="sum by (pod) (rate(http_requests_total[1m]))" target=100')).map(([app, env, basis]) => `/scale ${app} in ${env} suggest ${basis}`),
+  fc.tuple(nameArb, nameArb, fc.integer({ min: 1, max: 50 }), fc.nat(50), fc.constantFrom('cpu=50%', 'memory=80%', 'cpu=250m memory=512Mi', 'metric=http_requests_per_second target=100'), fc.option(fc.constantFrom('30s', '90s', '5m', '1h'), { nil: undefined })).map(
+    ([app, env, min, more, basis, window]) => `/autoscale ${app} in ${env} min=${min} max=${min + more} ${basis}` + (window === undefined ? '' : ` scaledown=${window}`),
+  ),
+  fc.tuple(nameArb, nameArb).map(([app, env]) => `/autoscale ${app} in ${env} off`),
 );
 
 /** Small edits people (and fuzzers) make: drop, insert, replace or swap characters and words. */

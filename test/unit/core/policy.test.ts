@@ -57,6 +57,8 @@ const rows: Row[] = [
   ['weekly overnight freeze, early Saturday', 'alice', 'deploy', 'staging', ['web'], SATURDAY_EARLY, [], [], 'deny:E_FROZEN'],
   ['weekly overnight freeze ends at 06:00', 'alice', 'deploy', 'staging', ['web'], SATURDAY_LATER, [], [], 'allow'],
   ['ad-hoc freeze blocks scale', 'bob', 'scale', 'prod', ['web'], NORMAL, [], [adhoc], 'deny:E_FROZEN'],
+  ['ad-hoc freeze blocks autoscale', 'bob', 'autoscale', 'prod', ['web'], NORMAL, [], [adhoc], 'deny:E_FROZEN'],
+  ['env lock by another blocks autoscale', 'alice', 'autoscale', 'staging', ['web'], NORMAL, [lockBy('bob', 'staging')], [], 'deny:E_LOCKED'],
   ['ad-hoc freeze allows rollback', 'bob', 'rollback', 'prod', ['web'], NORMAL, [], [adhoc], 'allow'],
   ['ad-hoc freeze over: allowed again', 'bob', 'scale', 'prod', ['web'], new Date('2026-11-25T12:00:01Z'), [], [adhoc], 'approval:1:carol'],
   ['env lock by another blocks deploy', 'alice', 'deploy', 'staging', ['web'], NORMAL, [lockBy('bob', 'staging')], [], 'deny:E_LOCKED'],

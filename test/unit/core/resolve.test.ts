@@ -63,6 +63,9 @@ describe('resolve', () => {
     ['/deploy web image=docker.io/library/web:1 env=prod', 'E_REGISTRY_NOT_ALLOWED'],
     ['/deploy web image=registry.example.com/api:1 env=prod', 'E_IMAGE_REPO_MISMATCH'],
     ['/scale api 11 in prod', 'E_REPLICAS_RANGE'],
+    ['/autoscale api in prod min=2 max=11 cpu=50%', 'E_REPLICAS_RANGE'],
+    ['/autoscale web in prod cluster=gz-staging off', 'E_CLUSTER_NOT_IN_ENV'],
+    ['/scale wbe in prod suggest cpu=50%', 'E_UNKNOWN_APP'],
     ['/upgrade registry.example.com/base:2 apps=web,api env=prod batches=gz,nj', 'E_UNBATCHED'],
     ['/upgrade registry.example.com/base:2 apps=web env=prod batches=gz,sh,nj,tj,hk', 'E_UNKNOWN_BATCH'],
     ['/upgrade registry.example.com/base:2 apps=web env=prod batches=gz+web,nj', 'E_BAD_BATCHES'],
@@ -75,6 +78,27 @@ describe('resolve', () => {
     ['/lock prdo', 'E_UNKNOWN_ENV'],
   ])('%s → %s', (line, code) => {
     expect(plan(line)).toBe(code);
+  });
+
+  it.each([
+    ['/scale web in prod suggest cpu=50%', { suggest: { kind: 'resource', resource: 'cpu', target: { kind: 'utilization', percent: 50 } }, replicas: undefined }],
+    ['/scale web in prod suggest memory=512Mi', { suggest: { kind: 'resource', resource: 'memory', target: { kind: 'average', value: '512Mi' } }, replicas: undefined }],
+    ['/scale web in prod suggest metric="sum by (pod) (up)" target=2', { suggest: { kind: 'metric', query: 'sum by (pod) (up)', target: '2' }, replicas: undefined }],
+    ['/autoscale web in prod off', { autoscale: 'off' }],
+    [
+      '/autoscale web in prod min=2 max=20 cpu=50% memory=512Mi metric=rps target=100 scaledown=30s',
+      {
+        autoscale: {
+          min: 2,
+          max: 20,
+          metrics: [{ kind: 'utilization', resource: 'cpu', percent: 50 }, { kind: 'average', resource: 'memory', value: '512Mi' }, { kind: 'pods', metric: 'rps', value: '100' }],
+          scaleDownSeconds: 30,
+        },
+      },
+    ],
+  ])('%s', (line, want) => {
+    const p = plan(line);
+    expect(typeof p === 'string' ? p : { ...(p.suggest === undefined ? {} : { suggest: p.suggest, replicas: p.replicas }), ...(p.autoscale === undefined ? {} : { autoscale: p.autoscale }) }).toEqual(want);
   });
 
   it('suggests the name that was meant', () => {

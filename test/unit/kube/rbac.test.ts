@@ -63,6 +63,7 @@ describe('botRbac', () => {
       { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
       { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['pods', 'events'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'create', 'update', 'delete'] },
     ]);
     expect(rules).toEqual(BOT_RULES);
   });
@@ -71,8 +72,13 @@ describe('botRbac', () => {
     for (const r of BOT_RULES) expect(r.resources).not.toContain(resource);
   });
 
-  it.each(['create', 'delete', 'deletecollection', 'escalate', 'bind', 'impersonate', '*'])('never grants the verb %s', (verb) => {
+  it.each(['deletecollection', 'escalate', 'bind', 'impersonate', '*'])('never grants the verb %s', (verb) => {
     for (const r of BOT_RULES) expect(r.verbs).not.toContain(verb);
+  });
+
+  // The one kind of object the bot creates and deletes is an app's HPA (/autoscale).
+  it.each(['create', 'delete'])('grants the verb %s on horizontalpodautoscalers only', (verb) => {
+    expect(BOT_RULES.filter((r) => r.verbs.includes(verb)).map((r) => [r.apiGroups, r.resources])).toEqual([[['autoscaling'], ['horizontalpodautoscalers']]]);
   });
 
   it('binds the Role of the same namespace', () => {

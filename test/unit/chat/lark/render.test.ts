@@ -1,3 +1,4 @@
+import { sampleSuggestion } from '../../support/suggestion.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -105,6 +106,7 @@ const cases: readonly (readonly [string, () => Message])[] = [
   // A paused upgrade's live card: "Abort and roll back" asks first; a blocked one offers "Request again".
   ['op-paused-upgrade', () => opView({ op: op('paused', { kind: 'upgrade', app: 'api,web', summary: 'batch 1 of 2 is healthy; waiting for a decision: /continue op-20260302-0007 for batch 2, or /abort op-20260302-0007 [--rollback]' }), links: [grafana] })],
   ['op-blocked-request-again', () => opView({ op: op('blocked', { summary: 'Approved by alice, but not run: api in prod is locked by bob until 2026-03-02T12:00:00.000Z', request: 'deploy api v1.4.2 to prod' }), links: [grafana] })],
+  ['scale-suggestion', () => sampleSuggestion()],
   ['help', () => helpMessage(commands, undefined)],
   ['help-deploy', () => helpMessage(commands, 'deploy')],
   [

@@ -1,3 +1,4 @@
+import { sampleSuggestion } from '../../support/suggestion.ts';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -156,6 +157,7 @@ const CASES: readonly (readonly [string, () => Message])[] = [
       ],
     },
   }), { links: [traceLink] })],
+  ['scale-suggestion', () => sampleSuggestion()],
   ['help', () => helpMessage(commands, undefined)],
   ['help-upgrade', () => helpMessage(commands, 'upgrade')],
   ['usage-error', () => usageErrorMessage(chatError('E_UNKNOWN_ENV', 'There is no environment "prdo".', { expected: 'one of: dev, staging, prod', example: '/deploy web v1.4.2 to prod' }))],
