@@ -5,8 +5,8 @@ import { selectContainers } from '../../kube/images.ts';
 import { describeTarget, followWithProgress, outageNote, refOf, rolloutFailure } from '../context.ts';
 import type { LedgerSnapshot } from '../ledger.ts';
 import type { PodBatchStep, UpgradeTarget, Workload } from '../spec.ts';
-import { mapLimit, workloadAction } from '../upgrade-steps.ts';
-import { keyOf, kubeMessage, stepOf, type Run, type WorkloadOutcome } from './upgrade-run.ts';
+import { mapLimit } from '../upgrade-steps.ts';
+import { keyOf, stepTarget, type Run, type WorkloadOutcome } from './upgrade-run.ts';
 
 /**
  * One StatefulSet's part of a pod batch (`/deploy … pods=`): lower its partition to the batch's
@@ -45,18 +45,10 @@ function podLine(t: PodTarget, revision: string | undefined, pods: BatchPods): s
 
 export async function updatePodBatch(r: Run, t: PodTarget, snap: LedgerSnapshot, batch: number): Promise<WorkloadOutcome> {
   const { spec, ctx, ledger, opId } = r;
-  const step = stepOf(snap, t);
-  const action = workloadAction(step);
-  if (action === 'skip') return { ok: step === 'done', message: snap.workloads.get(keyOf(t))?.message ?? step };
   const w = t.workload;
   const key = keyOf(t);
   const replicas = replicasOf(r, w);
-  const fail = async (message: string): Promise<WorkloadOutcome> => {
-    await ledger.moveWorkload(opId, key, 'failed', message);
-    await ctx.progress({ step: 'workload', batch: batch + 1, cluster: w.cluster, workload: w.name, percent: 0, message: `failed: ${message}` });
-    return { ok: false, message };
-  };
-  const work = async (): Promise<WorkloadOutcome> => {
+  return stepTarget(r, t, snap, batch, async ({ action, fail, done }) => {
     const gw = ctx.gatewayFor(w.cluster);
     const s = await gw.status(refOf(w));
     const sel = selectContainers(s.containers, spec.image, w.container);
@@ -91,19 +83,7 @@ export async function updatePodBatch(r: Run, t: PodTarget, snap: LedgerSnapshot,
       await ctx.noteRevision(w, 'failed');
       return fail(`${line}${rollout.outcome === 'complete' ? '' : ` (${rolloutFailure(rollout)})`}`);
     }
-    const live = `${line}${outageNote(w.cluster, rollout)}`;
-    await ledger.moveWorkload(opId, key, 'done', live);
-    await ctx.progress({ step: 'workload', batch: batch + 1, cluster: w.cluster, workload: w.name, percent: 100, message: live });
-    return { ok: true, message: live };
-  };
-  return ctx.withLease(w, async () => {
-    try {
-      return await work();
-    } catch (e) {
-      const msg = kubeMessage(e);
-      if (msg === undefined) throw e;
-      return fail(msg);
-    }
+    return done(`${line}${outageNote(w.cluster, rollout)}`);
   });
 }
 

@@ -3,11 +3,11 @@ import { describeTarget, followWithProgress, outageNote, refOf, rolloutFailure, 
 import { createLedger, type LedgerSnapshot } from '../ledger.ts';
 import { runProbe } from '../probe.ts';
 import type { UpgradeTarget } from '../spec.ts';
-import { afterHealthy, blockedGate, mapLimit, mayAct, nextBatch, workloadAction } from '../upgrade-steps.ts';
+import { afterHealthy, blockedGate, mapLimit, mayAct, nextBatch } from '../upgrade-steps.ts';
 import { inSpan } from '../../telemetry/spans.ts';
 import { abortUpgrade } from './upgrade-abort.ts';
 import { bakeBatch, isPodTarget, restoreStrategy, updatePodBatch } from './upgrade-pods.ts';
-import { endWith, keyOf, kubeMessage, percentDone, resultFromLedger, snapshot, stepOf, type Run, type WorkloadOutcome } from './upgrade-run.ts';
+import { endWith, keyOf, kubeMessage, percentDone, resultFromLedger, snapshot, stepTarget, type Run, type WorkloadOutcome } from './upgrade-run.ts';
 
 /**
  * A batch upgrade, run from its step ledger (ledger.ts). Each job of the operation (the first,
@@ -25,17 +25,9 @@ import { endWith, keyOf, kubeMessage, percentDone, resultFromLedger, snapshot, s
  */
 async function updateWorkload(r: Run, t: UpgradeTarget, snap: LedgerSnapshot, batch: number): Promise<WorkloadOutcome> {
   const { spec, ctx, ledger, opId } = r;
-  const step = stepOf(snap, t);
-  const action = workloadAction(step);
-  if (action === 'skip') return { ok: step === 'done', message: snap.workloads.get(keyOf(t))?.message ?? step };
   const w = t.workload;
   const key = keyOf(t);
-  const fail = async (message: string): Promise<WorkloadOutcome> => {
-    await ledger.moveWorkload(opId, key, 'failed', message);
-    await ctx.progress({ step: 'workload', batch: batch + 1, cluster: w.cluster, workload: w.name, percent: 0, message: `failed: ${message}` });
-    return { ok: false, message };
-  };
-  const work = async (): Promise<WorkloadOutcome> => {
+  return stepTarget(r, t, snap, batch, async ({ action, fail, done }) => {
     const gw = ctx.gatewayFor(w.cluster);
     let generation: number;
     if (action === 'write') {
@@ -68,20 +60,7 @@ async function updateWorkload(r: Run, t: UpgradeTarget, snap: LedgerSnapshot, ba
       await ctx.noteRevision(w, 'failed');
       return fail(rolloutFailure(rollout));
     }
-    const live = `${spec.image} is live${outageNote(w.cluster, rollout)}`;
-    await ledger.moveWorkload(opId, key, 'done', live);
-    await ctx.progress({ step: 'workload', batch: batch + 1, cluster: w.cluster, workload: w.name, percent: 100, message: live });
-    return { ok: true, message: live };
-  };
-  return ctx.withLease(w, async () => {
-    try {
-      return await work();
-    } catch (e) {
-      // Stale, forbidden, gone, invalid: this workload fails (the batch pauses); anything else retries the job.
-      const msg = kubeMessage(e);
-      if (msg === undefined) throw e;
-      return fail(msg);
-    }
+    return done(`${spec.image} is live${outageNote(w.cluster, rollout)}`);
   });
 }
 

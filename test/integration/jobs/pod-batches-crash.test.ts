@@ -1,9 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/config/load.ts';
 import { submit } from '../../../src/service/requests.ts';
 import { auditMark, botWrites, type AuditMark } from '../support/audit.ts';
@@ -11,7 +8,7 @@ import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { faultReport } from '../support/report.ts';
 import { REPO, createStatefulSet, waitFor, waitForRollout } from '../support/workloads.ts';
-import { kill9, startChild } from './worker-process.ts';
+import { childWorker } from './worker-process.ts';
 import { CLUSTERS, delivery, ledgerOf, marks, upgradeConfigDoc, upgradeHarness, waitForStatus } from './upgrade-support.ts';
 
 /**
@@ -45,16 +42,8 @@ describe('pod-batch release under kill -9', () => {
     const config = validateConfig(doc, {});
     if (!config.ok) throw new Error(JSON.stringify(config.error));
     const prefix = `t-${randomBytes(4).toString('hex')}:`;
-    const dir = mkdtempSync(join(tmpdir(), 'chatops-pods-'));
-    const configFile = join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify(doc));
     const t = upgradeHarness(config.value, { worker: false, prefix });
-    const env = { REDIS_URL: process.env['REDIS_URL'] ?? '', CHATOPS_PREFIX: prefix, CHATOPS_CONFIG: configFile, CHATOPS_LOCK_MS: '5000' };
-    let child = await startChild(env);
-    onTestFinished(async () => {
-      await kill9(child);
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const worker = await childWorker(doc, prefix);
 
     for (let run = 1; run <= RUNS; run++) {
       const m = marks(auditMark);
@@ -62,22 +51,28 @@ describe('pod-batch release under kill -9', () => {
       const req = await submit(t.s, { text: `/deploy db r${run + 1} to test pods=1,5,100% gate=auto`, actor: 'bob', deliveryId: delivery() });
       const opId = req.opId as string;
       expect(opId, req.message.text).toBeDefined();
-      await waitFor('batch 2 to start', async () => ((await ledgerOf(t.s, opId).catch(() => undefined))?.batches[1] === 'running' ? true : undefined), 90_000, 50);
+      await waitFor('batch 2 to start', async () => {
+        if ((await ledgerOf(t.s, opId).catch(() => undefined))?.batches[1] === 'running') return true;
+        const op = await t.s.ops.get(opId);
+        // Ended or paused before batch 2: say why at once (with what the worker said).
+        if (op !== undefined && ['succeeded', 'failed', 'paused', 'cancelled', 'blocked'].includes(op.status)) throw new Error(`${opId} is ${op.status} before batch 2: ${op.summary}; worker: ${worker.current.log.join('')}`);
+        return undefined;
+      }, 180_000, 50);
       const killedAt: string[] = [];
       for (let k = 0; k < KILLS_PER_RUN; k++) {
         await sleep(randomInt(100, 2000));
         if ((await ledgerOf(t.s, opId)).batches[1] !== 'running') break;
-        await kill9(child);
+        await worker.kill9();
         const before = await ledgerOf(t.s, opId);
         killedAt.push([...before.workloads.entries()].map(([key, e]) => `${key.split('#')[1] ?? key}@${key.split('/')[0] ?? ''}:${e.step}`).join(' '));
-        child = await startChild(env);
+        await worker.start();
         await waitFor('the job to resume in the new worker', async () => {
           const now = await ledgerOf(t.s, opId);
           return JSON.stringify([...now.workloads]) !== JSON.stringify([...before.workloads]) || now.gate.state !== 'running' ? true : undefined;
         }, 60_000, 100);
       }
       const op = await waitForStatus(t.s, opId, ['succeeded', 'paused', 'failed', 'cancelled'], 120_000);
-      expect(op.status, `${op.summary} (killed at: ${killedAt.join(' | ')}; child log: ${child.log.join('')})`).toBe('succeeded');
+      expect(op.status, `${op.summary} (killed at: ${killedAt.join(' | ')}; child log: ${worker.current.log.join('')})`).toBe('succeeded');
       expect(killedAt.length).toBeGreaterThan(0);
       for (const c of CLUSTERS) {
         // image with partition 7 (one pod), then 3 (five in all), then 0, then the strategy as it was (no rollingUpdate block).
