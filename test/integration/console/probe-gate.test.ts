@@ -101,16 +101,21 @@ describe('probe gate after a deploy', () => {
     const admin = adminClients('gz');
     const ref = prodWeb();
     await waitForRollout(admin, ref);
-    // Revisions made outside the bot: probe500, then v8 on top.
-    await rollTemplate(admin, ref, 'probe500');
+    // Revisions made outside the bot: one whose probe answers 500 (a tag the earlier tests never
+    // deployed, so the bot knows nothing bad of it), then v8 on top.
+    await rollTemplate(admin, ref, 'outside-probe500');
     await waitForRollout(admin, ref);
+    // A request bound while outside-probe500 is live and rolled out records it as seen complete (a dry
+    // run of a rollback binds), so the plain rollback below lands on it: the last known-good
+    // revision as far as the bot can tell, whose probe now fails.
+    await say(w, 'bob', 'console:gate-rollback-look', '/rollback web in prod --dry-run');
     await rollTemplate(admin, ref, 'v8');
     await waitForRollout(admin, ref);
     const opId = await say(w, 'bob', 'console:gate-rollback', '/rollback web in prod');
     const op = await finished(w, opId ?? '');
     expect(op.status, op.summary).toBe('succeeded');
     await waitForRollout(admin, ref);
-    expect((await webTemplate(admin, ref)).image).toBe(`${REPO}:probe500`);
+    expect((await webTemplate(admin, ref)).image).toBe(`${REPO}:outside-probe500`);
     const audit = await w.bot.api.s.audit.query({ opId: opId ?? '', limit: 50 });
     expect(audit.some((e) => e.kind === 'rolled_back' || e.detail['probe'] !== undefined)).toBe(false);
     // It is still there, answering 500, after the operation ended.
