@@ -369,13 +369,19 @@ export async function p3(): Promise<{ rows: Row[]; raw: unknown }> {
   let tag = 1;
   const next = () => `${REPO}:v${++tag}`;
   const settle = (image: string) => Promise.all(clusters.map((c) => settled(c, id, apps.length, image, 20 * 60_000)));
+  // Each run's requests as soon as it ends, so a run stopped early (a large N on a busy machine) still tells them.
+  const requestsLine = (cost: Cost) => {
+    const q = deploymentRequests(cost.requests);
+    const per = (n: number) => fmt(n / set.deployments, 2);
+    return `Deployment requests per workload: reads ${per(q.reads)} (GET ${per(q.get)}, LIST ${per(q.list)}, WATCH ${per(q.watch)}), PATCH ${per(q.patch)}; CPU here ${secs(cost.cpuMs)} s`;
+  };
   const raw = async () => {
     const image = next();
     const marks = auditMarks(clusters);
     const r = await measured(clusters, () => rawLoop(apis, nsOf, batches, image, set.concurrency));
     await settle(image);
     const writes = writesOf(clusters, marks, image, batches, r.value.batchStartAt);
-    say(`raw loop: ${secs(r.value.totalMs)} s (batches ${listed(r.value.batchMs)} s)`);
+    say(`raw loop: ${secs(r.value.totalMs)} s (batches ${listed(r.value.batchMs)} s); ${requestsLine(r.cost)}`);
     return { ...r.value, perDeploymentMs: undefined, perDeploymentMeanMs: mean(r.value.perDeploymentMs), cost: r.cost, writes };
   };
   const bot = async () => {
@@ -383,7 +389,7 @@ export async function p3(): Promise<{ rows: Row[]; raw: unknown }> {
     const marks = auditMarks(clusters);
     const r = await botRun(clusters, config, url, image, set, batches);
     await settle(image);
-    say(`bot: ${secs(r.totalMs)} s (batches ${listed(r.batchMs)} s)`);
+    say(`bot: ${secs(r.totalMs)} s (batches ${listed(r.batchMs)} s); ${requestsLine(r.cost)}`);
     return { ...r, writes: writesOf(clusters, marks, image, batches, r.batchStartAt) };
   };
   try {

@@ -6,6 +6,7 @@ import { p3 } from './p3-batch-upgrade.ts';
 import { p4regex } from './p4-regex.ts';
 import { p4 } from './p4-storm.ts';
 import { p5 } from './p5-idle.ts';
+import { p6 } from './p6-pod-batches.ts';
 import { stopBenchRedis } from './lib/env.ts';
 import { stopChildren } from './lib/procs.ts';
 import { table, type Row } from './lib/stats.ts';
@@ -15,7 +16,7 @@ import { table, type Row } from './lib/stats.ts';
  * same run on the same machine, prints a table and writes .data/bench/<time>.json. Needs Redis
  * (REDIS_URL, else one is started under .data/) and, for P2, the local control plane up.
  */
-const ALL: Readonly<Record<string, () => Promise<{ rows: Row[]; raw: unknown }>>> = { p1: () => p1(), p2: () => p2(), p3: () => p3(), p4: () => p4(), 'p4-regex': () => p4regex(), p5: () => p5() };
+const ALL: Readonly<Record<string, () => Promise<{ rows: Row[]; raw: unknown }>>> = { p1: () => p1(), p2: () => p2(), p3: () => p3(), p4: () => p4(), 'p4-regex': () => p4regex(), p5: () => p5(), p6: () => p6() };
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(ALL);
 for (const name of wanted) if (!Object.hasOwn(ALL, name)) throw new Error(`no benchmark ${name}; known: ${Object.keys(ALL).join(' ')}`);
 

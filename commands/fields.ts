@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration, type Duration } from '../src/core/duration.ts';
 import { digestProblem, parseImageRef, TAG } from '../src/core/image-ref.ts';
 import { parseUsageTarget } from '../src/core/autoscale.ts';
+import { parsePodSteps } from '../src/core/pod-batches.ts';
 import { isPositiveQuantity } from '../src/core/quantity.ts';
 
 /**
@@ -129,6 +130,19 @@ function batchesProblem(groups: string[][]): string | undefined {
   if (values[values.length - 1] !== 100) return 'the last batch must reach 100%';
   return undefined;
 }
+
+/**
+ * Pod batches of a StatefulSet release: cumulative counts or shares ("1,50%,100%") or ordinal
+ * ranges continuing downward ("#9,#8-5,#4-0"). Checked here as far as the grammar goes; against
+ * each cluster's replicas when the request is bound (src/core/pod-batches.ts).
+ */
+export const podBatches = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+  .superRefine((words, ctx) => {
+    const r = parsePodSteps(words);
+    if (!r.ok) ctx.addIssue({ code: 'custom', message: r.problem, params: { code: 'E_BAD_BATCHES' } });
+  });
 
 /**
  * Between batches: manual (a person decides after every batch), first (a person decides after

@@ -34,6 +34,8 @@ export const RESOLVE_ERROR_CODES = [
   'E_UNBATCHED',
   'E_NEEDS_ENV',
   'E_BAD_PROMOTION',
+  'E_PODS_NOT_STATEFULSET',
+  'E_GATE_WITHOUT_BATCHES',
 ] as const;
 export type ResolveErrorCode = (typeof RESOLVE_ERROR_CODES)[number];
 

@@ -6,6 +6,7 @@ import { parseImageRef, repositoryOf } from './image-ref.ts';
 import { err, ok, type Result } from './result.ts';
 import type { SuggestBasis } from './replica-formula.ts';
 import { closest } from './suggest.ts';
+import { podBatchesOf } from './resolve-pods.ts';
 import { appRunsIn, regions, targetsFor, type Target } from './targets.ts';
 
 /**
@@ -29,6 +30,10 @@ export interface Plan {
   readonly rollbackTo?: string;
   readonly batches?: readonly (readonly Target[])[];
   readonly gate?: 'manual' | 'first' | 'auto';
+  /** A StatefulSet release in pod batches (`pods=`), as typed; partitions are found per cluster at bind time. */
+  readonly pods?: readonly string[];
+  /** With pods: seconds a healthy batch must stay healthy before an automatic continue. */
+  readonly bake?: number;
   readonly concurrency?: number;
   readonly reason?: string;
   readonly dryRun: boolean;
@@ -188,7 +193,9 @@ export function resolve(config: Config, command: Command): R<Plan> {
       if (!w.ok) return w;
       const image = deployImage(config, a.app, a.env, a.ref);
       if (!image.ok) return image;
-      return ok({ verb: 'deploy', env: a.env, apps: [a.app], targets: w.value.targets, image: image.value, ...opt(a.reason), dryRun: a.dryrun === true });
+      const pods = podBatchesOf(a.app, a.env, a.pods, a.gate, a.bake?.seconds, w.value.targets);
+      if (!pods.ok) return pods;
+      return ok({ verb: 'deploy', env: a.env, apps: [a.app], targets: w.value.targets, image: image.value, ...pods.value, ...opt(a.reason), dryRun: a.dryrun === true });
     }
     case 'promote': {
       const a = command.args;

@@ -2,15 +2,14 @@ import { autoscaleLine } from '../core/autoscale.ts';
 import type { Config } from '../config/schema.ts';
 import { deployImage, imageAllowedIn, type Plan } from '../core/resolve.ts';
 import { targetsFor, type Target } from '../core/targets.ts';
-import type { ClusterGateway } from '../kube/gateway.ts';
-import { selectContainers } from '../kube/images.ts';
 import { ageOf, describeVerdict, imageLabel } from '../kube/revision-health.ts';
 import { parseRevisionTarget, selectRevision, type RevisionInfo } from '../kube/revisions.ts';
-import { rolloutState } from '../kube/rollout-state.ts';
-import type { WorkloadStatus } from '../kube/status.ts';
+import { BindError, imageIn, look, refOf, workloadOf, type BindDeps, type Bound, type GatewayFor } from './bind-live.ts';
+import { bindPodRelease } from './bind-pods.ts';
 import { planPromotion } from './promotion.ts';
-import type { RevisionHealthStore } from './revision-health.ts';
 import type { JobSpec, SpecOf, Workload } from './spec.ts';
+
+export { BindError, type BindDeps, type Bound, type GatewayFor };
 
 /**
  * Binds a resolved plan to the live state of each workload when the request is made: the image,
@@ -22,68 +21,6 @@ import type { JobSpec, SpecOf, Workload } from './spec.ts';
  * A revision live and complete when a request is bound against it is recorded as seen complete
  * (if nothing else is known of it), so a later rollback knows it was good.
  */
-export type GatewayFor = (cluster: string) => ClusterGateway;
-
-export class BindError extends Error {
-  override readonly name = 'BindError';
-  /** Lines that explain it (a promotion's table of what the source runs where). */
-  readonly details: readonly string[];
-  constructor(message: string, details: readonly string[] = []) {
-    super(message);
-    this.details = details;
-  }
-}
-
-export interface BindDeps {
-  readonly health: RevisionHealthStore;
-  readonly now: Date;
-  /** The operation being bound and who asked (recorded with the facts it finds). */
-  readonly opId: string;
-  readonly actor: string;
-  /** For a promotion's probe of the source (tests give their own). */
-  readonly fetch?: typeof globalThis.fetch;
-}
-
-export interface Bound {
-  /** Undefined when there is nothing to do on any cluster (a rollback whose last change was already undone). */
-  readonly spec: JobSpec | undefined;
-  /** For the plan: what each workload goes from and to (a rollback: revision, image, age, health). */
-  readonly lines: readonly string[];
-  /** Workloads left out because they already are where asked, and why. */
-  readonly notes: readonly string[];
-}
-
-function workloadOf(t: Target): Workload {
-  return {
-    cluster: t.cluster,
-    region: t.region,
-    namespace: t.namespace,
-    kind: t.kind,
-    name: t.workload,
-    app: t.app,
-    env: t.env,
-    ...(t.container === undefined ? {} : { container: t.container }),
-  };
-}
-
-const refOf = (w: Workload) => ({ namespace: w.namespace, name: w.name, kind: w.kind });
-
-function imageIn(w: Workload, status: WorkloadStatus, image: string): string {
-  const sel = selectContainers(status.containers, image, w.container);
-  if (!sel.ok) throw new BindError(`${w.kind} ${w.namespace}/${w.name} on ${w.cluster}: ${sel.problem}`);
-  const images = [...new Set(sel.containers.map((c) => c.image))];
-  if (images.length !== 1) throw new BindError(`${w.kind} ${w.namespace}/${w.name} on ${w.cluster} runs different images in the containers to change (${images.join(', ')}); name one with the app's container setting`);
-  return images[0] as string;
-}
-
-/** The workload's status and revisions; its current revision is recorded as seen complete when its rollout is. */
-async function look(gw: ClusterGateway, w: Workload, deps: BindDeps): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }> {
-  const live = await gw.revisions(refOf(w));
-  const current = live.revisions.find((r) => r.current);
-  if (current !== undefined && rolloutState(live.status).phase === 'complete') await deps.health.seen(w, current, { at: deps.now, opId: deps.opId, actor: deps.actor });
-  return live;
-}
-
 function targetOf(w: Workload): Target {
   return { app: w.app, env: w.env, cluster: w.cluster, region: w.region, namespace: w.namespace, kind: w.kind, workload: w.name, container: w.container };
 }
@@ -103,6 +40,10 @@ export function planOf(spec: JobSpec): Plan {
     case 'autoscale':
       return { ...base, targets: spec.targets.map((t) => targetOf(t.workload)), autoscale: spec.hpa ?? 'off' };
     case 'upgrade': {
+      if (spec.pods !== undefined) {
+        const bake = spec.pods.bake === undefined ? {} : { bake: spec.pods.bake };
+        return { ...base, verb: 'deploy', targets: spec.pods.sets.map((s) => targetOf(s.workload)), image: spec.image, pods: spec.pods.asked, gate: spec.gate, ...bake };
+      }
       const batches = spec.batches.map((b) => b.map((t) => targetOf(t.workload)));
       return { ...base, targets: batches.flat(), image: spec.image, batches, gate: spec.gate, concurrency: spec.concurrency };
     }
@@ -169,6 +110,7 @@ export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFo
   });
   switch (plan.verb) {
     case 'deploy':
+      if (plan.pods !== undefined) return bindPodRelease(plan, gatewayFor, deps);
       return only(await deployTo(plan.image ?? ''));
     case 'promote': {
       // What the source runs now, bound by digest: the approval covers exactly that build.

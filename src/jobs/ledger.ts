@@ -150,11 +150,25 @@ export function parseSnapshot(h: Record<string, string>): LedgerSnapshot | undef
  * The workloads an upgrade holds in the operation queue (op-queue.ts): while it pauses, those it
  * still has to change (not finished); to roll back, those it may have written.
  */
-export function queuedWorkloads(targets: readonly { workload: WorkloadRef }[], snap: LedgerSnapshot | undefined, purpose: 'change' | 'rollback'): string[] {
-  return targets
-    .map((t) => ({ key: leaseKey(t.workload), step: snap?.workloads.get(leaseKey(t.workload))?.step ?? 'pending' }))
+export function queuedWorkloads(targets: readonly LedgerTarget[], snap: LedgerSnapshot | undefined, purpose: 'change' | 'rollback'): string[] {
+  const keys = targets
+    .map((t) => ({ key: leaseKey(t.workload), step: snap?.workloads.get(targetKey(t))?.step ?? 'pending' }))
     .filter(({ step }) => (purpose === 'rollback' ? rollbackCandidate(step) : step !== 'done' && step !== 'rolled_back'))
     .map(({ key }) => key);
+  return [...new Set(keys)];
+}
+
+export interface LedgerTarget {
+  readonly workload: WorkloadRef;
+  readonly pods?: { readonly partition: number } | undefined;
+}
+
+/**
+ * A target's field in the ledger: its workload's lease key; in a pod-batch release, where one
+ * StatefulSet is in every batch, with the partition its batch lowers it to.
+ */
+export function targetKey(t: LedgerTarget): string {
+  return t.pods === undefined ? leaseKey(t.workload) : `${leaseKey(t.workload)}#p${t.pods.partition}`;
 }
 
 export function ledgerKey(prefix: string, opId: string): string {

@@ -65,7 +65,7 @@ export function whatOf(spec: JobSpec, actor: string): string {
       case 'rollback':
         return `rollback ${spec.app}${spec.to === undefined ? '' : ` to ${spec.to}`}`;
       case 'upgrade':
-        return `upgrade ${spec.app} to ${tag(spec.image)}`;
+        return spec.pods === undefined ? `upgrade ${spec.app} to ${tag(spec.image)}` : `deploy ${spec.app} ${tag(spec.image)} in pod batches (${spec.pods.asked.join(',')})`;
       case 'restart':
         return `restart ${spec.app}`;
     }

@@ -49,8 +49,22 @@ export const hpaSettingsSchema = z.object({
 });
 /** The workload's HPA settings when asked (null: it had none), so a changed HPA makes the job stale. */
 const autoscaleTarget = z.object({ workload: workloadSchema, from: hpaSettingsSchema.nullable() });
-/** One workload of a batch upgrade and the image its containers of the upgrade's repository ran when asked. */
-export const upgradeTarget = z.object({ workload: workloadSchema, fromImage: z.string() });
+/**
+ * A pod batch on one StatefulSet (`/deploy … pods=`): the partition the batch lowers it to, from
+ * the one the batch before left (the write is conditional on it), and the ordinals it adds.
+ */
+export const podBatchStep = z.object({
+  partition: z.number().int().nonnegative(),
+  fromPartition: z.number().int().nonnegative(),
+  hi: z.number().int().nonnegative(),
+  lo: z.number().int().nonnegative(),
+  /** The StatefulSet's first batch: its write sets the new image together with the partition. */
+  setsImage: z.boolean(),
+});
+export type PodBatchStep = z.infer<typeof podBatchStep>;
+
+/** One workload of a batch upgrade and the image its containers of the upgrade's repository ran when asked; `pods` in a pod-batch release. */
+export const upgradeTarget = z.object({ workload: workloadSchema, fromImage: z.string(), pods: podBatchStep.optional() });
 export type UpgradeTarget = z.infer<typeof upgradeTarget>;
 
 /**
@@ -90,7 +104,36 @@ export const restartSpec = z.object({ kind: z.literal('restart'), env: z.string(
 /** `hpa` null: remove the HPA (`/autoscale … off`). */
 export const autoscaleSpec = z.object({ kind: z.literal('autoscale'), env: z.string(), app: z.string(), hpa: hpaSettingsSchema.nullable(), targets: z.array(autoscaleTarget).min(1) });
 
-/** A batch upgrade: `app` is the apps joined for display; `apps` is what policy checks. */
+/**
+ * What a pod-batch release found on each StatefulSet before its first write (the strategy it
+ * restores at the end or on rollback, and the revision its pods ran), and the batches as typed.
+ */
+export const podRelease = z.object({
+  asked: z.array(z.string()).min(1),
+  /** Seconds a healthy batch must stay healthy (re-checked after) before an automatic continue. */
+  bake: z.number().int().positive().optional(),
+  sets: z
+    .array(
+      z.object({
+        workload: workloadSchema,
+        replicas: z.number().int().positive(),
+        /** The partition before the release; absent: the StatefulSet had no rollingUpdate block (restored by removing it). */
+        partition: z.number().int().nonnegative().optional(),
+        podManagementPolicy: z.string(),
+        maxUnavailable: z.union([z.number(), z.string()]).optional(),
+        /** The ControllerRevision every pod ran when asked. */
+        fromRevision: z.string(),
+      }),
+    )
+    .min(1),
+});
+export type PodRelease = z.infer<typeof podRelease>;
+
+/**
+ * A batch upgrade: `app` is the apps joined for display; `apps` is what policy checks. With
+ * `pods`, a StatefulSet release in pod batches (`/deploy … pods=`): every batch holds each
+ * cluster's StatefulSet with the partition that batch lowers it to.
+ */
 export const upgradeSpec = z.object({
   kind: z.literal('upgrade'),
   env: z.string(),
@@ -100,6 +143,7 @@ export const upgradeSpec = z.object({
   gate: z.enum(['manual', 'first', 'auto']),
   concurrency: z.number().int().positive(),
   batches: z.array(z.array(upgradeTarget).min(1)).min(1),
+  pods: podRelease.optional(),
 });
 
 export const jobSpec = z.discriminatedUnion('kind', [deploySpec, scaleSpec, rollbackSpec, restartSpec, upgradeSpec, autoscaleSpec]);
@@ -136,6 +180,7 @@ export const targetPreview = z.object({
 export type TargetPreview = z.infer<typeof targetPreview>;
 /** The verb policy decides a spec as: a rollback that goes forward is a deploy. */
 export function policyVerbOf(spec: JobSpec): string {
+  if (spec.kind === 'upgrade' && spec.pods !== undefined) return 'deploy'; // asked as /deploy … pods=
   return spec.kind === 'rollback' && spec.asDeploy !== undefined ? 'deploy' : spec.kind;
 }
 

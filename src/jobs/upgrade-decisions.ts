@@ -7,7 +7,7 @@ import { decide, type AdhocFreeze, type Lock } from '../core/policy.ts';
 import { createLedger, queuedWorkloads } from './ledger.ts';
 import type { OpRecord, Operations } from './operations.ts';
 import { QUEUE_NAME } from './queue.ts';
-import { jobPayload, type JobPayload } from './spec.ts';
+import { jobPayload, policyVerbOf, type JobPayload } from './spec.ts';
 import { inOperationTrace, recordedSpanId } from '../telemetry/spans.ts';
 import { decisionRefusal, type DecisionKind } from './upgrade-steps.ts';
 import type { OpQueue } from './op-queue.ts';
@@ -63,13 +63,14 @@ function whoMayDecide(deps: DecisionDeps, payload: JobPayload, actor: string, ki
   // Abort stops or undoes work, so like a rollback it is not held back by freezes or locks.
   const exempt = kind === 'abort';
   const policyWorld = exempt ? { config: { ...deps.config, freezes: [] }, now, locks: [], freezes: [] } : { config: deps.config, now, ...world };
-  // Abort and roll back puts the old images back: it is a rollback, authorized as one.
-  const verb = rollback ? 'rollback' : kind;
+  // Abort and roll back puts the old images back: it is a rollback, authorized as one. A pod-batch
+  // release was asked as a deploy: going on with it is deploying, authorized as that.
+  const verb = rollback ? 'rollback' : policyVerbOf(spec) === 'deploy' ? 'deploy' : kind;
   const mine = decide({ actor, verb, env: spec.env, apps }, policyWorld);
   if (mine.kind === 'deny') return mine.reason;
   if (mine.kind === 'allow') return undefined;
   if (kind === 'abort' && !rollback && actor === payload.requestedBy) return undefined;
-  const asRequested = decide({ actor: payload.requestedBy, verb: 'upgrade', env: spec.env, apps }, { config: { ...deps.config, freezes: [] }, now, locks: [], freezes: [] });
+  const asRequested = decide({ actor: payload.requestedBy, verb: policyVerbOf(spec), env: spec.env, apps }, { config: { ...deps.config, freezes: [] }, now, locks: [], freezes: [] });
   if (asRequested.kind === 'approval' && asRequested.approvers.includes(actor)) return undefined;
   const who = asRequested.kind === 'approval' ? `, or one of its approvers (${asRequested.approvers.join(', ')})` : '';
   return `Your access rule (${mine.rule}) needs an approval for ${rollback ? 'rollbacks' : 'upgrades'}, so you can't decide this at once: ask someone it lets ${rollback ? 'roll back' : 'upgrade'} without approval${who}.`;

@@ -26,6 +26,8 @@ export interface PartitionedImageInput extends StatefulSetRef {
   /** Only pods with ordinal >= partition get the new image. */
   readonly partition: number;
   readonly expectedFrom?: string | undefined;
+  /** The partition the caller saw; a write finding another one is stale (the image alone is not enough to tell). */
+  readonly expectedPartition?: number | undefined;
   /** The approved preview's changes: each field must still hold its "from". */
   readonly expect?: readonly FieldChange[] | undefined;
 }
@@ -45,7 +47,12 @@ export interface PartitionedImageResult {
 }
 
 export interface SetPartitionInput extends StatefulSetRef {
-  readonly partition: number;
+  /**
+   * The new partition; undefined: remove the rollingUpdate block, as a StatefulSet created
+   * without one had it (any rollingUpdate block gets its partition defaulted, so only removing
+   * it restores such a StatefulSet exactly; the controller then treats the partition as 0).
+   */
+  readonly partition: number | undefined;
   /** The partition the caller saw; a different one makes the request stale. */
   readonly expectedFrom?: number | undefined;
   readonly expect?: readonly FieldChange[] | undefined;
@@ -96,6 +103,9 @@ export async function setImageWithPartition(c: KubeClients, input: PartitionedIm
       return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w), ...(options.dryRun === true ? { preview: unchangedPreview(w) } : {}) };
     }
     refuseMoved(c, ref, w, mergeChanges(imageExpectations(toChange, input.expectedFrom), input.expect ?? []));
+    if (input.expectedPartition !== undefined && fromPartition !== input.expectedPartition && fromPartition !== input.partition) {
+      throw new StaleRequest(`${describeWorkload(c, ref)} has partition ${fromPartition}, not ${input.expectedPartition} as when the request was made; nothing was changed (conflict)`);
+    }
     const spec: Record<string, unknown> = { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: input.partition } } };
     if (toChange.length > 0) spec['template'] = { spec: { containers: toChange.map((s) => ({ name: s.name, image: input.image })) } };
     const after = await patchWorkload(c, ref, 'strategic', { metadata: { resourceVersion: resourceVersionOf(w) }, spec }, { fieldManager: options.fieldManager, dryRun: options.dryRun });
@@ -108,19 +118,24 @@ export async function setPartition(c: KubeClients, input: SetPartitionInput, opt
   return retryOnConflict(options.maxAttempts ?? DEFAULT_CONFLICT_ATTEMPTS, async () => {
     const w = await readWorkload(c, ref);
     const sts = rollingStatefulSet(c, ref, w);
-    checkPartition(c, ref, input.partition, sts.spec?.replicas ?? 1);
-    const from = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
-    const base = { cluster: c.cluster, ref, from, to: input.partition };
-    if (from === input.partition) return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w), ...(options.dryRun === true ? { preview: unchangedPreview(w) } : {}) };
+    const to = input.partition ?? 0;
+    checkPartition(c, ref, to, sts.spec?.replicas ?? 1);
+    const rolling = sts.spec?.updateStrategy?.rollingUpdate;
+    const from = rolling?.partition ?? 0;
+    const base = { cluster: c.cluster, ref, from, to };
+    const inPlace = input.partition === undefined ? rolling === undefined : from === input.partition;
+    if (inPlace) return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w), ...(options.dryRun === true ? { preview: unchangedPreview(w) } : {}) };
     if (input.expectedFrom !== undefined && from !== input.expectedFrom) {
       throw new StaleRequest(`${describeWorkload(c, ref)} has partition ${from}, not ${input.expectedFrom} as when the request was made; nothing was changed (conflict)`);
     }
     refuseMoved(c, ref, w, input.expect ?? []);
+    // null removes the block in a strategic merge patch.
+    const rollingUpdate = input.partition === undefined ? null : { partition: input.partition };
     const after = await patchWorkload(
       c,
       ref,
       'strategic',
-      { metadata: { resourceVersion: resourceVersionOf(w) }, spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: input.partition } } } },
+      { metadata: { resourceVersion: resourceVersionOf(w) }, spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate } } },
       { fieldManager: options.fieldManager, dryRun: options.dryRun },
     );
     return { ...base, changed: true, generation: generationOf(after), resourceVersion: resourceVersionOf(after), ...(options.dryRun === true ? { preview: previewOf(w.object, after.object) } : {}) };

@@ -42,6 +42,9 @@ export interface WorkloadStatus {
   readonly currentRevision: string | undefined;
   readonly updateRevision: string | undefined;
   readonly partition: number | undefined;
+  /** StatefulSets: OrderedReady or Parallel, and the rolling update's maxUnavailable (how many pods of a batch move at once). */
+  readonly podManagementPolicy?: string | undefined;
+  readonly maxUnavailable?: number | string | undefined;
   /** "RollingUpdate", "Recreate" (Deployment) or "OnDelete" (StatefulSet). */
   readonly strategy: string;
   readonly paused: boolean;
@@ -99,6 +102,8 @@ export function statusFromWorkload(cluster: string, w: Workload): WorkloadStatus
     currentRevision: s?.currentRevision,
     updateRevision: s?.updateRevision,
     partition: w.object.spec?.updateStrategy?.rollingUpdate?.partition,
+    podManagementPolicy: w.object.spec?.podManagementPolicy ?? 'OrderedReady',
+    maxUnavailable: w.object.spec?.updateStrategy?.rollingUpdate?.maxUnavailable,
     strategy: w.object.spec?.updateStrategy?.type ?? 'RollingUpdate',
     paused: false,
   };

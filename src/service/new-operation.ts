@@ -35,8 +35,8 @@ import { queueGate, type Services } from './services.ts';
  * policy decides it as a deploy (approval, freezes, locks), and the answer says why.
  */
 export async function requestOperation(s: Services, inbound: Inbound, plan: Plan, decided: Decision, answer: Message): Promise<Reply> {
-  // A dry run shows the plan; only a rollback's needs the clusters (where it would land).
-  if (plan.dryRun && plan.verb !== 'rollback') return { message: { ...answer, context: [...answer.context, 'dry run: nothing was queued'] } };
+  // A dry run shows the plan; only a rollback's and a pod release's need the clusters (where it lands, which pods).
+  if (plan.dryRun && plan.verb !== 'rollback' && plan.pods === undefined) return { message: { ...answer, context: [...answer.context, 'dry run: nothing was queued'] } };
   const now = s.clock();
   const actor = inbound.actor ?? '';
   const opId = idFrom('op', inbound.deliveryId);
@@ -188,7 +188,7 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
 /** The plan with what binding found: per workload, the revision, image, age and health a rollback lands on. */
 function withPlan(m: Message, bound: Bound): Message {
   const sections = [...(m.sections ?? [])];
-  if (bound.lines.length > 0) sections.push({ heading: LANDS_ON, lines: bound.lines });
+  if (bound.lines.length > 0) sections.push({ heading: bound.heading ?? LANDS_ON, lines: bound.lines });
   if (bound.notes.length > 0) sections.push({ heading: 'Left alone', lines: bound.notes });
   return { ...m, sections };
 }

@@ -2,8 +2,7 @@ import { waitingOn } from '../../core/approval.ts';
 import { linksFor } from '../../core/links.ts';
 import type { Link } from '../../core/message.ts';
 import type { ProgressEvent, TargetResult } from '../../jobs/context.ts';
-import { createLedger } from '../../jobs/ledger.ts';
-import { leaseKey } from '../../jobs/leases.ts';
+import { createLedger, targetKey } from '../../jobs/ledger.ts';
 import type { OpRecord, OpStatus } from '../../jobs/operations.ts';
 import { opChannels } from '../../service/op-live.ts';
 import type { Services } from '../../service/services.ts';
@@ -78,7 +77,7 @@ async function upgradeBatches(s: Services, op: OpRecord): Promise<BatchView[] | 
     batch: i + 1,
     step: snap.batches[i] ?? 'pending',
     workloads: targets.map((t) => {
-      const e = snap.workloads.get(leaseKey(t.workload));
+      const e = snap.workloads.get(targetKey(t));
       return { app: t.workload.app, cluster: t.workload.cluster, namespace: t.workload.namespace, name: t.workload.name, step: e?.step ?? 'pending', message: e?.message };
     }),
   }));

@@ -2,6 +2,7 @@ import { describeTarget, refOf } from '../context.ts';
 import type { JobResult } from '../context.ts';
 import { StaleRequest } from '../../kube/retry.ts';
 import { mapLimit, rollbackCandidate } from '../upgrade-steps.ts';
+import { abortPodRelease } from './upgrade-pods-abort.ts';
 import { allTargets, endWith, keyOf, kubeMessage, snapshot, stepOf, type Run, type WorkloadOutcome } from './upgrade-run.ts';
 
 /**
@@ -9,6 +10,7 @@ import { allTargets, endWith, keyOf, kubeMessage, snapshot, stepOf, type Run, ty
  * it ran before, but only if it still runs the upgrade's image: a newer deploy is kept.
  */
 export async function abortUpgrade(r: Run, rollback: boolean): Promise<JobResult> {
+  if (r.spec.pods !== undefined) return abortPodRelease(r, rollback);
   const { spec, ctx, ledger, opId } = r;
   const snap = await snapshot(r);
   if (!rollback) return endWith(r, 'aborted', snap.gate.batch, undefined);

@@ -1,10 +1,9 @@
 import { KubeError } from '../../kube/errors.ts';
 import { StaleRequest } from '../../kube/retry.ts';
 import type { JobContext, JobResult, TargetResult } from '../context.ts';
-import { leaseKey } from '../leases.ts';
-import type { Ledger, LedgerSnapshot } from '../ledger.ts';
+import { targetKey, type Ledger, type LedgerSnapshot } from '../ledger.ts';
 import type { SpecOf, UpgradeTarget } from '../spec.ts';
-import type { GateState } from '../upgrade-steps.ts';
+import { workloadAction, type GateState } from '../upgrade-steps.ts';
 
 /**
  * What the parts of a batch upgrade's run share (upgrade.ts runs the batches, upgrade-abort.ts
@@ -26,7 +25,7 @@ export interface WorkloadOutcome {
   readonly message: string;
 }
 
-export const keyOf = (t: UpgradeTarget): string => leaseKey(t.workload);
+export const keyOf = (t: UpgradeTarget): string => targetKey(t);
 
 export function allTargets(spec: Spec): UpgradeTarget[] {
   return spec.batches.flat();
@@ -76,8 +75,15 @@ export function resultFromLedger(spec: Spec, snap: LedgerSnapshot, opId: string)
     case 'aborted':
     case 'rolled_back': {
       const by = snap.decision === undefined ? '' : ` by ${snap.decision.by}`;
-      const back = targets.filter((t) => t.outcome === 'rolled_back').length;
-      const tail = g.state === 'rolled_back' ? `; ${back} workload(s) rolled back to their old image${why}` : `; ${targets.filter((t) => t.outcome === 'done').length} workload(s) keep ${spec.image}`;
+      // A pod-batch release counts StatefulSets (each is in every batch), a batch upgrade workloads.
+      const back = new Set(targets.filter((t) => t.outcome === 'rolled_back').map((t) => `${t.cluster}/${t.workload}`)).size;
+      const unit = spec.pods === undefined ? 'workload(s)' : 'StatefulSet(s)';
+      const tail =
+        g.state === 'rolled_back'
+          ? `; ${back} ${unit} rolled back to their old image${why}`
+          : spec.pods === undefined
+            ? `; ${targets.filter((t) => t.outcome === 'done').length} workload(s) keep ${spec.image}`
+            : why;
       const failed = g.reason?.startsWith('rollback failed') === true;
       return { outcome: failed ? 'failed' : 'cancelled', summary: `upgrade to ${spec.image} aborted${by}${tail}`, targets };
     }
@@ -96,6 +102,42 @@ export async function snapshot(r: Run): Promise<LedgerSnapshot> {
 export async function endWith(r: Run, state: GateState, batch: number, reason?: string): Promise<JobResult> {
   await r.ledger.setGate(r.opId, r.n, state, batch, reason);
   return resultFromLedger(r.spec, await snapshot(r), r.opId);
+}
+
+/** What the work on one target of a batch gets: whether to write or look again, and how it ends. */
+export interface TargetStep {
+  readonly action: 'write' | 'recheck';
+  readonly fail: (message: string) => Promise<WorkloadOutcome>;
+  readonly done: (message: string) => Promise<WorkloadOutcome>;
+}
+
+/**
+ * One target of a batch, the part workload batches and pod batches share: what is finished is
+ * skipped (never touched again), the rest runs under the workload's lease; it ends done or failed
+ * in the ledger and in chat, and an error no retry fixes (stale, forbidden, gone, invalid) fails
+ * the target (the batch pauses) while any other error retries the job.
+ */
+export async function stepTarget(r: Run, t: UpgradeTarget, snap: LedgerSnapshot, batch: number, work: (s: TargetStep) => Promise<WorkloadOutcome>): Promise<WorkloadOutcome> {
+  const step = stepOf(snap, t);
+  const action = workloadAction(step);
+  if (action === 'skip') return { ok: step === 'done', message: snap.workloads.get(keyOf(t))?.message ?? step };
+  const w = t.workload;
+  const say = (percent: number, message: string) => r.ctx.progress({ step: 'workload', batch: batch + 1, cluster: w.cluster, workload: w.name, percent, message });
+  const end = async (ok: boolean, message: string): Promise<WorkloadOutcome> => {
+    await r.ledger.moveWorkload(r.opId, keyOf(t), ok ? 'done' : 'failed', message);
+    await say(ok ? 100 : 0, ok ? message : `failed: ${message}`);
+    return { ok, message };
+  };
+  const s: TargetStep = { action, fail: (m) => end(false, m), done: (m) => end(true, m) };
+  return r.ctx.withLease(w, async () => {
+    try {
+      return await work(s);
+    } catch (e) {
+      const msg = kubeMessage(e);
+      if (msg === undefined) throw e;
+      return s.fail(msg);
+    }
+  });
 }
 
 export function kubeMessage(e: unknown): string | undefined {

@@ -4,9 +4,11 @@ import { createLedger, type LedgerSnapshot } from '../ledger.ts';
 import { runProbe } from '../probe.ts';
 import { expectedChanges } from '../preview.ts';
 import type { UpgradeTarget } from '../spec.ts';
-import { afterHealthy, blockedGate, mapLimit, mayAct, nextBatch, workloadAction } from '../upgrade-steps.ts';
+import { afterHealthy, blockedGate, mapLimit, mayAct, nextBatch } from '../upgrade-steps.ts';
+import { inSpan } from '../../telemetry/spans.ts';
 import { abortUpgrade } from './upgrade-abort.ts';
-import { endWith, keyOf, kubeMessage, percentDone, resultFromLedger, snapshot, stepOf, type Run, type WorkloadOutcome } from './upgrade-run.ts';
+import { bakeBatch, isPodTarget, restoreStrategy, updatePodBatch } from './upgrade-pods.ts';
+import { endWith, keyOf, kubeMessage, percentDone, resultFromLedger, snapshot, stepTarget, type Run, type WorkloadOutcome } from './upgrade-run.ts';
 import { upgradeWrite } from '../writes.ts';
 
 /**
@@ -25,17 +27,9 @@ import { upgradeWrite } from '../writes.ts';
  */
 async function updateWorkload(r: Run, t: UpgradeTarget, snap: LedgerSnapshot, batch: number): Promise<WorkloadOutcome> {
   const { spec, ctx, ledger, opId } = r;
-  const step = stepOf(snap, t);
-  const action = workloadAction(step);
-  if (action === 'skip') return { ok: step === 'done', message: snap.workloads.get(keyOf(t))?.message ?? step };
   const w = t.workload;
   const key = keyOf(t);
-  const fail = async (message: string): Promise<WorkloadOutcome> => {
-    await ledger.moveWorkload(opId, key, 'failed', message);
-    await ctx.progress({ step: 'workload', batch: batch + 1, cluster: w.cluster, workload: w.name, percent: 0, message: `failed: ${message}` });
-    return { ok: false, message };
-  };
-  const work = async (): Promise<WorkloadOutcome> => {
+  return stepTarget(r, t, snap, batch, async ({ action, fail, done }) => {
     const gw = ctx.gatewayFor(w.cluster);
     let generation: number;
     if (action === 'write') {
@@ -62,20 +56,7 @@ async function updateWorkload(r: Run, t: UpgradeTarget, snap: LedgerSnapshot, ba
       await ctx.noteRevision(w, 'failed');
       return fail(rolloutFailure(rollout));
     }
-    const live = `${spec.image} is live${outageNote(w.cluster, rollout)}`;
-    await ledger.moveWorkload(opId, key, 'done', live);
-    await ctx.progress({ step: 'workload', batch: batch + 1, cluster: w.cluster, workload: w.name, percent: 100, message: live });
-    return { ok: true, message: live };
-  };
-  return ctx.withLease(w, async () => {
-    try {
-      return await work();
-    } catch (e) {
-      // Stale, forbidden, gone, invalid: this workload fails (the batch pauses); anything else retries the job.
-      const msg = kubeMessage(e);
-      if (msg === undefined) throw e;
-      return fail(msg);
-    }
+    return done(`${spec.image} is live${outageNote(w.cluster, rollout)}`);
   });
 }
 
@@ -107,48 +88,74 @@ async function probeBatch(r: Run, batch: number): Promise<string[]> {
   return problems.filter((p): p is string => p !== undefined);
 }
 
+/** Every batch healthy: a pod-batch release first puts each StatefulSet's update strategy back as it was. */
+async function finish(r: Run): Promise<JobResult> {
+  if (r.spec.pods !== undefined) await restoreStrategy(r);
+  return endWith(r, 'done', r.spec.batches.length);
+}
+
+/** What one batch holds, for chat: workloads, or a pod-batch release's pods on each cluster. */
+function batchWords(r: Run, i: number): string {
+  const targets = r.spec.batches[i] ?? [];
+  if (r.spec.pods === undefined) return `${targets.length} workload(s)`;
+  const pods = targets.reduce((n, t) => n + (t.pods === undefined ? 0 : t.pods.hi - t.pods.lo + 1), 0);
+  return `${pods} pod(s) on ${targets.length} cluster(s)`;
+}
+
 async function runBatches(r: Run): Promise<JobResult> {
-  const { spec, ctx, ledger, opId } = r;
-  const total = spec.batches.length;
   for (;;) {
     const snap = await snapshot(r);
-    if (!mayAct(snap.gate.state, snap.decisions, r.n)) return resultFromLedger(spec, snap, opId);
+    if (!mayAct(snap.gate.state, snap.decisions, r.n)) return resultFromLedger(r.spec, snap, r.opId);
     const i = nextBatch(snap.batches);
-    if (i === undefined) return endWith(r, 'done', total);
-    const step = snap.batches[i] ?? 'pending';
-    // Policy again before every batch: a freeze, lock or config change since the request pauses it.
-    const block = await ctx.policyBlock();
-    if (block !== undefined) {
-      const g = blockedGate(i, step);
-      await ctx.progress({ step: 'gate', batch: i + 1, percent: percentDone(spec, snap), message: `paused before batch ${i + 1}: ${block}` });
-      return endWith(r, g.state, g.batch, `blocked: ${block}`);
-    }
-    const targets = spec.batches[i] ?? [];
-    await ledger.moveBatch(opId, i, 'running');
-    await ctx.progress({ step: 'batch', batch: i + 1, percent: percentDone(spec, snap), message: `batch ${i + 1} of ${total}: ${targets.length} workload(s)${step === 'failed' ? ' (retry)' : ''}` });
-    const outcomes = await mapLimit(targets, spec.concurrency, (t) => updateWorkload(r, t, snap, i));
-    const failed = outcomes.map((o, j) => ({ o, t: targets[j] as UpgradeTarget })).filter((x) => !x.o.ok);
-    const problems =
-      failed.length > 0
-        ? [`${failed.length} of ${targets.length} workload(s) failed: ${failed.slice(0, 3).map((x) => `${x.t.workload.app} on ${x.t.workload.cluster}: ${x.o.message}`).join('; ')}${failed.length > 3 ? '; …' : ''}`]
-        : await probeBatch(r, i);
-    const after = await snapshot(r);
-    if (problems.length > 0) {
-      await ledger.moveBatch(opId, i, 'failed');
-      const reason = problems.join('; ');
-      await ctx.audit('step', `batch ${i + 1} of ${total} failed: ${reason}`, { batch: i + 1 });
-      await ctx.progress({ step: 'gate', batch: i + 1, percent: percentDone(spec, after), message: `batch ${i + 1} failed: ${reason}` });
-      return endWith(r, 'paused_failed', i + 1, reason);
-    }
-    await ledger.moveBatch(opId, i, 'healthy');
-    // Rollouts complete and probes passing: each new revision is known good.
-    await mapLimit(targets, spec.concurrency, (t) => ctx.noteRevision(t.workload, 'complete'));
-    await ctx.audit('step', `batch ${i + 1} of ${total} is healthy (${targets.length} workload(s))`, { batch: i + 1 });
-    await ctx.progress({ step: 'gate', batch: i + 1, percent: percentDone(spec, after), message: `batch ${i + 1} of ${total} is healthy` });
-    const next = afterHealthy(spec.gate, i, total);
-    if (next === 'done') return endWith(r, 'done', total);
-    if (next === 'wait') return endWith(r, 'waiting_decision', i + 1);
+    if (i === undefined) return finish(r);
+    // A span per batch, under the job's: its writes, waits and probes hang under it.
+    const attributes = { 'chatops.op_id': r.opId, 'chatops.batch': i + 1, 'chatops.batches': r.spec.batches.length };
+    const ended = await inSpan(`batch ${i + 1}`, attributes, () => runBatch(r, snap, i));
+    if (ended !== undefined) return ended;
   }
+}
+
+/** Batch i, then the gate after it: a result ends the job; undefined goes on with the next batch. */
+async function runBatch(r: Run, snap: LedgerSnapshot, i: number): Promise<JobResult | undefined> {
+  const { spec, ctx, ledger, opId } = r;
+  const total = spec.batches.length;
+  const step = snap.batches[i] ?? 'pending';
+  // Policy again before every batch: a freeze, lock or config change since the request pauses it.
+  const block = await ctx.policyBlock();
+  if (block !== undefined) {
+    const g = blockedGate(i, step);
+    await ctx.progress({ step: 'gate', batch: i + 1, percent: percentDone(spec, snap), message: `paused before batch ${i + 1}: ${block}` });
+    return endWith(r, g.state, g.batch, `blocked: ${block}`);
+  }
+  const targets = spec.batches[i] ?? [];
+  await ledger.moveBatch(opId, i, 'running');
+  await ctx.progress({ step: 'batch', batch: i + 1, percent: percentDone(spec, snap), message: `batch ${i + 1} of ${total}: ${batchWords(r, i)}${step === 'failed' ? ' (retry)' : ''}` });
+  const outcomes = await mapLimit(targets, spec.concurrency, (t) => (isPodTarget(t) ? updatePodBatch(r, t, snap, i) : updateWorkload(r, t, snap, i)));
+  const failed = outcomes.map((o, j) => ({ o, t: targets[j] as UpgradeTarget })).filter((x) => !x.o.ok);
+  let problems =
+    failed.length > 0
+      ? [`${failed.length} of ${targets.length} workload(s) failed: ${failed.slice(0, 3).map((x) => `${x.t.workload.app} on ${x.t.workload.cluster}: ${x.o.message}`).join('; ')}${failed.length > 3 ? '; …' : ''}`]
+      : await probeBatch(r, i);
+  // bake=: a batch about to go on by itself must stay healthy for a while first (checked again after).
+  const bake = spec.pods?.bake;
+  if (problems.length === 0 && bake !== undefined && afterHealthy(spec.gate, i, total) === 'next') problems = await bakeBatch(r, i, bake, () => probeBatch(r, i));
+  const after = await snapshot(r);
+  if (problems.length > 0) {
+    await ledger.moveBatch(opId, i, 'failed');
+    const reason = problems.join('; ');
+    await ctx.audit('step', `batch ${i + 1} of ${total} failed: ${reason}`, { batch: i + 1 });
+    await ctx.progress({ step: 'gate', batch: i + 1, percent: percentDone(spec, after), message: `batch ${i + 1} failed: ${reason}` });
+    return endWith(r, 'paused_failed', i + 1, reason);
+  }
+  await ledger.moveBatch(opId, i, 'healthy');
+  // Rollouts complete and probes passing: each new revision is known good (a StatefulSet's once all its pods run it).
+  if (spec.pods === undefined || i === total - 1) await mapLimit(targets, spec.concurrency, (t) => ctx.noteRevision(t.workload, 'complete'));
+  await ctx.audit('step', `batch ${i + 1} of ${total} is healthy (${batchWords(r, i)})`, { batch: i + 1 });
+  await ctx.progress({ step: 'gate', batch: i + 1, percent: percentDone(spec, after), message: `batch ${i + 1} of ${total} is healthy` });
+  const next = afterHealthy(spec.gate, i, total);
+  if (next === 'done') return finish(r);
+  if (next === 'wait') return endWith(r, 'waiting_decision', i + 1);
+  return undefined;
 }
 
 export const upgrade: Processor<'upgrade'> = async (spec, ctx) => {

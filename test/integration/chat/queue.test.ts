@@ -81,8 +81,9 @@ describe('colliding requests queue', () => {
     expect((await rig.waitForOp(busy.id, FINAL)).status).toBe('failed');
     const [newest, ...older] = byAge(ended);
     expect(newest?.status).toBe('succeeded');
+    const seen = JSON.stringify(byAge(ended).map((e) => [e.id, e.createdAt, e.status, e.summary]));
     for (const o of older) {
-      expect(o.status).toBe('cancelled');
+      expect(o.status, `${o.id}: ${o.summary}; all, newest first: ${seen}`).toBe('cancelled');
       const by = /^Superseded by (op-[0-9a-f]+) \(deploy web (v\d+) in staging by \w+\)/.exec(o.summary);
       expect(by, o.summary).not.toBeNull();
       expect(ended.find((e) => e.id === by?.[1])?.createdAt ?? '').not.toBe('');

@@ -87,12 +87,12 @@ export function buttonValue(m: { blocks?: unknown }, action: string): string | u
   return undefined;
 }
 
-export async function startRig(config: (secret: string, apiUrl: string) => Config, channel = 'C0TRUST01'): Promise<Rig> {
+export async function startRig(config: (secret: string, apiUrl: string) => Config, channel = 'C0TRUST01', worker: { rolloutTimeoutMs?: number } = {}): Promise<Rig> {
   const secret = `secret-${randomBytes(8).toString('hex')}`;
   // users.info knows every rig person as a member of the served workspace (slash commands need it).
   const fake = await startFakeSlackApi({ token: TOKEN, users: Object.fromEntries(Object.entries(SLACK_IDS).map(([name, id]) => [id, { team_id: FAKE_TEAM_ID, name }])) });
   const prefix = `chat-${randomBytes(4).toString('hex')}:`;
-  let bot = await startBot(config(secret, fake.url), { prefix });
+  let bot = await startBot(config(secret, fake.url), { prefix }, worker);
   let responses = 0;
   /** When each line was last sent (for records from before `request` was kept). */
   const sent = new Map<string, number>();
@@ -151,7 +151,7 @@ export async function startRig(config: (secret: string, apiUrl: string) => Confi
     },
     async restart(next) {
       await bot.stop();
-      bot = await startBot(next(secret, fake.url), { prefix });
+      bot = await startBot(next(secret, fake.url), { prefix }, worker);
     },
     async stop() {
       await bot.stop();

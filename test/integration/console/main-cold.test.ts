@@ -68,7 +68,7 @@ describe('npm start on a cold machine', () => {
       expect(out).toMatch(/Redis: redis:\/\/127\.0\.0\.1:\d+ \(started, pid \d+/);
       expect(out).toContain('Kubernetes: started gz, nj; stopped on exit');
       const pids = clusterPids();
-      expect(pids).toHaveLength(10); // etcd, apiserver, controller-manager, scheduler, kwok × 2
+      expect(pids).toHaveLength(14); // etcd, apiserver, controller-manager, scheduler, kwok, metrics-server, Prometheus × 2
       expect(pids.every(alive)).toBe(true);
       const redisPid = Number(readFileSync(join(tmp, 'data', 'redis', 'redis.pid'), 'utf8'));
       expect((await fetch(`${url}/readyz`)).status).toBe(200);

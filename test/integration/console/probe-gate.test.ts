@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { verdictOf } from '../../../src/kube/revision-health.ts';
 import { adminClients } from '../support/cluster.ts';
 import { REPO, createDeployment, pods, rollTemplate, waitFor, waitForRollout, webTemplate } from '../support/workloads.ts';
 import { botMessage, finished, gateWorld, say, type GateWorld } from './gate-support.ts';
@@ -101,16 +102,29 @@ describe('probe gate after a deploy', () => {
     const admin = adminClients('gz');
     const ref = prodWeb();
     await waitForRollout(admin, ref);
-    // Revisions made outside the bot: probe500, then v8 on top.
-    await rollTemplate(admin, ref, 'probe500');
+    // Revisions made outside the bot: one whose probe answers 500 (a tag the earlier tests never
+    // deployed, so the bot knows nothing bad of it), then v8 on top.
+    await rollTemplate(admin, ref, 'outside-probe500');
     await waitForRollout(admin, ref);
+    // A request bound while outside-probe500 is live and rolled out records it as seen complete (a dry
+    // run of a rollback binds), so the plain rollback below lands on it: the last known-good
+    // revision as far as the bot can tell, whose probe now fails.
+    // Asked again until the bot's read found its rollout complete (a loaded controller may
+    // still be settling the status when waitForRollout is satisfied).
+    const outside = (await w.bot.api.s.gatewayFor('gz').history(ref)).find((r) => r.current);
+    expect(outside?.images[0]?.image).toBe(`${REPO}:outside-probe500`);
+    await waitFor('the bot to see outside-probe500 complete', async () => {
+      await say(w, 'bob', 'console:gate-rollback-look', '/rollback web in prod --dry-run');
+      const health = await w.bot.api.s.health.read({ cluster: 'gz', ...ref });
+      return verdictOf(health.get(outside?.key ?? '')).kind === 'good' ? true : undefined;
+    });
     await rollTemplate(admin, ref, 'v8');
     await waitForRollout(admin, ref);
     const opId = await say(w, 'bob', 'console:gate-rollback', '/rollback web in prod');
     const op = await finished(w, opId ?? '');
     expect(op.status, op.summary).toBe('succeeded');
     await waitForRollout(admin, ref);
-    expect((await webTemplate(admin, ref)).image).toBe(`${REPO}:probe500`);
+    expect((await webTemplate(admin, ref)).image).toBe(`${REPO}:outside-probe500`);
     const audit = await w.bot.api.s.audit.query({ opId: opId ?? '', limit: 50 });
     expect(audit.some((e) => e.kind === 'rolled_back' || e.detail['probe'] !== undefined)).toBe(false);
     // It is still there, answering 500, after the operation ended.

@@ -63,4 +63,23 @@ describe('StatefulSet batches through the rolling-update partition, as the bot',
       '2': [v2, s1.updateRevision],
     });
   });
+
+  it('restores a StatefulSet created without a rollingUpdate block by removing the block, conditional on the partition it finds', async () => {
+    const ns = await testNamespace();
+    const admin = adminClients();
+    const ref = await createStatefulSet(admin, ns.name, 'db', { replicas: 2 });
+    await waitForRollout(admin, ref);
+    const gw = botGateway();
+    const read = async () => (await admin.apps.readNamespacedStatefulSet({ namespace: ns.name, name: 'db' })).spec?.updateStrategy;
+    expect(await read()).toEqual({ type: 'RollingUpdate' });
+    await gw.setImageWithPartition({ namespace: ns.name, name: 'db', image: `${REPO}:v2`, partition: 2, expectedFrom: `${REPO}:v1`, expectedPartition: 0 });
+    expect((await read())?.rollingUpdate?.partition).toBe(2);
+    // A stale restore (the caller thought it was at 0) changes nothing.
+    await expect(gw.setPartition({ namespace: ns.name, name: 'db', partition: undefined, expectedFrom: 0 })).rejects.toMatchObject({ kind: 'conflict' });
+    const back = await gw.setPartition({ namespace: ns.name, name: 'db', partition: undefined, expectedFrom: 2 });
+    expect([back.changed, back.from, back.to]).toEqual([true, 2, 0]);
+    expect(await read()).toEqual({ type: 'RollingUpdate' });
+    // Again: already as it was, no write.
+    expect((await gw.setPartition({ namespace: ns.name, name: 'db', partition: undefined, expectedFrom: 2 })).changed).toBe(false);
+  });
 });

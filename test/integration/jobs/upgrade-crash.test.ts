@@ -1,15 +1,12 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LedgerSnapshot } from '../../../src/jobs/ledger.ts';
 import { submit } from '../../../src/service/requests.ts';
 import { auditMark } from '../support/audit.ts';
 import { faultReport } from '../support/report.ts';
 import { REPO, waitFor } from '../support/workloads.ts';
-import { kill9, startChild } from './worker-process.ts';
+import { childWorker } from './worker-process.ts';
 import { appNames, deploymentWrites, delivery, each, fleet, images, ledgerOf, marks, upgradeConfig, upgradeConfigDoc, upgradeHarness, waitForStatus } from './upgrade-support.ts';
 
 /**
@@ -32,16 +29,8 @@ describe('batch upgrade under kill -9', () => {
     const apps = appNames(10);
     const ns = await fleet(apps, 'upgk');
     const prefix = `t-${randomBytes(4).toString('hex')}:`;
-    const dir = mkdtempSync(join(tmpdir(), 'chatops-upgrade-'));
-    const configFile = join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify(upgradeConfigDoc(ns.name, apps)));
     const t = upgradeHarness(upgradeConfig(ns.name, apps), { worker: false, prefix });
-    const env = { REDIS_URL: process.env['REDIS_URL'] ?? '', CHATOPS_PREFIX: prefix, CHATOPS_CONFIG: configFile, CHATOPS_LOCK_MS: '5000' };
-    let child = await startChild(env);
-    onTestFinished(async () => {
-      await kill9(child);
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const worker = await childWorker(upgradeConfigDoc(ns.name, apps), prefix);
 
     for (let run = 1; run <= RUNS; run++) {
       const target = `${REPO}:r${run + 1}`;
@@ -55,12 +44,12 @@ describe('batch upgrade under kill -9', () => {
       for (let k = 0; k < KILLS_PER_RUN; k++) {
         await sleep(randomInt(200, 2500));
         if ((await ledgerOf(t.s, opId)).batches[1] !== 'running') break; // the batch finished first: nothing left to interrupt
-        await kill9(child);
+        await worker.kill9();
         const before = await ledgerOf(t.s, opId);
         const steps = [...before.workloads.values()].map((w) => w.step);
         killedAt.push(`${steps.filter((x) => x === 'done').length} done + ${steps.filter((x) => x === 'written').length} written`);
         const killed = Date.now();
-        child = await startChild(env);
+        await worker.start();
         // Wait for the new worker to take the job over (after the dead one's lock ran out) and move a workload on.
         await waitFor('the job to resume in the new worker', async () => {
           const now = await ledgerOf(t.s, opId);
@@ -69,7 +58,7 @@ describe('batch upgrade under kill -9', () => {
         resumeMs.push(Date.now() - killed);
       }
       const op = await waitForStatus(t.s, opId, ['succeeded', 'paused', 'failed', 'cancelled'], 90_000);
-      expect(op.status, `${op.summary} (killed at: ${killedAt.join(', ')}; child log: ${child.log.join('')})`).toBe('succeeded');
+      expect(op.status, `${op.summary} (killed at: ${killedAt.join(', ')}; child log: ${worker.current.log.join('')})`).toBe('succeeded');
       expect(killedAt.length).toBeGreaterThan(0);
       expect(await images(ns.name, apps, 'gz')).toEqual(apps.map(() => target));
       expect(await images(ns.name, apps, 'nj')).toEqual(apps.map(() => target));

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { onTestFinished } from 'vitest';
 
 /**
  * A job worker in a process of its own (worker-child.ts), for tests that kill it with SIGKILL
@@ -37,4 +40,34 @@ export async function kill9(c: Child): Promise<void> {
   const gone = new Promise((done) => c.proc.once('exit', done));
   c.proc.kill('SIGKILL');
   await gone;
+}
+
+/** A worker child on a config document (written to a temp file) and the test's key prefix, which can be killed and started again. */
+export interface ChildWorker {
+  /** The worker process running now. */
+  readonly current: Child;
+  kill9(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** Starts it; killed and its temp files removed when the test ends. */
+export async function childWorker(doc: unknown, prefix: string): Promise<ChildWorker> {
+  const dir = mkdtempSync(join(tmpdir(), 'chatops-worker-'));
+  const configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(doc));
+  const env = { REDIS_URL: process.env['REDIS_URL'] ?? '', CHATOPS_PREFIX: prefix, CHATOPS_CONFIG: configFile, CHATOPS_LOCK_MS: '5000' };
+  let child = await startChild(env);
+  onTestFinished(async () => {
+    await kill9(child);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get current() {
+      return child;
+    },
+    kill9: () => kill9(child),
+    async start() {
+      child = await startChild(env);
+    },
+  };
 }

@@ -134,3 +134,42 @@ describe('resolve', () => {
     if (typeof p !== 'string') expect(p.targets).toHaveLength(12);
   });
 });
+
+describe('pods= on a deploy', () => {
+  /** The fixture with a StatefulSet app, db. */
+  function withDb(): Config {
+    const web = config.apps['web'];
+    if (web === undefined) throw new Error('fixture has no web');
+    return { ...config, apps: { ...config.apps, db: { ...web, image: 'registry.example.com/db', workload: { kind: 'StatefulSet', name: 'db' } } } };
+  }
+  function planDb(line: string): Plan | string {
+    const p = parseCommand(line, commands);
+    if (!p.ok) throw new Error(`test line does not parse: ${line}: ${p.error.message}`);
+    const r = resolve(withDb(), p.value);
+    return r.ok ? r.value : r.error.code;
+  }
+
+  it('keeps the batches as typed and the gate (manual unless given) for binding', () => {
+    const p = planDb('/deploy db v2 to prod pods=1,50%,100%');
+    expect(typeof p === 'string' ? p : [p.pods, p.gate, p.targets.map((t) => t.kind)]).toEqual([['1', '50%', '100%'], 'manual', ['StatefulSet', 'StatefulSet', 'StatefulSet', 'StatefulSet']]);
+  });
+
+  it.each([
+    ['/deploy web v2 to prod pods=1,50%,100%', 'E_PODS_NOT_STATEFULSET'],
+    ['/deploy db v2 to prod gate=auto', 'E_GATE_WITHOUT_BATCHES'],
+    ['/deploy db v2 to prod bake=5m', 'E_GATE_WITHOUT_BATCHES'],
+  ])('%s → %s', (line, code) => {
+    expect(planDb(line)).toBe(code);
+  });
+
+  it('keeps bake= in seconds', () => {
+    const p = planDb('/deploy db v2 to prod pods=1,100% gate=auto bake=5m');
+    expect(typeof p === 'string' ? p : [p.gate, p.bake]).toEqual(['auto', 300]);
+  });
+
+  it('points a Deployment at whole-workload batches or a canary', () => {
+    const p = parseCommand('/deploy web v2 to prod pods=1,100%', commands);
+    const r = p.ok ? resolve(config, p.value) : undefined;
+    expect(r?.ok === false ? `${r.error.message} ${r.error.expected ?? ''}` : r).toMatch(/web is a Deployment.*batches=10%,50%,100%/);
+  });
+});
