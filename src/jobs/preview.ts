@@ -4,7 +4,7 @@ import { KubeError } from '../kube/errors.ts';
 import type { WritePreview } from '../kube/write-preview.ts';
 import type { GatewayFor } from './bind.ts';
 import type { JobSpec, TargetPreview, Workload } from './spec.ts';
-import { deployWrite, restartWrite, rollbackWrite, scaleWrite, upgradeWrite, type WriteActor } from './writes.ts';
+import { deployWrite, podBatchWrite, restartWrite, rollbackWrite, scaleWrite, upgradeWrite, type WriteActor } from './writes.ts';
 
 /**
  * The request-time dry run: every write the job would make, sent with dryRun=All to its
@@ -71,7 +71,18 @@ export async function previewSpec(spec: JobSpec, gatewayFor: GatewayFor, actor: 
     case 'restart':
       return Promise.all(spec.targets.map((t) => dryRun(t.workload, () => gatewayFor(t.workload.cluster).restart(restartWrite(spec, t), opts))));
     case 'upgrade':
-      return Promise.all(spec.batches.flatMap((batch, i) => batch.map((t) => dryRun(t.workload, () => gatewayFor(t.workload.cluster).setImage(upgradeWrite(spec, t, i, actor), opts)))));
+      return Promise.all(
+        spec.batches.flatMap((batch, i) =>
+          batch.flatMap((t) => {
+            const gw = gatewayFor(t.workload.cluster);
+            if (t.pods === undefined) return [dryRun(t.workload, () => gw.setImage(upgradeWrite(spec, t, i, actor), opts))];
+            // A pod-batch release: only each StatefulSet's first write (image and partition) can be
+            // tried now; every later one starts from the partition the batch before leaves.
+            const write = podBatchWrite(spec, t, t.pods);
+            return write.kind === 'image+partition' ? [dryRun(t.workload, () => gw.setImageWithPartition(write.input, opts))] : [];
+          }),
+        ),
+      );
     case 'autoscale':
       // It writes an HPA, not the workload: not dry run (yet), so it shows no diff (docs/operations.md).
       return [];

@@ -1,9 +1,10 @@
+import type { PartitionedImageInput, SetPartitionInput } from '../kube/partition.ts';
 import type { RestartInput } from '../kube/restart.ts';
 import type { RollbackInput } from '../kube/rollback.ts';
 import type { ScaleInput } from '../kube/scale.ts';
 import type { SetImageInput } from '../kube/set-image.ts';
 import { refOf } from './context.ts';
-import type { SpecOf, UpgradeTarget } from './spec.ts';
+import type { PodBatchStep, SpecOf, UpgradeTarget } from './spec.ts';
 
 /**
  * The gateway input of each write a job makes, built in one place for the request-time dry run
@@ -44,4 +45,23 @@ export function upgradeWrite(spec: SpecOf<'upgrade'>, t: UpgradeTarget, batch: n
     expectedFrom: t.fromImage,
     changeCause: `chatops ${a.opId}: upgrade to ${spec.image}, batch ${batch + 1} of ${spec.batches.length} (by ${a.requestedBy})`,
   };
+}
+
+/**
+ * One StatefulSet's write for a batch of a pod-batch release (`/deploy … pods=`): its first
+ * batch sets the new image and the batch's partition in one write (conditional on the image and
+ * the partition bound at request time); every later batch only lowers the partition, conditional
+ * on the one the batch before left.
+ */
+export type PodBatchWrite =
+  | { readonly kind: 'image+partition'; readonly input: PartitionedImageInput }
+  | { readonly kind: 'partition'; readonly input: SetPartitionInput };
+
+export function podBatchWrite(spec: SpecOf<'upgrade'>, t: UpgradeTarget, pods: PodBatchStep): PodBatchWrite {
+  const w = t.workload;
+  const ref = { namespace: w.namespace, name: w.name };
+  if (pods.setsImage) {
+    return { kind: 'image+partition', input: { ...ref, image: spec.image, container: w.container, partition: pods.partition, expectedFrom: t.fromImage, expectedPartition: pods.fromPartition } };
+  }
+  return { kind: 'partition', input: { ...ref, partition: pods.partition, expectedFrom: pods.fromPartition } };
 }
