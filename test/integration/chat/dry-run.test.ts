@@ -8,7 +8,7 @@ import { auditMark, botWrites } from '../support/audit.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { capReplicas } from '../support/policy.ts';
-import { REPO, createDeployment, waitFor, waitForRollout, webTemplate } from '../support/workloads.ts';
+import { REPO, createDeployment, createStatefulSet, waitFor, waitForRollout, webTemplate } from '../support/workloads.ts';
 import { chatConfig, startBot, type Bot } from './support.ts';
 
 /**
@@ -19,6 +19,8 @@ import { chatConfig, startBot, type Bot } from './support.ts';
 let ns: string;
 /** Env qa: preflight blocks there. */
 let qa: string;
+/** Env sts: a StatefulSet released in pod batches. */
+let sts: string;
 let bot: Bot;
 const CHANNEL = 'console:ops';
 const web = () => ({ namespace: ns, kind: 'Deployment' as const, name: 'web' });
@@ -29,16 +31,19 @@ beforeAll(async () => {
   qa = (await testNamespace({ clusters: ['gz'], prefix: 'dryrun-qa', scope: 'file' })).name;
   await waitForRollout(adminClients('gz'), await createDeployment(adminClients('gz'), ns, 'web', { replicas: 2, tag: 'v1' }));
   await createDeployment(adminClients('gz'), qa, 'web', { replicas: 2, tag: 'v1' });
+  sts = (await testNamespace({ clusters: ['gz'], prefix: 'dryrun-sts', scope: 'file' })).name;
+  await waitForRollout(adminClients('gz'), await createStatefulSet(adminClients('gz'), sts, 'db', { replicas: 2, tag: 'v1' }));
   bot = await startBot(
     chatConfig(ns, {
       mode: 'local',
       environments: {
         staging: { clusters: ['gz'], namespace: ns, registries: ['registry.example.com'] },
         qa: { clusters: ['gz'], namespace: qa, registries: ['registry.example.com'], preflight: 'block', preflightSkip: ['prestop', 'pdb'] },
+        sts: { clusters: ['gz'], namespace: sts, registries: ['registry.example.com'] },
       },
-      apps: { web: { image: REPO, container: 'web', maxReplicas: 100 } },
+      apps: { web: { image: REPO, container: 'web', maxReplicas: 100 }, db: { image: REPO, maxReplicas: 10, workload: { kind: 'StatefulSet', name: 'db' } } },
       access: [
-        { name: 'devs', who: ['group:devs'], verbs: ['deploy', 'scale'], envs: ['staging', 'qa'], approval: { count: 1, from: ['group:sre'], expires: '30m' } },
+        { name: 'devs', who: ['group:devs'], verbs: ['deploy', 'scale'], envs: ['staging', 'qa', 'sts'], approval: { count: 1, from: ['group:sre'], expires: '30m' } },
         { name: 'sre', who: ['group:sre'], verbs: ['deploy', 'scale', 'rollback'], envs: ['staging'] },
       ],
     }),
@@ -191,5 +196,19 @@ describe('dry run, diff and approval (issue 16)', () => {
     expect(scaled.entry.message.status).toBe('needs_approval');
     expect(sectionLines(scaled.entry.message).find((l) => l.includes('ResourceQuota pods: pods would be'))).toMatch(/quota is charged when pods are created/);
     await withdraw(scaled.entry.message);
+  });
+
+  it("a pod-batch release (pods=) shows the diff of the write its job sends first: the image and the first batch's partition together; nothing is written", async () => {
+    const admin = adminClients('gz');
+    const db = { namespace: sts, kind: 'StatefulSet' as const, name: 'db' };
+    const asked = await ask('alice', '/deploy db v2 to sts pods=1,100%');
+    expect(asked.entry.message.status).toBe('needs_approval');
+    expect(sectionLines(asked.entry.message)).toEqual(
+      expect.arrayContaining([`What changes on gz: StatefulSet ${sts}/db`, `container web image: ${REPO}:v1 → ${REPO}:v2`, 'spec.updateStrategy.rollingUpdate.partition: 0 → 1']),
+    );
+    await withdraw(asked.entry.message);
+    const live = await readWorkload(admin, db);
+    expect(live.kind === 'StatefulSet' ? live.object.spec?.updateStrategy?.rollingUpdate?.partition : 'not a StatefulSet').toBe(0);
+    expect(await webTemplate(admin, db)).toMatchObject({ image: `${REPO}:v1` });
   });
 });

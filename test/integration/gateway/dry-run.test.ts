@@ -28,6 +28,22 @@ describe('writes with dryRun=All, as the bot', () => {
     expect(await generation(admin, ref)).toBe(gen);
   });
 
+  it("a pod-batch release's first write dry run (image and partition in one patch) shows both and stores nothing", async () => {
+    const ns = await testNamespace();
+    const admin = adminClients();
+    const ref = await createStatefulSet(admin, ns.name, 'db', { replicas: 3 });
+    await waitForRollout(admin, ref);
+    const gen = await generation(admin, ref);
+
+    const r = await botGateway().setImageWithPartition({ namespace: ns.name, name: 'db', image: `${REPO}:v2`, container: 'web', partition: 2, expectedFrom: `${REPO}:v1`, expectedPartition: 0 }, { dryRun: true });
+    expect(r.changed).toBe(true);
+    expect(r.preview?.changes.map(describeChange).sort()).toEqual([`container web image: ${REPO}:v1 → ${REPO}:v2`, 'spec.updateStrategy.rollingUpdate.partition: 0 → 2']);
+    const live = await readWorkload(admin, ref);
+    expect(live.kind === 'StatefulSet' ? live.object.spec?.updateStrategy?.rollingUpdate?.partition : 'not a StatefulSet').toBe(0);
+    expect(await webTemplate(admin, ref)).toMatchObject({ image: `${REPO}:v1` });
+    expect(await generation(admin, ref)).toBe(gen);
+  });
+
   it('a restart dry run shows the annotation and stores nothing; a rollback dry run shows the template going back', async () => {
     const ns = await testNamespace();
     const admin = adminClients();
