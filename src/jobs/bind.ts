@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.ts';
 import { deployImage, imageAllowedIn, type Plan } from '../core/resolve.ts';
 import { targetsFor, type Target } from '../core/targets.ts';
 import { ageOf, describeVerdict, imageLabel } from '../kube/revision-health.ts';
+import { patientReads } from '../kube/patient-gateway.ts';
 import { parseRevisionTarget, selectRevision, type RevisionInfo } from '../kube/revisions.ts';
 import { BindError, imageIn, look, refOf, workloadOf, type BindDeps, type Bound, type GatewayFor } from './bind-live.ts';
 import { bindPodRelease } from './bind-pods.ts';
@@ -90,7 +91,9 @@ async function bindRollback(config: Config, plan: Plan, gatewayFor: GatewayFor, 
   return { spec: { kind: 'rollback', env, app, ...(plan.rollbackTo === undefined ? {} : { to: plan.rollbackTo }), ...(asDeploy === undefined ? {} : { asDeploy }), targets }, lines, notes };
 }
 
-export async function bindSpec(config: Config, plan: Plan, gatewayFor: GatewayFor, token: string, deps: BindDeps): Promise<Bound> {
+export async function bindSpec(config: Config, plan: Plan, clusters: GatewayFor, token: string, deps: BindDeps): Promise<Bound> {
+  // Binding reads every workload at once: a busy apiserver's 429 is waited out, not the answer.
+  const gatewayFor: GatewayFor = (cluster) => patientReads(clusters(cluster));
   const app = plan.apps[0] ?? '';
   const env = plan.env ?? '';
   const workloads = plan.targets.map(workloadOf);

@@ -61,13 +61,27 @@ end
 e.score = fmt(score)
 local superseded = {}
 if mode == 'new' and e.group ~= '' then
+  -- Waiting entries of the same group: one asked for no later than this one (the same
+  -- millisecond included: the one registered last wins) is superseded by it; one asked for later
+  -- that covers this one's workloads supersedes it (a request that was slow to get here).
   local seen = {}
   for w, _ in pairs(mine) do
-    for _, oid in ipairs(redis.call('ZRANGEBYSCORE', zp .. w, '-inf', '(' .. e.score)) do
-      local raw = (not seen[oid]) and redis.call('HGET', ops, oid)
+    for _, oid in ipairs(redis.call('ZRANGE', zp .. w, 0, -1)) do
+      local raw = (not seen[oid]) and oid ~= id and redis.call('HGET', ops, oid)
       seen[oid] = true
-      if raw then
-        local o = cjson.decode(raw)
+      local o = raw and cjson.decode(raw)
+      if o and o.group == e.group and o.state == 'waiting' and num(o.score) > score and e.state ~= 'superseded' then
+        local theirs = {}
+        for _, ow in ipairs(ws(o)) do theirs[ow] = true end
+        local covers = true
+        for mw, _ in pairs(mine) do if not theirs[mw] then covers = false end end
+        if covers then
+          e.state = 'superseded'
+          e.by = oid
+          e.byWhat = o.what
+        end
+      end
+      if o and num(o.score) <= score then
         local covered = o.group == e.group and o.state == 'waiting'
         if covered then for _, ow in ipairs(ws(o)) do if not mine[ow] then covered = false end end end
         if covered then
@@ -84,7 +98,10 @@ if mode == 'new' and e.group ~= '' then
 end
 local out = cjson.encode(e)
 redis.call('HSET', ops, id, out)
-for w, _ in pairs(mine) do redis.call('ZADD', zp .. w, e.score, id) end
+-- Superseded on arrival: kept as a tombstone, in no workload's line (the request ends itself).
+if e.state ~= 'superseded' then
+  for w, _ in pairs(mine) do redis.call('ZADD', zp .. w, e.score, id) end
+end
 return {1, out, unpack(superseded)}`;
 
 /** KEYS[1] ops; ARGV: id, now (ms), zset prefix, job, dry ("1": change nothing). */

@@ -29,3 +29,25 @@ export async function retryOnConflict<T>(attempts: number, fn: (attempt: number)
     }
   }
 }
+
+/** Waits between tries of a read that failed transiently: about 4 s in all before giving up. */
+export const TRANSIENT_READ_DELAYS_MS: readonly number[] = [250, 1000, 3000];
+
+/**
+ * A read tried again while the cluster answers with a transient error: a 429 from the
+ * apiserver's flow control, a 5xx, a dropped connection. Binding a large upgrade reads every
+ * workload at once, and at 3,000 Deployments one 429 used to refuse the whole request. Anything
+ * else (forbidden, not found, invalid) is thrown at once. Only for reads: a write's retries
+ * belong to the job, which knows whether it already happened.
+ */
+export async function retryTransientRead<T>(read: () => Promise<T>, delaysMs: readonly number[] = TRANSIENT_READ_DELAYS_MS, wait: (ms: number) => Promise<unknown> = sleep): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await read();
+    } catch (e) {
+      const delay = delaysMs[i];
+      if (!(e instanceof KubeError) || !e.retryable || delay === undefined) throw e;
+      await wait(delay);
+    }
+  }
+}

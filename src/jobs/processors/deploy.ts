@@ -5,6 +5,7 @@ import { deployWrite } from '../writes.ts';
 import { describeTarget, followWithProgress, forEachTarget, outageNote, refOf, rolloutFailure, summarize, type Processor, type TargetResult } from '../context.ts';
 import { probeVerdict } from '../probe-verdict.ts';
 import { promotionBlock } from '../promotion.ts';
+import type { RevisionRef } from '../revision-health.ts';
 
 /**
  * Sets the new image on every bound workload, follows each rollout to the end, and then, when
@@ -42,10 +43,9 @@ export const deploy: Processor<'deploy'> = async (spec, ctx) => {
       }
       await ctx.progress({ step: 'rollout', cluster: w.cluster, workload: w.name, percent: 0, message: `rolling out on ${w.cluster}` });
       const rollout = await followWithProgress(ctx, gw, w, generation);
-      type Noted = Awaited<ReturnType<typeof ctx.noteRevision>>;
       // A failed deploy (rollout or probe) is rolled back where the env asks; the revision it
       // went to is recorded as failed and then undone, the one it went back to as good again.
-      const undo = async (why: string, bad: Noted | undefined): Promise<TargetResult> => {
+      const undo = async (why: string, bad: RevisionRef | undefined): Promise<TargetResult> => {
         if (!spec.autoRollback) return { ...base, outcome: 'failed', message: why };
         try {
           const rb = await gw.rollback({ ...refOf(w), target: { kind: 'revision', revision: t.fromRevision }, changeCause: `chatops ${ctx.payload.opId}: automatic rollback after a failed ${verb}` });

@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import '../support/context.ts';
 import { liveRedisPid } from '../../../src/local/services.ts';
 import { waitFor } from '../support/workloads.ts';
 
@@ -59,9 +60,10 @@ function alive(pid: number): boolean {
   }
 }
 
-function bench(args: readonly string[]) {
+/** `clusterDir`: where the run finds its clusters (none by default: P2 then fails for want of them). */
+function bench(args: readonly string[], clusterDir = join(tmp, 'no-clusters')) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'REDIS_URL'));
-  const child = spawn(process.execPath, [join(ROOT, 'bench/run.ts'), ...args], { cwd: tmp, env: { ...env, CHATOPS_CLUSTER_DIR: join(tmp, 'no-clusters') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bench/run.ts'), ...args], { cwd: tmp, env: { ...env, CHATOPS_CLUSTER_DIR: clusterDir }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
   child.stderr.on('data', (b: Buffer) => (out += b.toString('utf8')));
@@ -82,7 +84,9 @@ describe('npm run bench and the Redis it starts', () => {
   });
 
   it('a run interrupted with SIGINT stops its Redis and its servers', async () => {
-    const run = bench(['p1']);
+    // P1 reads the clusters' kubeconfig for its /status commands: the test run's own pair, which
+    // is up (it is interrupted before it sends anything).
+    const run = bench(['p1'], dirname(inject('clustersJson')));
     const redis = await waitFor('the bench Redis', () => liveRedisPid(redisDir()), 60_000, 50);
     // P1 has started the bot and the bare server once both are children of the run.
     const servers = await waitFor('the servers under test', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { adminClients, botGateway } from '../support/cluster.ts';
 import { auditMark, botWrites } from '../support/audit.ts';
 import { testNamespace } from '../support/namespace.ts';
-import { createDeployment, createStatefulSet, pods, waitFor, waitForRollout } from '../support/workloads.ts';
+import { createDeployment, createStatefulSet, generation, pods, waitFor, waitForRollout } from '../support/workloads.ts';
 
 describe('scale through the scale subresource, as the bot', () => {
   it.each(['Deployment', 'StatefulSet'] as const)('scales a %s up and down', async (kind) => {
@@ -15,14 +15,16 @@ describe('scale through the scale subresource, as the bot', () => {
 
     const up = await gw.scale({ ...ref, replicas: 4, expectedFrom: 2 });
     expect([up.changed, up.from, up.to]).toEqual([true, 2, 4]);
-    const upDone = await gw.followRollout(ref, { timeoutMs: 60_000 });
+    // The scale subresource's answer has no generation: read the workload's, so the follow
+    // waits for this change and not a shared-watch event from before it.
+    const upDone = await gw.followRollout(ref, { timeoutMs: 60_000, minGeneration: await generation(admin, ref) });
     expect(upDone.outcome).toBe('complete');
     expect(upDone.last).toMatchObject({ replicas: 4, ready: 4, available: 4 });
     await waitFor('4 pods', async () => ((await pods(admin, ns.name, 'web')).length === 4 ? true : undefined));
 
     const down = await gw.scale({ ...ref, replicas: 1 });
     expect([down.changed, down.from, down.to]).toEqual([true, 4, 1]);
-    expect((await gw.followRollout(ref, { timeoutMs: 60_000 })).last).toMatchObject({ replicas: 1, current: 1, ready: 1 });
+    expect((await gw.followRollout(ref, { timeoutMs: 60_000, minGeneration: await generation(admin, ref) })).last).toMatchObject({ replicas: 1, current: 1, ready: 1 });
     await waitFor('1 pod', async () => ((await pods(admin, ns.name, 'web')).length === 1 ? true : undefined));
 
     const again = await gw.scale({ ...ref, replicas: 1 });

@@ -158,6 +158,20 @@ describe('operation queue', () => {
     expect(await w.go('d5')).toBe('wait:d1,other');
   });
 
+  it('two deploys asked for in the same millisecond: the one registered last supersedes the other; one slow to arrive is superseded by the newer one already there', async () => {
+    const w = world();
+    const g = { group: 'deploy|staging|web' };
+    await w.add('busy', 1, ['w1'], g);
+    expect(await w.go('busy')).toBe('go');
+    await w.add('same1', 5, ['w1'], g);
+    expect((await w.add('same2', 5, ['w1'], g)).superseded).toEqual(['same1']);
+    // Asked for at 4 but registered after same2 (asked for at 5): it never waits in line.
+    expect((await w.add('late', 4, ['w1'], g)).superseded).toEqual([]);
+    expect(await w.q.get('late')).toMatchObject({ state: 'superseded', by: 'same2' });
+    expect(await w.go('late')).toBe('superseded');
+    expect(await w.go('same2')).toBe('wait:busy');
+  });
+
   it('an entry past its expiry holds nobody up and ends itself', async () => {
     const w = world();
     await w.add('old', 1, ['w1'], { expiresAt: 500 });

@@ -75,7 +75,11 @@ export async function rollTemplate(admin: KubeClients, ref: WorkloadRef, tag: st
 }
 
 export async function waitForRollout(clients: KubeClients, ref: WorkloadRef, timeoutMs = 60_000): Promise<RolloutResult> {
-  const r = await followRollout(clients, ref, { timeoutMs, intervalMs: 200, diagnose: false });
+  // The spec as it is now must be the one observed: rollouts are followed through the process's
+  // shared watch, whose last event can still be from before a change the test just made (then it
+  // looks complete at once). The bot's jobs pass their write's generation the same way.
+  const generation = (await readWorkload(clients, ref)).object.metadata?.generation ?? 0;
+  const r = await followRollout(clients, ref, { timeoutMs, intervalMs: 200, diagnose: false, minGeneration: generation });
   if (r.outcome !== 'complete') throw new Error(`${ref.kind} ${ref.name} did not roll out: ${r.outcome} ${r.message}`);
   return r;
 }
