@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
@@ -255,5 +256,13 @@ export function startWorker(deps: WorkerDeps): Worker {
     lockDuration,
     stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
     maxStalledCount: 5,
+    // Stored on each job as processedBy: which process ran (or last took over) a job can be
+    // read back from Redis after the fact, for operators and for the worker-kill test.
+    name: workerName(),
   });
+}
+
+/** This process's worker name: host and pid, as `chatops worker` prints them when it starts. */
+export function workerName(pid: number = process.pid): string {
+  return `${hostname()}:${pid}`;
 }
