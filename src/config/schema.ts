@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PREFLIGHT_CHECKS } from '../core/preflight.ts';
 import { parseDuration, type Duration } from '../core/duration.ts';
 import { parseImageRef } from '../core/image-ref.ts';
 import { parseMatcher } from '../core/matchers.ts';
@@ -85,6 +86,10 @@ const environment = z.strictObject({
   autoRollback: z.boolean().default(false),
   /** Whether an Approve click asks "are you sure?" first; unset means yes for prod* environments. */
   confirmApprovals: z.boolean().optional(),
+  /** Preflight findings (no readinessProbe, no PDB…): shown with the approval (warn) or refusing the request (block). */
+  preflight: z.enum(['warn', 'block']).default('warn'),
+  /** Preflight checks not made in this environment. */
+  preflightSkip: z.array(z.enum(PREFLIGHT_CHECKS)).default([]),
 });
 
 const imageRepository = z.string().superRefine((s, ctx) => {

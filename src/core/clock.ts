@@ -40,3 +40,8 @@ export function localTime(instant: Date, timeZone: string): LocalTime {
     clock,
   };
 }
+
+/** "10:04 UTC": when something happened, in chat messages. */
+export function hhmmUtc(d: Date): string {
+  return `${d.toISOString().slice(11, 16)} UTC`;
+}

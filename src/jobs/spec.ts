@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { canonicalJson } from '../core/canonical-json.ts';
+import type { Json } from '../core/field-diff.ts';
 
 /**
  * What a job does, fully bound when the request is made: every workload it touches and the
@@ -163,6 +165,19 @@ export const upgradeDecision = z.object({
 });
 export type UpgradeDecision = z.infer<typeof upgradeDecision>;
 
+/** The request-time dry run's diff of one workload (src/jobs/preview.ts). */
+const pathStep = z.union([z.string(), z.object({ key: z.string(), value: z.string() })]);
+const jsonValue = z.json() as unknown as z.ZodType<Json>;
+export const fieldChange = z.object({ path: z.array(pathStep), from: jsonValue.optional(), to: jsonValue.optional() });
+export const targetPreview = z.object({
+  cluster: z.string(),
+  namespace: z.string(),
+  kind: z.enum(['Deployment', 'StatefulSet']),
+  name: z.string(),
+  /** What the write changes on that workload; each field's "from" must still hold when the job runs. */
+  changes: z.array(fieldChange),
+});
+export type TargetPreview = z.infer<typeof targetPreview>;
 /** The verb policy decides a spec as: a rollback that goes forward is a deploy. */
 export function policyVerbOf(spec: JobSpec): string {
   if (spec.kind === 'upgrade' && spec.pods !== undefined) return 'deploy'; // asked as /deploy … pods=
@@ -183,26 +198,25 @@ export const jobPayload = z.object({
   requestedAt: z.string(),
   /** Only on the jobs that carry on a paused upgrade (continue / retry / abort). */
   decision: upgradeDecision.optional(),
+  /** What the dry runs said each write changes; the approval's digest covers it, the job checks it. */
+  preview: z.array(targetPreview).optional(),
   /** Set once the spec was bound again to what was live when it left the queue (it needed no approval). */
   rebound: z.boolean().optional(),
 });
 export type JobPayload = z.infer<typeof jobPayload>;
 
-/** JSON with object keys sorted, so equal specs always hash the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** The digest an approval is bound to: the exact change, nothing about who or when. */
 export function specDigest(spec: JobSpec): string {
   return createHash('sha256').update(canonicalJson(spec)).digest('hex');
+}
+
+/**
+ * The digest an approval is bound to when the request was dry run: the spec's and the diff's,
+ * so an approval covers exactly what the approver was shown. Without a preview, the spec's.
+ */
+export function approvalDigest(p: Pick<JobPayload, 'spec' | 'preview'>): string {
+  if (p.preview === undefined) return specDigest(p.spec);
+  return createHash('sha256').update(canonicalJson({ spec: specDigest(p.spec), preview: p.preview })).digest('hex');
 }
 
 /** Short, stable, unguessable-enough ids derived from a key (a delivery id, an approval id). */

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
@@ -113,7 +114,8 @@ async function rebindAtStart(deps: WorkerDeps, job: Job, p: JobPayload): Promise
   if (bound.spec === undefined) return { nothing: bound.notes.join('; ') };
   // A promotion keeps the digest it was asked for and its source, which the run checks again.
   const spec = p.spec.kind === 'deploy' && p.spec.promotion !== undefined && bound.spec.kind === 'deploy' ? { ...bound.spec, promotion: p.spec.promotion } : bound.spec;
-  const next = jobPayload.parse({ ...p, spec, rebound: true });
+  // Nobody approved a diff of it: the dry run's "from"s were of the old binding, so they go.
+  const next = jobPayload.parse({ ...p, spec, rebound: true, preview: undefined });
   await job.updateData(next);
   return next;
 }
@@ -254,5 +256,13 @@ export function startWorker(deps: WorkerDeps): Worker {
     lockDuration,
     stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
     maxStalledCount: 5,
+    // Stored on each job as processedBy: which process ran (or last took over) a job can be
+    // read back from Redis after the fact, for operators and for the worker-kill test.
+    name: workerName(),
   });
+}
+
+/** This process's worker name: host and pid, as `chatops worker` prints them when it starts. */
+export function workerName(pid: number = process.pid): string {
+  return `${hostname()}:${pid}`;
 }

@@ -21,7 +21,11 @@ import { followRollout, type FollowOptions, type RolloutResult } from './rollout
 import { scale, type ScaleInput, type ScaleOptions, type ScaleResult } from './scale.ts';
 import { setImage, type SetImageInput, type SetImageOptions, type SetImageResult } from './set-image.ts';
 import { workloadStatus, type WorkloadStatus } from './status.ts';
-import type { WorkloadRef } from './workload.ts';
+import { readDrifts } from './write-preview.ts';
+import { preflightFacts, type PreflightFacts } from './preflight-facts.ts';
+import { readWorkload, type Workload, type WorkloadRef } from './workload.ts';
+import type { FieldChange } from '../core/field-diff.ts';
+import type { Drift } from '../core/field-owner.ts';
 
 /** The process's shared rollout watches, for the worker's upkeep (lazy-gateway.ts reaches them through here). */
 export { processWatches } from './watch-hub.ts';
@@ -43,6 +47,12 @@ export interface ClusterGateway {
   status(ref: WorkloadRef): Promise<WorkloadStatus>;
   diagnose(ref: WorkloadRef, options?: DiagnoseOptions): Promise<Diagnosis>;
   history(ref: WorkloadRef): Promise<RevisionInfo[]>;
+  /** The fields of `expect` that no longer hold their "from" (a fresh read), each with who changed it. */
+  drifts(ref: WorkloadRef, expect: readonly FieldChange[]): Promise<Drift[]>;
+  /** The workload object as it is now. */
+  read(ref: WorkloadRef): Promise<Workload>;
+  /** PDBs, quotas and HPAs of a namespace, for preflight. */
+  preflightFacts(namespace: string): Promise<PreflightFacts>;
   /** Status and revisions from one read of the workload and one list of its revisions. */
   revisions(ref: WorkloadRef): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }>;
   /** The pods it runs now, with the image digests their kubelets reported. */
@@ -69,6 +79,9 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     status: (ref) => workloadStatus(c, ref),
     diagnose: (ref, options) => diagnose(c, ref, options),
     history: (ref) => history(c, ref),
+    drifts: (ref, expect) => readDrifts(c, ref, expect),
+    read: (ref) => readWorkload(c, ref),
+    preflightFacts: (namespace) => preflightFacts(c, namespace),
     revisions: (ref) => revisionsWithStatus(c, ref),
     pods: (ref) => runningPods(c, ref),
     hpa: (ref) => readHpa(c, ref),

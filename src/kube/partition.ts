@@ -1,11 +1,13 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
+import { mergeChanges, type FieldChange } from '../core/field-diff.ts';
 import { parseImageRef } from '../core/image-ref.ts';
 import type { KubeClients } from './clients.ts';
 import { KubeError } from './errors.ts';
 import { selectContainers } from './images.ts';
 import { DEFAULT_CONFLICT_ATTEMPTS, StaleRequest, retryOnConflict } from './retry.ts';
-import type { ImageChange } from './set-image.ts';
+import { imageExpectations, type ImageChange } from './set-image.ts';
 import { containersOf, describeWorkload, generationOf, patchWorkload, readWorkload, resourceVersionOf, type Workload, type WorkloadRef } from './workload.ts';
+import { previewOf, refuseMoved, unchangedPreview, type WriteOptions, type WritePreview } from './write-preview.ts';
 
 /**
  * Batch updates of a StatefulSet through `spec.updateStrategy.rollingUpdate.partition`: the
@@ -26,12 +28,11 @@ export interface PartitionedImageInput extends StatefulSetRef {
   readonly expectedFrom?: string | undefined;
   /** The partition the caller saw; a write finding another one is stale (the image alone is not enough to tell). */
   readonly expectedPartition?: number | undefined;
+  /** The approved preview's changes: each field must still hold its "from". */
+  readonly expect?: readonly FieldChange[] | undefined;
 }
 
-export interface PartitionOptions {
-  readonly maxAttempts?: number | undefined;
-  readonly fieldManager?: string | undefined;
-}
+export type PartitionOptions = WriteOptions;
 
 export interface PartitionedImageResult {
   readonly cluster: string;
@@ -41,6 +42,8 @@ export interface PartitionedImageResult {
   readonly partition: { readonly from: number; readonly to: number };
   readonly generation: number;
   readonly resourceVersion: string;
+  /** Only with dryRun: what the write would change. */
+  readonly preview?: WritePreview;
 }
 
 export interface SetPartitionInput extends StatefulSetRef {
@@ -52,6 +55,7 @@ export interface SetPartitionInput extends StatefulSetRef {
   readonly partition: number | undefined;
   /** The partition the caller saw; a different one makes the request stale. */
   readonly expectedFrom?: number | undefined;
+  readonly expect?: readonly FieldChange[] | undefined;
 }
 
 export interface SetPartitionResult {
@@ -62,6 +66,7 @@ export interface SetPartitionResult {
   readonly to: number;
   readonly generation: number;
   readonly resourceVersion: string;
+  readonly preview?: WritePreview;
 }
 
 function stsRef(r: StatefulSetRef): WorkloadRef {
@@ -95,23 +100,16 @@ export async function setImageWithPartition(c: KubeClients, input: PartitionedIm
     const containers = sel.containers.map((s) => ({ container: s.name, from: s.image, to: input.image }));
     const base = { cluster: c.cluster, ref, containers, partition: { from: fromPartition, to: input.partition } };
     if (toChange.length === 0 && fromPartition === input.partition) {
-      return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w) };
+      return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w), ...(options.dryRun === true ? { preview: unchangedPreview(w) } : {}) };
     }
-    if (input.expectedFrom !== undefined) {
-      const stale = toChange.filter((s) => s.image !== input.expectedFrom);
-      if (stale.length > 0) {
-        throw new StaleRequest(
-          `${describeWorkload(c, ref)} changed since the request was made: ${stale.map((s) => `${s.name} runs ${s.image}`).join(', ')}, not ${input.expectedFrom}; nothing was changed (conflict)`,
-        );
-      }
-    }
+    refuseMoved(c, ref, w, mergeChanges(imageExpectations(toChange, input.expectedFrom), input.expect ?? []));
     if (input.expectedPartition !== undefined && fromPartition !== input.expectedPartition && fromPartition !== input.partition) {
       throw new StaleRequest(`${describeWorkload(c, ref)} has partition ${fromPartition}, not ${input.expectedPartition} as when the request was made; nothing was changed (conflict)`);
     }
     const spec: Record<string, unknown> = { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: input.partition } } };
     if (toChange.length > 0) spec['template'] = { spec: { containers: toChange.map((s) => ({ name: s.name, image: input.image })) } };
-    const after = await patchWorkload(c, ref, 'strategic', { metadata: { resourceVersion: resourceVersionOf(w) }, spec }, { fieldManager: options.fieldManager });
-    return { ...base, changed: true, generation: generationOf(after), resourceVersion: resourceVersionOf(after) };
+    const after = await patchWorkload(c, ref, 'strategic', { metadata: { resourceVersion: resourceVersionOf(w) }, spec }, { fieldManager: options.fieldManager, dryRun: options.dryRun });
+    return { ...base, changed: true, generation: generationOf(after), resourceVersion: resourceVersionOf(after), ...(options.dryRun === true ? { preview: previewOf(w.object, after.object) } : {}) };
   });
 }
 
@@ -126,10 +124,11 @@ export async function setPartition(c: KubeClients, input: SetPartitionInput, opt
     const from = rolling?.partition ?? 0;
     const base = { cluster: c.cluster, ref, from, to };
     const inPlace = input.partition === undefined ? rolling === undefined : from === input.partition;
-    if (inPlace) return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w) };
+    if (inPlace) return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w), ...(options.dryRun === true ? { preview: unchangedPreview(w) } : {}) };
     if (input.expectedFrom !== undefined && from !== input.expectedFrom) {
       throw new StaleRequest(`${describeWorkload(c, ref)} has partition ${from}, not ${input.expectedFrom} as when the request was made; nothing was changed (conflict)`);
     }
+    refuseMoved(c, ref, w, input.expect ?? []);
     // null removes the block in a strategic merge patch.
     const rollingUpdate = input.partition === undefined ? null : { partition: input.partition };
     const after = await patchWorkload(
@@ -137,8 +136,8 @@ export async function setPartition(c: KubeClients, input: SetPartitionInput, opt
       ref,
       'strategic',
       { metadata: { resourceVersion: resourceVersionOf(w) }, spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate } } },
-      { fieldManager: options.fieldManager },
+      { fieldManager: options.fieldManager, dryRun: options.dryRun },
     );
-    return { ...base, changed: true, generation: generationOf(after), resourceVersion: resourceVersionOf(after) };
+    return { ...base, changed: true, generation: generationOf(after), resourceVersion: resourceVersionOf(after), ...(options.dryRun === true ? { preview: previewOf(w.object, after.object) } : {}) };
   });
 }

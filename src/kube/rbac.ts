@@ -18,6 +18,9 @@ export const BOT_RULES: readonly V1PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
   { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['pods', 'events'], verbs: ['get', 'list', 'watch'] },
+  // Preflight reads (issue 16): what guards drains and what the namespace may still use.
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['list'] },
+  { apiGroups: [''], resources: ['resourcequotas'], verbs: ['list'] },
   // /autoscale: the app's HorizontalPodAutoscaler is the one kind of object the bot creates and deletes.
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'create', 'update', 'delete'] },
 ];

@@ -1,8 +1,10 @@
+import type { FieldChange } from '../core/field-diff.ts';
 import { RESTARTED_AT } from './annotations.ts';
 import type { KubeClients } from './clients.ts';
 import { KubeError } from './errors.ts';
 import { DEFAULT_CONFLICT_ATTEMPTS, retryOnConflict } from './retry.ts';
 import { generationOf, patchWorkload, readWorkload, resourceVersionOf, templateOf, type WorkloadRef } from './workload.ts';
+import { previewOf, refuseMoved, unchangedPreview, type WriteOptions, type WritePreview } from './write-preview.ts';
 
 /**
  * `kubectl rollout restart`: a new value of the restartedAt pod-template annotation rolls
@@ -11,12 +13,11 @@ import { generationOf, patchWorkload, readWorkload, resourceVersionOf, templateO
  */
 export interface RestartInput extends WorkloadRef {
   readonly token: string;
+  /** The approved preview's changes: each field must still hold its "from". */
+  readonly expect?: readonly FieldChange[] | undefined;
 }
 
-export interface RestartOptions {
-  readonly maxAttempts?: number | undefined;
-  readonly fieldManager?: string | undefined;
-}
+export type RestartOptions = WriteOptions;
 
 export interface RestartResult {
   readonly cluster: string;
@@ -27,6 +28,8 @@ export interface RestartResult {
   readonly token: string;
   readonly generation: number;
   readonly resourceVersion: string;
+  /** Only with dryRun: what the write would change. */
+  readonly preview?: WritePreview;
 }
 
 export async function restart(c: KubeClients, input: RestartInput, options: RestartOptions = {}): Promise<RestartResult> {
@@ -36,14 +39,15 @@ export async function restart(c: KubeClients, input: RestartInput, options: Rest
     const w = await readWorkload(c, ref);
     const previous = templateOf(w).metadata?.annotations?.[RESTARTED_AT];
     const base = { cluster: c.cluster, ref, previous, token: input.token };
-    if (previous === input.token) return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w) };
+    if (previous === input.token) return { ...base, changed: false, generation: generationOf(w), resourceVersion: resourceVersionOf(w), ...(options.dryRun === true ? { preview: unchangedPreview(w) } : {}) };
+    refuseMoved(c, ref, w, input.expect ?? []);
     const after = await patchWorkload(
       c,
       ref,
       'strategic',
       { metadata: { resourceVersion: resourceVersionOf(w) }, spec: { template: { metadata: { annotations: { [RESTARTED_AT]: input.token } } } } },
-      { fieldManager: options.fieldManager },
+      { fieldManager: options.fieldManager, dryRun: options.dryRun },
     );
-    return { ...base, changed: true, generation: generationOf(after), resourceVersion: resourceVersionOf(after) };
+    return { ...base, changed: true, generation: generationOf(after), resourceVersion: resourceVersionOf(after), ...(options.dryRun === true ? { preview: previewOf(w.object, after.object) } : {}) };
   });
 }

@@ -1,3 +1,4 @@
+import type { FieldChange } from '../core/field-diff.ts';
 import { CHANGE_CAUSE } from './annotations.ts';
 import type { KubeClients } from './clients.ts';
 import { KubeError } from './errors.ts';
@@ -6,6 +7,7 @@ import { listRevisions } from './history.ts';
 import { DEFAULT_CONFLICT_ATTEMPTS, StaleRequest, retryOnConflict } from './retry.ts';
 import { selectRevision, type RevisionTarget } from './revisions.ts';
 import { describeWorkload, generationOf, patchWorkload, pointerKey, resourceVersionOf, type WorkloadRef } from './workload.ts';
+import { previewOf, refuseMoved, unchangedPreview, type WriteOptions, type WritePreview } from './write-preview.ts';
 
 /**
  * `kubectl rollout undo`, conditional: re-applies the pod template of an earlier revision
@@ -19,12 +21,11 @@ export interface RollbackInput extends WorkloadRef {
   readonly expectedRevision?: number | undefined;
   /** Defaults to "rollback to revision N". */
   readonly changeCause?: string | undefined;
+  /** The approved preview's changes: each field must still hold its "from". */
+  readonly expect?: readonly FieldChange[] | undefined;
 }
 
-export interface RollbackOptions {
-  readonly maxAttempts?: number | undefined;
-  readonly fieldManager?: string | undefined;
-}
+export type RollbackOptions = WriteOptions;
 
 export interface RevisionSummary {
   readonly revision: number;
@@ -41,6 +42,8 @@ export interface RollbackResult {
   readonly to: RevisionSummary;
   readonly generation: number;
   readonly resourceVersion: string;
+  /** Only with dryRun: what the write would change. */
+  readonly preview?: WritePreview;
 }
 
 export async function rollback(c: KubeClients, input: RollbackInput, options: RollbackOptions = {}): Promise<RollbackResult> {
@@ -65,8 +68,10 @@ export async function rollback(c: KubeClients, input: RollbackInput, options: Ro
         to: summary(choice.to),
         generation: generationOf(workload),
         resourceVersion: resourceVersionOf(workload),
+        ...(options.dryRun === true ? { preview: unchangedPreview(workload) } : {}),
       };
     }
+    refuseMoved(c, ref, workload, input.expect ?? []);
     const record = revisions.find((r) => r.revision === choice.to.revision);
     if (record === undefined) throw new KubeError('invalid', `Cannot roll back ${describeWorkload(c, ref)}: revision ${choice.to.revision} vanished`);
     const cause = input.changeCause ?? `rollback to revision ${choice.to.revision}`;
@@ -79,7 +84,7 @@ export async function rollback(c: KubeClients, input: RollbackInput, options: Ro
         ? { op: 'add', path: `/metadata/annotations/${pointerKey(CHANGE_CAUSE)}`, value: cause }
         : { op: 'add', path: '/metadata/annotations', value: { [CHANGE_CAUSE]: cause } },
     ];
-    const after = await patchWorkload(c, ref, 'json', patch, { fieldManager: options.fieldManager });
+    const after = await patchWorkload(c, ref, 'json', patch, { fieldManager: options.fieldManager, dryRun: options.dryRun });
     return {
       cluster: c.cluster,
       ref,
@@ -88,6 +93,7 @@ export async function rollback(c: KubeClients, input: RollbackInput, options: Ro
       to: summary(choice.to),
       generation: generationOf(after),
       resourceVersion: resourceVersionOf(after),
+      ...(options.dryRun === true ? { preview: previewOf(workload.object, after.object) } : {}),
     };
   });
 }

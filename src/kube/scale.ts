@@ -2,7 +2,8 @@ import type { V1Scale } from '@kubernetes/client-node';
 import type { KubeClients } from './clients.ts';
 import { KubeError, kubeCall } from './errors.ts';
 import { DEFAULT_CONFLICT_ATTEMPTS, StaleRequest, retryOnConflict } from './retry.ts';
-import { DEFAULT_FIELD_MANAGER, describeWorkload, resourceOf, type WorkloadRef } from './workload.ts';
+import { DEFAULT_FIELD_MANAGER, describeWorkload, dryRunParam, resourceOf, type WorkloadRef } from './workload.ts';
+import { previewOf, type WriteOptions, type WritePreview } from './write-preview.ts';
 
 /**
  * Scaling through the scale subresource (what an HPA and `kubectl scale` use), so the bot
@@ -15,10 +16,7 @@ export interface ScaleInput extends WorkloadRef {
   readonly expectedFrom?: number | undefined;
 }
 
-export interface ScaleOptions {
-  readonly maxAttempts?: number | undefined;
-  readonly fieldManager?: string | undefined;
-}
+export type ScaleOptions = WriteOptions;
 
 export interface ScaleResult {
   readonly cluster: string;
@@ -28,6 +26,8 @@ export interface ScaleResult {
   readonly from: number;
   readonly to: number;
   readonly resourceVersion: string;
+  /** Only with dryRun: what the write would change (on the Scale object: spec.replicas). */
+  readonly preview?: WritePreview;
 }
 
 export async function readScale(c: KubeClients, ref: WorkloadRef): Promise<V1Scale> {
@@ -43,7 +43,8 @@ export async function scale(c: KubeClients, input: ScaleInput, options: ScaleOpt
     const current = await readScale(c, ref);
     const from = current.spec?.replicas ?? 0;
     const rv = current.metadata?.resourceVersion ?? '';
-    if (from === input.replicas) return { cluster: c.cluster, ref, changed: false, from, to: input.replicas, resourceVersion: rv };
+    const preview = (after: V1Scale) => (options.dryRun === true ? { preview: previewOf(current, after) } : {});
+    if (from === input.replicas) return { cluster: c.cluster, ref, changed: false, from, to: input.replicas, resourceVersion: rv, ...preview(current) };
     if (rv === '') throw new KubeError('invalid', `The scale of ${describeWorkload(c, ref)} came back without a resourceVersion`);
     if (input.expectedFrom !== undefined && from !== input.expectedFrom) {
       throw new StaleRequest(`${describeWorkload(c, ref)} has ${from} replicas, not ${input.expectedFrom} as when the request was made; nothing was changed (conflict)`);
@@ -55,10 +56,10 @@ export async function scale(c: KubeClients, input: ScaleInput, options: ScaleOpt
       spec: { replicas: input.replicas },
     };
     const ctx = { cluster: c.cluster, verb: 'update', resource: `${resourceOf(ref.kind)}/scale`, namespace: ref.namespace, name: ref.name };
-    const args = { name: ref.name, namespace: ref.namespace, body, fieldManager: options.fieldManager ?? DEFAULT_FIELD_MANAGER };
+    const args = { name: ref.name, namespace: ref.namespace, body, fieldManager: options.fieldManager ?? DEFAULT_FIELD_MANAGER, ...dryRunParam(options.dryRun) };
     const after = await kubeCall(ctx, () =>
       ref.kind === 'Deployment' ? c.apps.replaceNamespacedDeploymentScale(args) : c.apps.replaceNamespacedStatefulSetScale(args),
     );
-    return { cluster: c.cluster, ref, changed: true, from, to: after.spec?.replicas ?? input.replicas, resourceVersion: after.metadata?.resourceVersion ?? '' };
+    return { cluster: c.cluster, ref, changed: true, from, to: after.spec?.replicas ?? input.replicas, resourceVersion: after.metadata?.resourceVersion ?? '', ...preview(after) };
   });
 }

@@ -1,17 +1,20 @@
+import { containerImagePath, mergeChanges, type FieldChange } from '../core/field-diff.ts';
 import { parseImageRef } from '../core/image-ref.ts';
 import { CHANGE_CAUSE } from './annotations.ts';
 import type { KubeClients } from './clients.ts';
 import { KubeError } from './errors.ts';
 import { selectContainers, type ContainerImage } from './images.ts';
-import { DEFAULT_CONFLICT_ATTEMPTS, StaleRequest, retryOnConflict } from './retry.ts';
+import { DEFAULT_CONFLICT_ATTEMPTS, retryOnConflict } from './retry.ts';
 import { containersOf, describeWorkload, generationOf, patchWorkload, readWorkload, resourceVersionOf, type Workload, type WorkloadRef } from './workload.ts';
+import { previewOf, refuseMoved, unchangedPreview, type WritePreview, type WriteOptions } from './write-preview.ts';
 
 /**
  * Sets the image of one named container, or of every container running an image from the same
  * repository, on a Deployment or StatefulSet. The write is conditional twice over: on the
  * resourceVersion read (a concurrent write is a 409, re-read and re-checked), and, when the
- * caller says what it expects to replace, on that image (a stale request is refused, never
- * applied a second time).
+ * caller says what it expects to replace, on that image and on every field of the approved
+ * preview (a stale request is refused, naming who changed what, never applied a second time).
+ * With dryRun the same patch goes out with dryRun=All and the result carries the preview.
  */
 export interface SetImageInput extends WorkloadRef {
   /** The full new image reference (repository with :tag and/or @digest). */
@@ -22,12 +25,11 @@ export interface SetImageInput extends WorkloadRef {
   readonly expectedFrom?: string | undefined;
   /** Written to the `kubernetes.io/change-cause` annotation (shown in history). */
   readonly changeCause?: string | undefined;
+  /** The approved preview's changes: each field must still hold its "from". */
+  readonly expect?: readonly FieldChange[] | undefined;
 }
 
-export interface SetImageOptions {
-  readonly maxAttempts?: number | undefined;
-  readonly fieldManager?: string | undefined;
-}
+export type SetImageOptions = WriteOptions;
 
 export interface ImageChange {
   readonly container: string;
@@ -44,6 +46,13 @@ export interface SetImageResult {
   /** metadata.generation after the write: wait for status.observedGeneration to reach it. */
   readonly generation: number;
   readonly resourceVersion: string;
+  /** Only with dryRun: what the write would change. */
+  readonly preview?: WritePreview;
+}
+
+/** Each selected container's image as an expectation: it must still run `from`. */
+export function imageExpectations(containers: readonly { readonly name: string }[], from: string | undefined): FieldChange[] {
+  return from === undefined ? [] : containers.map((c) => ({ path: containerImagePath(c.name), from }));
 }
 
 export async function setImage(c: KubeClients, input: SetImageInput, options: SetImageOptions = {}): Promise<SetImageResult> {
@@ -55,22 +64,17 @@ export async function setImage(c: KubeClients, input: SetImageInput, options: Se
     const w = await readWorkload(c, ref);
     const selected = selectOrFail(c, ref, w, input);
     const toChange = selected.filter((s) => s.image !== input.image);
-    const result = (after: Workload, changed: boolean): SetImageResult => ({
+    const result = (after: Workload, changed: boolean, preview?: WritePreview): SetImageResult => ({
       cluster: c.cluster,
       ref,
       changed,
       containers: selected.map((s) => ({ container: s.name, from: s.image, to: input.image })),
       generation: generationOf(after),
       resourceVersion: resourceVersionOf(after),
+      ...(preview === undefined ? {} : { preview }),
     });
-    if (toChange.length === 0) return result(w, false);
-    if (input.expectedFrom !== undefined) {
-      const stale = toChange.filter((s) => s.image !== input.expectedFrom);
-      if (stale.length > 0) {
-        const now = stale.map((s) => `${s.name} runs ${s.image}`).join(', ');
-        throw new StaleRequest(`${describeWorkload(c, ref)} changed since the request was made: ${now}, not ${input.expectedFrom}; nothing was changed (conflict)`);
-      }
-    }
+    if (toChange.length === 0) return result(w, false, options.dryRun === true ? unchangedPreview(w) : undefined);
+    refuseMoved(c, ref, w, mergeChanges(imageExpectations(toChange, input.expectedFrom), input.expect ?? []));
     const metadata: Record<string, unknown> = { resourceVersion: resourceVersionOf(w) };
     if (input.changeCause !== undefined) metadata['annotations'] = { [CHANGE_CAUSE]: input.changeCause };
     const after = await patchWorkload(
@@ -78,9 +82,9 @@ export async function setImage(c: KubeClients, input: SetImageInput, options: Se
       ref,
       'strategic',
       { metadata, spec: { template: { spec: { containers: toChange.map((s) => ({ name: s.name, image: input.image })) } } } },
-      { fieldManager: options.fieldManager },
+      { fieldManager: options.fieldManager, dryRun: options.dryRun },
     );
-    return result(after, true);
+    return result(after, true, options.dryRun === true ? previewOf(w.object, after.object) : undefined);
   });
 }
 

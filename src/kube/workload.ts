@@ -42,6 +42,8 @@ const CONTENT_TYPES: Record<PatchType, string> = {
 export interface PatchOptions {
   /** Recorded in managedFields; lets an operator see that the bot made the change. */
   readonly fieldManager?: string | undefined;
+  /** dryRun=All: admission and validation run, nothing is stored; the answer is the object as it would be. */
+  readonly dryRun?: boolean | undefined;
 }
 
 export const DEFAULT_FIELD_MANAGER = 'chatops-bot';
@@ -53,10 +55,15 @@ export const DEFAULT_FIELD_MANAGER = 'chatops-bot';
  */
 export async function patchWorkload(c: KubeClients, ref: WorkloadRef, type: PatchType, body: unknown, options: PatchOptions = {}): Promise<Workload> {
   const ctx = { cluster: c.cluster, verb: 'patch', resource: resourceOf(ref.kind), namespace: ref.namespace, name: ref.name };
-  const args = { name: ref.name, namespace: ref.namespace, body, fieldManager: options.fieldManager ?? DEFAULT_FIELD_MANAGER };
+  const args = { name: ref.name, namespace: ref.namespace, body, fieldManager: options.fieldManager ?? DEFAULT_FIELD_MANAGER, ...dryRunParam(options.dryRun) };
   const headers = setHeaderOptions('Content-Type', CONTENT_TYPES[type]);
   if (ref.kind === 'Deployment') return { kind: 'Deployment', object: await kubeCall(ctx, () => c.apps.patchNamespacedDeployment(args, headers)) };
   return { kind: 'StatefulSet', object: await kubeCall(ctx, () => c.apps.patchNamespacedStatefulSet(args, headers)) };
+}
+
+/** The query parameter of a dry run, or nothing. */
+export function dryRunParam(dryRun: boolean | undefined): { dryRun?: string } {
+  return dryRun === true ? { dryRun: 'All' } : {};
 }
 
 export function templateOf(w: Workload): V1PodTemplateSpec {

@@ -1,9 +1,11 @@
-import { message } from '../core/message.ts';
+import { message, type Message } from '../core/message.ts';
 import type { OpStatus } from '../jobs/operations.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { leaveQueue } from '../jobs/queue-gate.ts';
 import { runtimeBlock } from '../jobs/run-policy.ts';
-import { jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts';
+import { staleDiff } from '../jobs/preview.ts';
+import { approvalDigest, jobPayload, type JobPayload } from '../jobs/spec.ts';
+import { KubeError } from '../kube/errors.ts';
 import { inOperationTrace } from '../telemetry/spans.ts';
 import { approvalOutcomeMessage } from './messages.ts';
 import type { Reply } from './inbound-types.ts';
@@ -37,6 +39,10 @@ export async function decideApproval(s: Services, id: string, kind: 'approve' | 
 
 async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject' | 'cancel', actor: string, reason: string | undefined, pending: JobPayload | undefined): Promise<{ reply: Reply; outcome: string }> {
   const now = s.clock();
+  if (kind === 'approve' && pending?.preview !== undefined && (await wouldCount(s, id, actor, now))) {
+    const stale = await staleNote(s, pending.preview);
+    if (stale !== undefined) return { reply: { message: stale, approvalId: id, opId: pending.opId }, outcome: 'stale_diff' };
+  }
   const r = await s.approvals.decide(id, { kind, actor, now, ...(reason === undefined ? {} : { reason }) });
   if (r.state === undefined) return { reply: { message: message('No such request', 'error', { text: `There is no pending request ${id}.` }) }, outcome: r.outcome.kind };
   const state = r.state;
@@ -52,7 +58,7 @@ async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject'
     case 'approved': {
       if (pending === undefined || opId === undefined) return reply();
       // The approval is bound to the exact change; a stored payload that differs is not run.
-      if (specDigest(pending.spec) !== state.digest) return { reply: { message: message('Not run', 'denied', { text: 'The stored change does not match what was approved; nothing was queued.' }) }, outcome: 'digest_mismatch' };
+      if (approvalDigest(pending) !== state.digest) return { reply: { message: message('Not run', 'denied', { text: 'The stored change does not match what was approved; nothing was queued.' }) }, outcome: 'digest_mismatch' };
       const approvedBy = state.approvals.map((a) => a.person);
       // Policy once more, as it stands now: what changed since the request wins over the approval.
       const block = await runtimeBlock(s.config, (t) => s.policyState(t), { ...pending, approvedBy }, now);
@@ -88,4 +94,26 @@ async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject'
     default:
       return reply();
   }
+}
+
+/** Whether an Approve by `actor` would count now (pending, theirs to give, not given yet): only then is the diff read again. */
+async function wouldCount(s: Services, id: string, actor: string, now: Date): Promise<boolean> {
+  const a = await s.approvals.get(id, now);
+  return a?.status === 'pending' && a.approvers.includes(actor) && !a.approvals.some((v) => v.person === actor);
+}
+
+/**
+ * An approval is for the diff it shows: before an Approve counts, the changed fields are read
+ * again, and one someone else moved since refuses the click (the job would refuse to run).
+ */
+async function staleNote(s: Services, preview: NonNullable<JobPayload['preview']>): Promise<Message | undefined> {
+  let stale: string[];
+  try {
+    stale = await staleDiff(preview, s.gatewayFor);
+  } catch (e) {
+    if (!(e instanceof KubeError)) throw e;
+    return message('Not approved', 'error', { text: `I couldn't check that the change shown is still current: ${e.message}. Nothing was approved; try again.` });
+  }
+  if (stale.length === 0) return undefined;
+  return message('Not approved: the change shown is stale', 'denied', { text: `Since the request was made, ${stale.join('; ')}. Nothing was approved; ask again to see what it would change now.` });
 }

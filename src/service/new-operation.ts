@@ -10,9 +10,12 @@ import type { QueueEntry } from '../jobs/op-queue.ts';
 import type { OpRecord } from '../jobs/operations.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { FINAL_STATUSES, groupOf, leaveQueue, passGate, queuedBehindText, supersededSummary, whatOf, workloadsOf } from '../jobs/queue-gate.ts';
-import { idFrom, jobPayload, specDigest, type JobPayload } from '../jobs/spec.ts';
+import { preflightSpec, type PreflightReport } from '../jobs/preflight-run.ts';
+import { DryRunRefused, previewSpec, type Previewed } from '../jobs/preview.ts';
+import { approvalDigest, idFrom, jobPayload, type JobPayload, type TargetPreview } from '../jobs/spec.ts';
 import { KubeError } from '../kube/errors.ts';
 import { pendingKey } from './approval-decisions.ts';
+import { withChecks } from './diff-message.ts';
 import { approvalRequestMessage, confirmsApprovals, opMessage, withPromotion } from './messages.ts';
 import { saveOpBase } from './op-live.ts';
 import { LANDS_ON } from './op-view.ts';
@@ -81,6 +84,32 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
     await forget();
     return { message: { ...base, context: [...base.context, 'dry run: nothing was queued'] } };
   }
+  // Every write the job would make, dry run on its cluster first (dryRun=All): the apiserver's
+  // refusal (an admission policy, a LimitRange, a forbidden field, RBAC) is the answer.
+  // Then preflight, on the workloads as they would be: warnings go with the approval, or block.
+  let previewed: Previewed[];
+  let report: PreflightReport;
+  try {
+    previewed = await previewSpec(spec, s.gatewayFor, { opId, requestedBy: actor });
+    report = await preflightSpec(s.config, spec, previewed, s.gatewayFor);
+  } catch (e) {
+    await forget();
+    if (e instanceof DryRunRefused) return { message: message('The cluster refused that', 'denied', { text: e.message, context: [`dry run (dryRun=All) on ${e.cluster}: no approval was opened and nothing was changed`] }) };
+    if (e instanceof KubeError) return { message: message("I couldn't prepare that", 'error', { text: e.message, context: ['nothing was changed'] }) };
+    throw e;
+  }
+  const preview: TargetPreview[] = previewed.map((p) => p.preview);
+  if (report.mode === 'block' && report.findings.length > 0) {
+    await forget();
+    return {
+      message: message('Preflight refused that', 'denied', {
+        text: `${spec.env} does not take changes to workloads with preflight findings: fix the workload, or list the check under preflightSkip for ${spec.env}.`,
+        sections: withChecks(message('', 'denied'), preview, report).sections ?? [],
+        context: ['no approval was opened and nothing was changed'],
+      }),
+    };
+  }
+  base = withChecks(base, preview, report, linksFor({ ...(s.config.links.job === undefined ? {} : { job: s.config.links.job }) }, { jobId: opId, app: spec.app, env: spec.env })[0]);
 
   const expiresAt = now.getTime() + (decision.kind === 'approval' ? decision.expiresIn.seconds : s.config.queue.maxWait.seconds) * 1000;
   const placed = await s.opQueue.register({
@@ -109,7 +138,7 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
   {
     // The operation's trace is this request's: its approvals, job and steps continue it.
     const { traceId, parentSpanId } = newOpTrace();
-    payload = jobPayload.parse({ opId, spec, requestedBy: actor, approvedBy: [], traceId, parentSpanId, requestedAt: now.toISOString(), ...(plan.reason === undefined ? {} : { reason: plan.reason }) });
+    payload = jobPayload.parse({ opId, spec, preview, requestedBy: actor, approvedBy: [], traceId, parentSpanId, requestedAt: now.toISOString(), ...(plan.reason === undefined ? {} : { reason: plan.reason }) });
   }
   const promotion = spec.kind === 'deploy' ? spec.promotion : undefined;
   const summary = promotion === undefined ? `${spec.kind} of ${spec.app} in ${spec.env} requested by ${actor}` : `promotion of ${spec.app} from ${promotion.from} to ${spec.env} requested by ${actor}`;
@@ -134,7 +163,7 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
   await saveOpBase(s, opId, base);
   if (decision.kind === 'approval') {
     const approvalId = idFrom('apr', opId);
-    const opened = openApproval({ id: approvalId, requester: actor, approvers: decision.approvers, required: decision.count, digest: specDigest(spec), now, expiresInSeconds: decision.expiresIn.seconds });
+    const opened = openApproval({ id: approvalId, requester: actor, approvers: decision.approvers, required: decision.count, digest: approvalDigest(payload), now, expiresInSeconds: decision.expiresIn.seconds });
     if (!opened.ok) {
       await leaveQueue(queueGate(s), opId);
       return { message: message("I couldn't open an approval", 'error', { text: opened.error }) };

@@ -1,4 +1,5 @@
 import { waitingOn, type ApprovalState } from '../core/approval.ts';
+import { hhmmUtc } from '../core/clock.ts';
 import type { Button, Field, Link, Message } from '../core/message.ts';
 import { message } from '../core/message.ts';
 import type { ProgressEvent } from '../jobs/context.ts';
@@ -47,7 +48,7 @@ export function opView(i: OpViewInput): Message {
   const fields: Field[] = [...(base?.fields ?? []), { label: 'Requested by', value: op.requestedBy }];
   const context: string[] = [`operation ${op.id}`, `trace ${op.traceId}`];
   if (approval !== undefined) {
-    if (approval.approvals.length > 0) fields.push({ label: 'Approved by', value: approval.approvals.map((a) => `${a.person} at ${hhmm(a.at)}`).join(', ') });
+    if (approval.approvals.length > 0) fields.push({ label: 'Approved by', value: approval.approvals.map((a) => `${a.person} at ${hhmmUtc(a.at)}`).join(', ') });
     if (approval.status === 'rejected' && approval.rejectedBy !== undefined) fields.push({ label: 'Rejected by', value: `${approval.rejectedBy}${approval.reason === undefined ? '' : `: ${approval.reason}`}` });
     if (approval.status === 'pending') context.push(`request ${approval.id}`, `expires ${approval.expiresAt.toISOString()}`);
   }
@@ -102,10 +103,6 @@ function buttonsFor(op: OpRecord, approval: ApprovalState | undefined, confirmIn
 function progressLabel(e: ProgressEvent): string {
   const where = [e.batch === undefined ? undefined : `batch ${e.batch}`, e.workload, e.cluster].filter((x) => x !== undefined).join(' ');
   return where === '' ? e.message : `${where}: ${e.message}`;
-}
-
-function hhmm(d: Date): string {
-  return `${d.toISOString().slice(11, 16)} UTC`;
 }
 
 function capitalize(s: string): string {

@@ -1,5 +1,7 @@
 import { KubeError } from '../../kube/errors.ts';
 import { StaleRequest } from '../../kube/retry.ts';
+import { expectedChanges } from '../preview.ts';
+import { deployWrite } from '../writes.ts';
 import { describeTarget, followWithProgress, forEachTarget, outageNote, refOf, rolloutFailure, summarize, type Processor, type TargetResult } from '../context.ts';
 import { probeVerdict } from '../probe-verdict.ts';
 import { promotionBlock } from '../promotion.ts';
@@ -32,7 +34,7 @@ export const deploy: Processor<'deploy'> = async (spec, ctx) => {
       const base = { cluster: w.cluster, workload: `${w.namespace}/${w.name}` };
       let generation: number;
       try {
-        const r = await gw.setImage({ ...refOf(w), image: spec.image, container: w.container, expectedFrom: t.fromImage, changeCause: `chatops ${ctx.payload.opId}: ${verb} ${spec.image} (by ${ctx.payload.requestedBy})` });
+        const r = await gw.setImage({ ...deployWrite(spec, t, ctx.payload), expect: expectedChanges(ctx.payload.preview, w) });
         generation = r.generation;
         await ctx.audit('step', `${r.changed ? 'set' : 'found'} ${spec.image} on ${describeTarget(w)}`, { changed: r.changed, containers: r.containers }, w);
       } catch (e) {

@@ -1,4 +1,6 @@
-import { describeTarget, followWithProgress, forEachTarget, outageNote, refOf, summarize, type Processor, type TargetResult } from '../context.ts';
+import { expectedChanges } from '../preview.ts';
+import { restartWrite } from '../writes.ts';
+import { describeTarget, followWithProgress, forEachTarget, outageNote, summarize, type Processor, type TargetResult } from '../context.ts';
 
 /** A rolling restart keyed by the operation's token: a replay finds the token set and writes nothing. */
 export const restart: Processor<'restart'> = async (spec, ctx) => {
@@ -7,7 +9,7 @@ export const restart: Processor<'restart'> = async (spec, ctx) => {
       const w = t.workload;
       const gw = ctx.gatewayFor(w.cluster);
       const base = { cluster: w.cluster, workload: `${w.namespace}/${w.name}` };
-      const r = await gw.restart({ ...refOf(w), token: spec.token });
+      const r = await gw.restart({ ...restartWrite(spec, t), expect: expectedChanges(ctx.payload.preview, w) });
       await ctx.audit('step', `${r.changed ? 'restarted' : 'found restarted'} ${describeTarget(w)}`, { token: spec.token, changed: r.changed }, w);
       const rollout = await followWithProgress(ctx, gw, w, r.generation);
       if (rollout.outcome !== 'cancelled') await ctx.noteRevision(w, rollout.outcome === 'complete' ? 'complete' : 'failed');

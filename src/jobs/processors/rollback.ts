@@ -1,4 +1,6 @@
 import { StaleRequest } from '../../kube/retry.ts';
+import { expectedChanges } from '../preview.ts';
+import { rollbackWrite } from '../writes.ts';
 import { describeTarget, followWithProgress, forEachTarget, outageNote, refOf, summarize, type Processor, type TargetResult } from '../context.ts';
 
 /**
@@ -32,7 +34,7 @@ export const rollback: Processor<'rollback'> = async (spec, ctx) => {
         return { ...base, outcome: 'blocked', message: `${describeTarget(w)} is at revision ${status.revision ?? '?'} now, not ${t.fromRevision} as when asked; nothing was changed` };
       }
       try {
-        const r = await gw.rollback({ ...refOf(w), target: { kind: 'revision', revision: t.toRevision }, expectedRevision: t.fromRevision, changeCause: `chatops ${ctx.payload.opId}: rollback to revision ${t.toRevision} (by ${ctx.payload.requestedBy})` });
+        const r = await gw.rollback({ ...rollbackWrite(t, ctx.payload), expect: expectedChanges(ctx.payload.preview, w) });
         await ctx.audit('step', `rolled ${describeTarget(w)} back from revision ${r.from.revision} to ${r.to.revision}`, { from: r.from.revision, to: r.to.revision, changed: r.changed }, w);
         const rollout = await settle(r.generation);
         if (rollout.outcome !== 'complete') return { ...base, outcome: 'failed', message: rollout.message };

@@ -1,5 +1,6 @@
 import { StaleRequest } from '../../kube/retry.ts';
-import { describeTarget, forEachTarget, refOf, summarize, type Processor, type TargetResult } from '../context.ts';
+import { scaleWrite } from '../writes.ts';
+import { describeTarget, forEachTarget, summarize, type Processor, type TargetResult } from '../context.ts';
 
 /** Scales every bound workload, conditional on the replica count it had when asked. */
 export const scale: Processor<'scale'> = async (spec, ctx) => {
@@ -8,7 +9,7 @@ export const scale: Processor<'scale'> = async (spec, ctx) => {
       const w = t.workload;
       const base = { cluster: w.cluster, workload: `${w.namespace}/${w.name}` };
       try {
-        const r = await ctx.gatewayFor(w.cluster).scale({ ...refOf(w), replicas: spec.replicas, expectedFrom: t.fromReplicas });
+        const r = await ctx.gatewayFor(w.cluster).scale(scaleWrite(spec, t));
         await ctx.audit('step', `${r.changed ? 'scaled' : 'found'} ${describeTarget(w)} at ${spec.replicas} replicas`, { from: r.from, to: r.to, changed: r.changed }, w);
         await ctx.progress({ step: 'scale', cluster: w.cluster, workload: w.name, percent: 100, message: `${r.from} → ${r.to} replicas` });
         return { ...base, outcome: r.changed ? 'done' : 'unchanged', message: `${r.from} → ${r.to} replicas` };

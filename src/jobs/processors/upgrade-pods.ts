@@ -5,7 +5,9 @@ import { selectContainers } from '../../kube/images.ts';
 import { describeTarget, followWithProgress, outageNote, refOf, rolloutFailure } from '../context.ts';
 import type { LedgerSnapshot } from '../ledger.ts';
 import type { PodBatchStep, UpgradeTarget, Workload } from '../spec.ts';
+import { expectedChanges } from '../preview.ts';
 import { mapLimit } from '../upgrade-steps.ts';
+import { podBatchWrite } from '../writes.ts';
 import { keyOf, stepTarget, type Run, type WorkloadOutcome } from './upgrade-run.ts';
 
 /**
@@ -60,9 +62,9 @@ export async function updatePodBatch(r: Run, t: PodTarget, snap: LedgerSnapshot,
         return fail(`${describeTarget(w)} was changed by someone else during this release: it runs ${running.join(', ') || 'something else'}, not ${spec.image}`);
       }
       const cause = `chatops ${opId}: ${spec.image} to pods ${podNames(w.name, t.pods)} (batch ${batch + 1} of ${spec.batches.length}, by ${ctx.payload.requestedBy})`;
-      const res = t.pods.setsImage
-        ? await gw.setImageWithPartition({ ...refOf(w), image: spec.image, container: w.container, partition: t.pods.partition, expectedFrom: t.fromImage, expectedPartition: t.pods.fromPartition })
-        : await gw.setPartition({ ...refOf(w), partition: t.pods.partition, expectedFrom: t.pods.fromPartition });
+      // The first write is the one dry run when the release was asked for: it must still start from the diff's "from".
+      const write = podBatchWrite(spec, t, t.pods);
+      const res = write.kind === 'image+partition' ? await gw.setImageWithPartition({ ...write.input, expect: expectedChanges(ctx.payload.preview, w) }) : await gw.setPartition(write.input);
       generation = res.generation;
       const partition = 'partition' in res ? res.partition : { from: res.from, to: res.to };
       await ledger.moveWorkload(opId, key, 'written', res.changed ? `partition ${partition.from} → ${partition.to}` : `already at partition ${t.pods.partition}`);

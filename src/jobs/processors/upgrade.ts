@@ -2,12 +2,14 @@ import { selectContainers } from '../../kube/images.ts';
 import { describeTarget, followWithProgress, outageNote, refOf, rolloutFailure, type JobResult, type Processor } from '../context.ts';
 import { createLedger, type LedgerSnapshot } from '../ledger.ts';
 import { runProbe } from '../probe.ts';
+import { expectedChanges } from '../preview.ts';
 import type { UpgradeTarget } from '../spec.ts';
 import { afterHealthy, blockedGate, mapLimit, mayAct, nextBatch } from '../upgrade-steps.ts';
 import { inSpan } from '../../telemetry/spans.ts';
 import { abortUpgrade } from './upgrade-abort.ts';
 import { bakeBatch, isPodTarget, restoreStrategy, updatePodBatch } from './upgrade-pods.ts';
 import { endWith, keyOf, kubeMessage, percentDone, resultFromLedger, snapshot, stepTarget, type Run, type WorkloadOutcome } from './upgrade-run.ts';
+import { upgradeWrite } from '../writes.ts';
 
 /**
  * A batch upgrade, run from its step ledger (ledger.ts). Each job of the operation (the first,
@@ -33,13 +35,7 @@ async function updateWorkload(r: Run, t: UpgradeTarget, snap: LedgerSnapshot, ba
     if (action === 'write') {
       // Conditional on the image bound at request time; finds the target in place (no write) if
       // an earlier run's write landed just before it died.
-      const res = await gw.setImage({
-        ...refOf(w),
-        image: spec.image,
-        container: w.container,
-        expectedFrom: t.fromImage,
-        changeCause: `chatops ${opId}: upgrade to ${spec.image}, batch ${batch + 1} of ${spec.batches.length} (by ${ctx.payload.requestedBy})`,
-      });
+      const res = await gw.setImage({ ...upgradeWrite(spec, t, batch, ctx.payload), expect: expectedChanges(ctx.payload.preview, w) });
       generation = res.generation;
       await ledger.moveWorkload(opId, key, 'written', res.changed ? `set ${spec.image}` : `already ran ${spec.image}`);
       await ctx.audit('step', `${res.changed ? 'set' : 'found'} ${spec.image} on ${describeTarget(w)} (batch ${batch + 1})`, { changed: res.changed, containers: res.containers, batch: batch + 1 }, w);

@@ -44,7 +44,7 @@ describe('conditional writes and replays, as the bot', () => {
     const err = await gw.setImage({ ...ref, image: `${REPO}:v2`, expectedFrom: `${REPO}:v1` }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StaleRequest);
     expect(err).toMatchObject({ kind: 'conflict', retryable: false });
-    expect((err as KubeError).message).toContain(`web runs ${REPO}:v3, not ${REPO}:v1`);
+    expect((err as KubeError).message).toContain(`container web image is ${REPO}:v3 now, not ${REPO}:v1 (changed by `);
     expect(await generation(admin, ref)).toBe(genBefore);
     expect(await webTemplate(admin, ref)).toMatchObject({ image: `${REPO}:v3`, release: 'v3' });
 

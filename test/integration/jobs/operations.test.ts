@@ -89,16 +89,16 @@ describe('operations end to end', () => {
     expect(await t.deploymentWrites(m)).toEqual([1, 1]);
   });
 
-  it('blocks the run when someone changed the live image after approval', async () => {
+  it('refuses the Approve when someone changed the live image after the request (the diff shown is stale); nothing runs', async () => {
+    // (A change between Approve and the run blocks the job instead: chat/dry-run.)
     const t = await setup();
     const req = await submit(t.s, { text: '/deploy web v2 to test', actor: 'alice', deliveryId: delivery() });
     await rollTemplate(adminClients('gz'), ref(t.ns.name, 'Deployment', 'web'), 'v3');
-    await decideApproval(t.s, req.approvalId as string, 'approve', 'carol');
-    const op = await waitForOp(t.s, req.opId as string);
-    expect(op.status).toBe('blocked');
-    const gz = op.result?.targets.find((x) => x.cluster === 'gz');
-    expect(gz?.outcome).toBe('blocked');
-    expect(gz?.message).toContain('changed since the request was made');
+    const click = await decideApproval(t.s, req.approvalId as string, 'approve', 'carol');
+    expect(click.message.title).toBe('Not approved: the change shown is stale');
+    expect(click.message.text).toContain(`container web image is ${REPO}:v3 now, not ${REPO}:v1 (changed by`);
+    expect((await t.s.approvals.get(req.approvalId as string))?.status).toBe('pending');
+    expect((await t.s.ops.get(req.opId as string))?.status).toBe('awaiting_approval');
     expect((await t.images())[0]).toBe(`${REPO}:v3`);
   });
 

@@ -28,6 +28,8 @@ export interface AuditWrite {
   /** HTTP status of the response (a refused write is still a request). */
   readonly code: number | undefined;
   readonly requestObject: unknown;
+  /** Sent with dryRun=All: admitted and validated, never stored (not a write). */
+  readonly dryRun: boolean;
 }
 
 export interface WriteFilter {
@@ -38,6 +40,8 @@ export interface WriteFilter {
   readonly verbs?: readonly string[];
   /** Only writes the apiserver accepted (status < 400). Default false. */
   readonly successfulOnly?: boolean;
+  /** Dry runs (dryRun=All) store nothing, so they are left out unless asked for: only them (true) or all (undefined is "no"). */
+  readonly dryRun?: 'only' | 'too';
 }
 
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -62,6 +66,7 @@ interface RawEvent {
   objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
   responseStatus?: { code?: number };
   requestObject?: unknown;
+  requestURI?: string;
 }
 
 /** Parses audit lines (a trailing partial line, still being written, is skipped). Pure. */
@@ -94,6 +99,7 @@ export function parseAuditLines(text: string): AuditWrite[] {
       name: e.objectRef?.name,
       code: e.responseStatus?.code,
       requestObject: e.requestObject,
+      dryRun: /[?&]dryRun=All(&|$)/.test(e.requestURI ?? ''),
     });
   }
   return out;
@@ -107,7 +113,8 @@ export function filterWrites(writes: readonly AuditWrite[], f: WriteFilter = {})
       w.user === user &&
       verbs.includes(w.verb) &&
       (f.namespace === undefined || w.namespace === f.namespace) &&
-      (f.successfulOnly !== true || (w.code !== undefined && w.code < 400)),
+      (f.successfulOnly !== true || (w.code !== undefined && w.code < 400)) &&
+      (f.dryRun === 'too' || w.dryRun === (f.dryRun === 'only')),
   );
 }
 

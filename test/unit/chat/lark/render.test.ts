@@ -19,6 +19,8 @@ import type { Plan } from '../../../../src/core/resolve.ts';
 import type { Target } from '../../../../src/core/targets.ts';
 import type { OpRecord } from '../../../../src/jobs/operations.ts';
 import type { TargetResult } from '../../../../src/jobs/context.ts';
+import { withChecks } from '../../../../src/service/diff-message.ts';
+import { JOB_LINK, deployPreviews, preflightReport } from '../../support/checks.ts';
 
 /**
  * The Lark card renderer against golden files (test/unit/chat/lark/golden/*.json), over
@@ -90,6 +92,10 @@ const failedTargets: TargetResult[] = [
 
 const cases: readonly (readonly [string, () => Message])[] = [
   ['approval-request-prod', () => approvalRequestMessage(decisionMessage(deployPlan, approvalDecision, 'carol'), approval(), 'op-20260302-0007', 'prod')],
+  ['approval-request-diff-preflight', () =>
+    approvalRequestMessage(withChecks(decisionMessage(deployPlan, approvalDecision, 'carol'), deployPreviews(['gz-prod', 'sh-prod'], 'api'), preflightReport('warn', 'gz-prod Deployment api-prod/api'), JOB_LINK), approval(), 'op-20260302-0007', 'prod')],
+  ['approval-request-long-diff', () =>
+    approvalRequestMessage(withChecks(decisionMessage(deployPlan, approvalDecision, 'carol'), deployPreviews(['gz-prod', 'sh-prod'], 'api', 30), preflightReport('warn', 'gz-prod Deployment api-prod/api'), JOB_LINK), approval(), 'op-20260302-0007', 'prod')],
   ['approval-request-no-confirm', () => approvalRequestMessage(decisionMessage(stagingPlan, approvalDecision, 'carol'), approval(), 'op-20260302-0008')],
   ['op-running', () => ({ ...opMessage(op('running')), progress: { done: 1, total: 2, label: 'workloads rolled out' } })],
   ['op-succeeded', () => opMessage(op('succeeded', { result: { outcome: 'succeeded', summary: 'deploy finished on 2 of 2 workload(s)', targets: succeededTargets } }), { text: 'deploy finished on 2 of 2 workload(s)', links: [grafana] })],

@@ -18,6 +18,8 @@ import type { Target } from '../../../../src/core/targets.ts';
 import type { OpRecord } from '../../../../src/jobs/operations.ts';
 import { approvalOutcomeMessage, approvalRequestMessage, opMessage } from '../../../../src/service/messages.ts';
 import { opView } from '../../../../src/service/op-view.ts';
+import { withChecks } from '../../../../src/service/diff-message.ts';
+import { JOB_LINK, deployPreviews, preflightReport } from '../../support/checks.ts';
 
 /**
  * Golden files: each realistic message (built with the real builders) rendered to Block Kit and
@@ -124,6 +126,10 @@ const CASES: readonly (readonly [string, () => Message])[] = [
     const plan: Plan = { ...deployPlan, apps: targets.map((t) => t.app), targets, reason: 'quarterly base image refresh' };
     return approvalRequestMessage(decisionMessage(plan, approvalDecision, 'alice'), approval(), 'op-20250304-0003', 'prod');
   }],
+  ['approval-request-diff-preflight', () =>
+    approvalRequestMessage(withChecks(decisionMessage(deployPlan, approvalDecision, 'alice'), deployPreviews(['gz-prod', 'nj-prod', 'hk-prod']), preflightReport('warn', 'gz-prod Deployment web-prod/web'), JOB_LINK), approval(), 'op-20250304-0001', 'prod')],
+  ['approval-request-long-diff', () =>
+    approvalRequestMessage(withChecks(decisionMessage(deployPlan, approvalDecision, 'alice'), deployPreviews(['gz-prod', 'nj-prod', 'hk-prod'], 'web', 30), preflightReport('warn', 'gz-prod Deployment web-prod/web'), JOB_LINK), approval(), 'op-20250304-0001', 'prod')],
   ['approval-outcome-approved', () => {
     const d = decide(approval(), { kind: 'approve', actor: 'bob', now: new Date(T0.getTime() + 60_000) });
     return approvalOutcomeMessage(d.outcome, d.state, 'bob');

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { message } from '../../../src/core/message.ts';
+import type { TargetPreview } from '../../../src/jobs/spec.ts';
+import { diffIsCut, diffSections, preflightSections, withChecks } from '../../../src/service/diff-message.ts';
+import { JOB_LINK, deployPreviews, preflightReport } from '../support/checks.ts';
+
+const unchanged: TargetPreview = { cluster: 'nj', namespace: 'web-prod', kind: 'StatefulSet', name: 'db', changes: [] };
+
+describe('diffSections', () => {
+  it.each<[string, TargetPreview[], number, string[][]]>([
+    ['one section per workload, a line per change', deployPreviews(['gz']), 24, [['What changes on gz: Deployment web-prod/web', 'container web image: registry.example.com/web:v1.4.1 → registry.example.com/web:v1.4.2']]],
+    ['a workload already so says it', [unchanged], 24, [['What changes on nj: StatefulSet web-prod/db', 'no change (already so)']]],
+    [
+      'cut inside a workload: the rest counted on its last line',
+      deployPreviews(['gz'], 'web', 3),
+      3,
+      [['What changes on gz: Deployment web-prod/web', 'container web image: registry.example.com/web:v1.4.1 → registry.example.com/web:v1.4.2', 'spec.template.spec.containers[web].env[FLAG_0].value: off → on', '… and 2 more changes: see the operation\'s page']],
+    ],
+    ['workloads past the cut are counted, not shown', deployPreviews(['gz', 'nj']), 2, [['What changes on gz: Deployment web-prod/web', 'container web image: registry.example.com/web:v1.4.1 → registry.example.com/web:v1.4.2', '… and 2 more changes: see the operation\'s page']]],
+  ])('%s', (_name, previews, max, want) => {
+    const got = diffSections(previews, max).map((s) => [s.heading ?? '', ...s.lines.map((l) => (l.startsWith('annotation') ? '' : l))].filter((l) => l !== ''));
+    expect(got).toEqual(want);
+  });
+
+  it.each([
+    [deployPreviews(['gz']), false],
+    [deployPreviews(['gz', 'nj'], 'web', 10), false],
+    [deployPreviews(['gz', 'nj'], 'web', 11), true],
+  ])('diffIsCut at 24 lines (%#)', (previews, cut) => {
+    expect(diffIsCut(previews)).toBe(cut);
+  });
+});
+
+describe('preflightSections and withChecks', () => {
+  it.each([
+    ['warn', 'Preflight: 2 warnings'],
+    ['block', 'Preflight: 2 findings (this environment blocks on them)'],
+  ] as const)('%s: heading %s, each finding with its why', (mode, heading) => {
+    const [s] = preflightSections(preflightReport(mode, 'gz Deployment web-prod/web'));
+    expect(s?.heading).toBe(heading);
+    expect(s?.lines[0]).toBe('gz Deployment web-prod/web: container web has no readinessProbe. Why: without it, new pods get traffic as soon as they start, before they can serve it');
+  });
+
+  it('no findings and nothing unread: no section; unread lists are said', () => {
+    expect(preflightSections({ mode: 'warn', findings: [], unread: [] })).toEqual([]);
+    expect(preflightSections({ mode: 'warn', findings: [], unread: ['The bot may not list poddisruptionbudgets (forbidden)'] })[0]?.lines).toEqual(['Not checked (could not read): The bot may not list poddisruptionbudgets (forbidden)']);
+  });
+
+  it.each([
+    ['a short diff keeps the links as they are', deployPreviews(['gz']), []],
+    ['a cut diff brings the operation link', deployPreviews(['gz', 'nj'], 'web', 30), [JOB_LINK]],
+  ])('%s', (_name, previews, links) => {
+    const m = withChecks(message('Deploy web', 'needs_approval'), previews, preflightReport('warn', 'gz'), JOB_LINK);
+    expect(m.links).toEqual(links);
+    expect(m.sections?.at(-1)?.heading).toBe('Preflight: 2 warnings');
+  });
+});
