@@ -3,6 +3,7 @@ import type { ConsoleEntry } from '../../../src/chat/console/store.ts';
 import type { Message } from '../../../src/core/message.ts';
 import { patchWorkload, readWorkload } from '../../../src/kube/workload.ts';
 import { decideApproval, submit } from '../../../src/service/requests.ts';
+import { approvalOfButton } from '../../../src/service/messages.ts';
 import { botEntries, consoleClient, requestId, textOf } from '../console/support.ts';
 import { auditMark, botWrites } from '../support/audit.ts';
 import { adminClients } from '../support/cluster.ts';
@@ -79,7 +80,7 @@ async function clickApprove(who: string, m: Message): Promise<Message> {
 
 /** Withdraws a request's approval as the requester would (its operation leaves the queue). */
 async function withdraw(m: Message, who = 'alice'): Promise<void> {
-  await decideApproval(bot.api.s, m.buttons.find((b) => b.action === 'approve')?.value ?? '', 'cancel', who);
+  await decideApproval(bot.api.s, approvalOfButton(m.buttons.find((b) => b.action === 'approve')?.value ?? '').id, 'cancel', who);
 }
 
 async function opStatus(opId: string): Promise<string> {
@@ -163,7 +164,7 @@ describe('dry run, diff and approval (issue 16)', () => {
     const reply = await clickApprove('bob', asked.entry.message);
     expect(reply.title).toBe('Not approved: the change shown is stale');
     expect(reply.text).toContain(`container web image is ${REPO}:hand2 now, not ${REPO}:hand (changed by kubectl-edit`);
-    expect((await bot.api.s.approvals.get(asked.entry.message.buttons.find((b) => b.action === 'approve')?.value ?? ''))?.status).toBe('pending');
+    expect((await bot.api.s.approvals.get(approvalOfButton(asked.entry.message.buttons.find((b) => b.action === 'approve')?.value ?? '').id))?.status).toBe('pending');
     expect(await webTemplate(admin, web())).toMatchObject({ image: `${REPO}:hand2` });
     await withdraw(asked.entry.message);
   });

@@ -197,10 +197,10 @@ describe('renderLarkCard: layout', () => {
       tag: 'button',
       text: { tag: 'plain_text', content: 'Approve' },
       type: 'primary',
-      behaviors: [{ type: 'callback', value: { action: 'approve', value: 'apr-7f3c2a' } }],
+      behaviors: [{ type: 'callback', value: { action: 'approve', value: 'apr-7f3c2a@sha256:9b1c' } }],
       confirm: { title: { tag: 'plain_text', content: 'Approve' }, text: { tag: 'plain_text', content: 'Approve this change in prod? It runs as soon as enough approvals are in.' } },
     });
-    expect(reject).toEqual({ tag: 'button', text: { tag: 'plain_text', content: 'Reject' }, type: 'danger', behaviors: [{ type: 'callback', value: { action: 'reject', value: 'apr-7f3c2a' } }] });
+    expect(reject).toEqual({ tag: 'button', text: { tag: 'plain_text', content: 'Reject' }, type: 'danger', behaviors: [{ type: 'callback', value: { action: 'reject', value: 'apr-7f3c2a@sha256:9b1c' } }] });
     expect(reject !== undefined && 'confirm' in reject).toBe(false);
   });
 

@@ -352,7 +352,7 @@ describe('renderSlack: limits', () => {
       type: 'button',
       action_id: 'approve',
       text: { type: 'plain_text', text: 'Approve', emoji: true },
-      value: 'apr-7f3a',
+      value: 'apr-7f3a@sha256:0a1b',
       style: 'primary',
       confirm: {
         title: { type: 'plain_text', text: 'Are you sure?' },
