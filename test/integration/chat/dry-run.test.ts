@@ -8,7 +8,7 @@ import { botEntries, consoleClient, requestId, textOf } from '../console/support
 import { auditMark, botWrites } from '../support/audit.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
-import { capReplicas } from '../support/policy.ts';
+import { capAutoscalers, capReplicas } from '../support/policy.ts';
 import { REPO, createDeployment, createStatefulSet, waitFor, waitForRollout, webTemplate } from '../support/workloads.ts';
 import { chatConfig, startBot, type Bot } from './support.ts';
 
@@ -44,7 +44,7 @@ beforeAll(async () => {
       },
       apps: { web: { image: REPO, container: 'web', maxReplicas: 100 }, db: { image: REPO, maxReplicas: 10, workload: { kind: 'StatefulSet', name: 'db' } } },
       access: [
-        { name: 'devs', who: ['group:devs'], verbs: ['deploy', 'scale'], envs: ['staging', 'qa', 'sts'], approval: { count: 1, from: ['group:sre'], expires: '30m' } },
+        { name: 'devs', who: ['group:devs'], verbs: ['deploy', 'scale', 'autoscale'], envs: ['staging', 'qa', 'sts'], approval: { count: 1, from: ['group:sre'], expires: '30m' } },
         { name: 'sre', who: ['group:sre'], verbs: ['deploy', 'scale', 'rollback'], envs: ['staging'] },
       ],
     }),
@@ -126,6 +126,31 @@ describe('dry run, diff and approval (issue 16)', () => {
     expect(ok.opId).toMatch(/^op-/);
     expect(ok.entry.message.status).toBe('needs_approval');
     expect(sectionLines(ok.entry.message)).toEqual(expect.arrayContaining([`What changes on gz: Deployment ${ns}/web`, 'replicas: 2 → 15']));
+    await withdraw(ok.entry.message);
+  });
+
+  it('/autoscale is dry run too: an HPA over a policy cap is refused with its message; under it the approval shows the HPA it would create; nothing is stored', async () => {
+    const message = await capAutoscalers('gz', ns, 20);
+    const mark = auditMark('gz');
+    const refused = await ask('alice', '/autoscale web in staging min=2 max=50 cpu=60%');
+    expect(refused.opId).toBeNull();
+    expect(refused.entry.message.title).toBe('The cluster refused that');
+    expect(refused.entry.message.text).toContain(message);
+
+    const ok = await ask('alice', '/autoscale web in staging min=2 max=8 cpu=60%');
+    expect(ok.opId).toMatch(/^op-/);
+    expect(ok.entry.message.status).toBe('needs_approval');
+    expect(sectionLines(ok.entry.message)).toEqual(
+      expect.arrayContaining([`What changes on gz: HorizontalPodAutoscaler ${ns}/web (scales Deployment web)`, 'spec.minReplicas: (none) → 2', 'spec.maxReplicas: (none) → 8']),
+    );
+    // What reached the apiserver: two dry runs of the HPA's create, the first refused; nothing stored.
+    const dry = await botWrites(mark, { namespace: ns, dryRun: 'only' });
+    expect(dry.map((w) => [w.verb, w.resource, w.code])).toEqual([
+      ['create', 'horizontalpodautoscalers', 422],
+      ['create', 'horizontalpodautoscalers', 201],
+    ]);
+    expect(await botWrites(mark, { namespace: ns })).toEqual([]);
+    expect((await adminClients('gz').autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ns })).items).toEqual([]);
     await withdraw(ok.entry.message);
   });
 
