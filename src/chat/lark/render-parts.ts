@@ -1,4 +1,5 @@
 import type { Button, Field, Link, Message } from '../../core/message.ts';
+import { progressBar } from '../progress-bar.ts';
 import type { LarkButton, LarkColumnSet, LarkElement, LarkMarkdown } from './card.ts';
 import { LARK_BUTTON_TEXT_MAX_CHARS } from './limits.ts';
 import { escapeLarkMarkdown, grey, inline, md } from './markdown.ts';
@@ -15,7 +16,6 @@ export type OpenIdOf = (person: string) => string | undefined;
 
 /** A field shares its row with the next one when both are at most this long. */
 const SHORT_FIELD_CHARS = 40;
-const PROGRESS_CELLS = 20;
 
 function fieldMd(f: Field): LarkMarkdown {
   return md(`**${inline(f.label)}**\n${inline(f.value)}`);
@@ -52,11 +52,8 @@ export function fieldElements(fields: readonly Field[]): LarkElement[] {
 }
 
 export function progressElement(p: NonNullable<Message['progress']>): LarkMarkdown {
-  const total = Number.isFinite(p.total) && p.total > 0 ? p.total : 0;
-  const done = Number.isFinite(p.done) ? Math.min(Math.max(p.done, 0), total) : 0;
-  const filled = total === 0 ? 0 : Math.round((done / total) * PROGRESS_CELLS);
   const label = p.label === undefined || p.label === '' ? '' : ` ${inline(p.label)}`;
-  return md(`**Progress** ${'█'.repeat(filled)}${'░'.repeat(PROGRESS_CELLS - filled)} ${p.done}/${p.total}${label}`);
+  return md(`**Progress** ${progressBar(p.done, p.total, { full: '█', empty: '░' })} ${p.done}/${p.total}${label}`);
 }
 
 const SAFE_URL = /^https?:\/\/[^\s<>"'`]+$/i;

@@ -1,4 +1,5 @@
 import type { Button, Link, Message } from '../../core/message.ts';
+import { progressBar } from '../progress-bar.ts';
 import type { ActionsBlock, ButtonElement, ContextBlock, SectionBlock } from './blocks.ts';
 import { uniqueActionIds } from './ids.ts';
 import { LIMITS } from './limits.ts';
@@ -26,7 +27,6 @@ const CONTEXT_ELEMENT_MAX = 200;
 const CONTEXT_EXTRAS_MAX = 400;
 const CONFIRM_TITLE = 'Are you sure?';
 const CONFIRM_DENY = 'Cancel';
-const BAR_CELLS = 20;
 
 /** The notification fallback (top-level `text`): title and text, mrkdwn-escaped, ≤3000 chars. */
 export function fallbackText(m: Message): string {
@@ -59,10 +59,8 @@ export function renderFields(m: Message, id: BlockId): { fieldBlocks: SectionBlo
 }
 
 export function progressLine(p: NonNullable<Message['progress']>): string {
-  const done = Math.max(0, Math.min(p.done, p.total));
-  const filled = p.total > 0 ? Math.round((done / p.total) * BAR_CELLS) : 0;
   const label = p.label === undefined || p.label === '' ? '' : ` ${escapeMrkdwn(truncate(p.label, PROGRESS_LABEL_MAX))}`;
-  return `${'▓'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)} ${p.done}/${p.total}${label}`;
+  return `${progressBar(p.done, p.total, { full: '▓', empty: '░' })} ${p.done}/${p.total}${label}`;
 }
 
 /** Real @mentions for people with a Slack id, names for the rest; "and N more" past the cap. */
