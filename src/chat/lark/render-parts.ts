@@ -1,5 +1,6 @@
 import type { Button, Field, Link, Message } from '../../core/message.ts';
 import { progressBar } from '../progress-bar.ts';
+import { truncate } from '../text-cut.ts';
 import type { LarkButton, LarkColumnSet, LarkElement, LarkMarkdown } from './card.ts';
 import { LARK_BUTTON_TEXT_MAX_CHARS } from './limits.ts';
 import { escapeLarkMarkdown, grey, inline, md } from './markdown.ts';
@@ -74,7 +75,7 @@ function mentionMd(person: string, openIdOf: OpenIdOf): string {
 }
 
 function buttonOf(b: Button): LarkButton {
-  const label = b.label.length > LARK_BUTTON_TEXT_MAX_CHARS ? `${b.label.slice(0, LARK_BUTTON_TEXT_MAX_CHARS - 1)}…` : b.label;
+  const label = truncate(b.label, LARK_BUTTON_TEXT_MAX_CHARS);
   const base: LarkButton = {
     tag: 'button',
     text: { tag: 'plain_text', content: label },

@@ -211,6 +211,16 @@ describe('renderLarkCard: layout', () => {
     expect(buttons(card)[0]?.type).toBe('default');
   });
 
+  // A label cut at the limit used to keep the first half of an emoji that straddled the cut.
+  it.each([
+    ['plain text', 'a'.repeat(120), `${'a'.repeat(99)}…`],
+    ['an emoji across the cut', `${'a'.repeat(98)}🚀 launch`, `${'a'.repeat(98)}…`],
+    ['an emoji just before the cut', `${'a'.repeat(97)}🚀 launch`, `${'a'.repeat(97)}🚀…`],
+  ])('cuts a long button label at 100 characters, never inside a character: %s', (_what, label, want) => {
+    const { card } = renderLarkCard(message('T', 'info', { buttons: [{ label, action: 'retry', value: 'op-9' }] }), opts);
+    expect(buttons(card)[0]?.text.content).toBe(want);
+  });
+
   it('mentions people with a known open_id and names the others', () => {
     const { card } = renderLarkCard(message('T', 'needs_approval', { mentions: ['alice', 'bob'] }), opts);
     expect(markdowns(card)).toContain(`Notifying: <at id=${OPEN_IDS['alice'] ?? ''}></at> @bob`);
