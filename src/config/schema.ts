@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PREFLIGHT_CHECKS } from '../core/preflight.ts';
+import { PREFLIGHT_CHECKS } from '../core/preflight-checks.ts';
 import { parseDuration, type Duration } from '../core/duration.ts';
 import { parseImageRef } from '../core/image-ref.ts';
 import { parseMatcher } from '../core/matchers.ts';
