@@ -17,6 +17,8 @@ import { pool, rolledOut } from './lib/fleet.ts';
  *
  * client-node has no client-side rate limiter (no QPS/burst as client-go has), and neither
  * does the bot's kube layer on top of it: both sides send requests as fast as their loops go.
+ * (The bot caps its requests in flight at 64 per cluster, src/kube/request-limit.ts, against
+ * fan-outs over thousands of workloads at request time; at concurrency 50 its jobs stay under it.)
  * Both keep their connections open between calls: client-node 2.0 alone opens a new TLS
  * connection for every request, which the bot avoids (src/kube/connections.ts); the baselines
  * get the same one-line fix, so that P3 compares the bot's own work with the loop's, not two

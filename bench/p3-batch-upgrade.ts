@@ -53,7 +53,8 @@ import { fmt, type Row } from './lib/stats.ts';
  *
  * Rate limits: the same for all. kube-controller-manager and kube-scheduler run with
  * --kube-api-qps=300 --kube-api-burst=600 (scripts/cluster/up.sh); neither the bot's kube layer
- * nor @kubernetes/client-node has a client-side limiter; bot and baselines authenticate as the
+ * nor @kubernetes/client-node has a rate limiter (the bot caps requests in flight at 64 per
+ * cluster, which its jobs at concurrency 50 stay under); bot and baselines authenticate as the
  * same user, so the apiserver's priority and fairness puts them in the same flow; both keep their
  * connections open (see p3-baselines.ts).
  *

@@ -5,6 +5,7 @@ import type { ParseOptions } from '../core/parse.ts';
 import { refreshOp } from '../notify/op-notifier.ts';
 import { platformLabel } from './channel.ts';
 import type { Outbox } from '../notify/outbox.ts';
+import { approvalOfButton } from '../service/messages.ts';
 import { showOpIn } from '../service/op-live.ts';
 import { ALERT_CLICK_HANDLERS, submitRequest } from '../service/dispatch.ts';
 import { askAgain, decideApproval, decideUpgrade, type Reply } from '../service/requests.ts';
@@ -94,10 +95,16 @@ export interface Click {
 
 export type ClickHandler = (s: Services, outbox: Outbox, c: Click) => Promise<Reply>;
 
+/** An Approve or Reject click: it counts only for the change its card showed (the digest it carries). */
+function decideByButton(s: Services, c: Click, kind: 'approve' | 'reject'): Promise<Reply> {
+  const { id, digest } = approvalOfButton(c.value);
+  return decideApproval(s, id, kind, c.actor, { digest });
+}
+
 const decideAndRefresh =
   (kind: 'approve' | 'reject' | 'continue' | 'retry' | 'abort', options: { rollback?: boolean } = {}): ClickHandler =>
   async (s, outbox, c) => {
-    const reply = kind === 'approve' || kind === 'reject' ? await decideApproval(s, c.value, kind, c.actor) : await decideUpgrade(s, c.value, kind, c.actor, options);
+    const reply = kind === 'approve' || kind === 'reject' ? await decideByButton(s, c, kind) : await decideUpgrade(s, c.value, kind, c.actor, options);
     if (reply.opId !== undefined) await refreshOp(s, outbox, reply.opId);
     return reply;
   };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { err, ok, type Result } from '../core/result.ts';
+import { checkAlertMatchers } from './alert-matchers.ts';
 import { checkReferences, type Problem } from './references.ts';
 import { configSchema, type Config } from './schema.ts';
 
@@ -98,6 +99,7 @@ export function validateConfig(doc: unknown, env: Readonly<Record<string, string
   // A variable that is not set is reported once, not again as the empty value it left.
   const envPaths = new Set(problems.map((p) => p.path));
   if (!parsed.success) problems.push(...issueProblems(parsed.error.issues).filter((p) => !envPaths.has(p.path)));
+  problems.push(...checkAlertMatchers(substituted).filter((p) => !envPaths.has(p.path)));
   problems.push(...checkReferences(substituted));
   if (problems.length > 0 || !parsed.success) return err(dedupe(problems));
   return ok(parsed.data);

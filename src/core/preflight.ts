@@ -1,4 +1,5 @@
 import { parseImageRef } from './image-ref.ts';
+import type { PreflightCheck } from './preflight-checks.ts';
 import { parseQuantity } from './quantity.ts';
 
 /**
@@ -10,8 +11,6 @@ import { parseQuantity } from './quantity.ts';
  *
  * The types are the few fields each check reads, so client-node's objects fit them as they are.
  */
-export const PREFLIGHT_CHECKS = ['readiness', 'prestop', 'rollout', 'pdb', 'quota', 'hpa', 'mutable-tag'] as const;
-export type PreflightCheck = (typeof PREFLIGHT_CHECKS)[number];
 
 export interface PreflightWarning {
   readonly check: PreflightCheck;

@@ -1,13 +1,16 @@
 import type { Command } from '../../commands/index.ts';
 import type { Config } from '../config/schema.ts';
-import { metricTarget, parseUsageTarget, type HpaMetricTarget, type HpaSettings, type UsageTarget } from './autoscale.ts';
+import type { HpaSettings } from './autoscale.ts';
 import { chatError, type ChatError } from './errors.ts';
 import { parseImageRef, repositoryOf } from './image-ref.ts';
 import { err, ok, type Result } from './result.ts';
 import type { SuggestBasis } from './replica-formula.ts';
-import { closest } from './suggest.ts';
+import { planBatches } from './resolve-batches.ts';
+import { deployImage, registryAllowed, registryError } from './resolve-image.ts';
+import { checkApp, checkEnv, workloadPlan } from './resolve-names.ts';
 import { podBatchesOf } from './resolve-pods.ts';
-import { appRunsIn, regions, targetsFor, type Target } from './targets.ts';
+import { hpaSettings, suggestBasis } from './resolve-scaling.ts';
+import { appRunsIn, targetsFor, type Target } from './targets.ts';
 
 /**
  * Gives a parsed command its meaning against the config, when the request is made: which
@@ -42,147 +45,6 @@ export interface Plan {
 }
 
 type R<T> = Result<T, ChatError>;
-
-function checkEnv(config: Config, env: string): R<string> {
-  if (Object.hasOwn(config.environments, env)) return ok(env);
-  const known = Object.keys(config.environments);
-  return err(chatError('E_UNKNOWN_ENV', `There is no environment "${env}".`, { expected: `one of: ${known.join(', ')}`, suggestions: closest(env, known) }));
-}
-
-function checkApp(config: Config, app: string, env: string | undefined): R<string> {
-  if (!Object.hasOwn(config.apps, app)) {
-    const known = Object.keys(config.apps);
-    return err(chatError('E_UNKNOWN_APP', `There is no app "${app}".`, { expected: `one of: ${known.join(', ')}`, suggestions: closest(app, known) }));
-  }
-  if (env !== undefined && !appRunsIn(config, app, env)) {
-    return err(chatError('E_APP_NOT_IN_ENV', `${app} does not run in ${env}.`, { expected: `one of its environments: ${(config.apps[app]?.envs ?? []).join(', ')}` }));
-  }
-  return ok(app);
-}
-
-function checkCluster(config: Config, env: string, cluster: string | undefined): R<string | undefined> {
-  if (cluster === undefined) return ok(undefined);
-  if (!Object.hasOwn(config.clusters, cluster)) {
-    const known = Object.keys(config.clusters);
-    return err(chatError('E_UNKNOWN_CLUSTER', `There is no cluster "${cluster}".`, { expected: `one of: ${known.join(', ')}`, suggestions: closest(cluster, known) }));
-  }
-  const inEnv = config.environments[env]?.clusters ?? [];
-  if (!inEnv.includes(cluster)) {
-    return err(chatError('E_CLUSTER_NOT_IN_ENV', `Cluster ${cluster} is not part of ${env}.`, { expected: `one of ${env}'s clusters: ${inEnv.join(', ')}` }));
-  }
-  return ok(cluster);
-}
-
-function registryAllowed(config: Config, env: string, repository: string): boolean {
-  const allowed = config.environments[env]?.registries ?? [];
-  return allowed.some((r) => repository === r || repository.startsWith(`${r}/`));
-}
-
-/** Whether `image` comes from a registry the environment may pull from (a rollback to one that doesn't is a deploy in disguise). */
-export function imageAllowedIn(config: Config, env: string, image: string): boolean {
-  const parsed = parseImageRef(image);
-  return parsed.ok && registryAllowed(config, env, repositoryOf(parsed.value));
-}
-
-function registryError(config: Config, env: string, repository: string): ChatError {
-  return chatError('E_REGISTRY_NOT_ALLOWED', `${env} may not pull from ${repository}.`, {
-    expected: `an image from ${(config.environments[env]?.registries ?? []).join(', ')}`,
-  });
-}
-
-/**
- * The full image a deploy means. A tag or digest belongs to the app's own repository; a full
- * reference must come from a registry allowed in the environment and name the app's
- * repository path (a mirror registry with the same path is fine).
- */
-export function deployImage(config: Config, app: string, env: string, ref: string): R<string> {
-  const repo = config.apps[app]?.image ?? '';
-  let image: string;
-  let repository: string;
-  if (ref.startsWith('@')) {
-    image = `${repo}${ref}`;
-    repository = repo;
-  } else if (!/[/:@]/.test(ref)) {
-    image = `${repo}:${ref}`;
-    repository = repo;
-  } else {
-    const parsed = parseImageRef(ref);
-    const own = parseImageRef(repo);
-    if (!parsed.ok) return err(chatError('E_INVALID_IMAGE', `"${ref}" is not a valid image reference: ${parsed.problem}.`));
-    repository = repositoryOf(parsed.value);
-    if (!registryAllowed(config, env, repository)) return err(registryError(config, env, repository));
-    if (own.ok && parsed.value.path !== own.value.path) {
-      return err(
-        chatError('E_IMAGE_REPO_MISMATCH', `${app} runs images from ${repo}, not ${repository}.`, {
-          expected: `a tag of ${repo}, or the same repository path on an allowed registry`,
-          example: `/deploy ${app} v1.4.2 to ${env}`,
-        }),
-      );
-    }
-    image = ref;
-  }
-  if (!registryAllowed(config, env, repository)) return err(registryError(config, env, repository));
-  return ok(image);
-}
-
-function workloadPlan(config: Config, appName: string, envName: string, cluster: string | undefined): R<{ env: string; app: string; targets: Target[] }> {
-  const env = checkEnv(config, envName);
-  if (!env.ok) return env;
-  const app = checkApp(config, appName, envName);
-  if (!app.ok) return app;
-  const c = checkCluster(config, envName, cluster);
-  if (!c.ok) return c;
-  return ok({ env: envName, app: appName, targets: targetsFor(config, appName, envName, c.value) });
-}
-
-/** Orders workloads the same way every time: region, cluster, app. */
-function byPlace(a: Target, b: Target): number {
-  return a.region.localeCompare(b.region) || a.cluster.localeCompare(b.cluster) || a.app.localeCompare(b.app);
-}
-
-export function planBatches(config: Config, targets: readonly Target[], groups: readonly (readonly string[])[]): R<Target[][]> {
-  const sorted = [...targets].sort(byPlace);
-  if (groups.every((g) => g.length === 1 && (g[0] ?? '').endsWith('%'))) {
-    // Cumulative shares of the selected workloads, rounded up; a share that adds nobody is skipped.
-    const out: Target[][] = [];
-    let from = 0;
-    for (const g of groups) {
-      const to = Math.ceil((Number((g[0] ?? '0%').slice(0, -1)) * sorted.length) / 100);
-      if (to > from) out.push(sorted.slice(from, to));
-      from = Math.max(from, to);
-    }
-    return ok(out);
-  }
-  const names = new Set([...regions(config), ...Object.keys(config.clusters), ...targets.map((t) => t.app)]);
-  const placed = new Map<Target, number>();
-  const out: Target[][] = [];
-  for (const [i, g] of groups.entries()) {
-    for (const n of g) {
-      if (!names.has(n)) {
-        return err(chatError('E_UNKNOWN_BATCH', `Batch ${i + 1} names "${n}", which is no region, cluster or selected app.`, { suggestions: closest(n, [...names]) }));
-      }
-    }
-    const batch = sorted.filter((t) => g.includes(t.region) || g.includes(t.cluster) || g.includes(t.app));
-    if (batch.length === 0) return err(chatError('E_EMPTY_BATCH', `Batch ${i + 1} (${g.join('+')}) contains none of the selected workloads.`));
-    for (const t of batch) {
-      const before = placed.get(t);
-      if (before !== undefined) {
-        return err(chatError('E_BAD_BATCHES', `${t.app} on ${t.cluster} is in batch ${before + 1} and in batch ${i + 1}.`));
-      }
-      placed.set(t, i);
-    }
-    out.push(batch);
-  }
-  const left = sorted.filter((t) => !placed.has(t));
-  if (left.length > 0) {
-    return err(
-      chatError('E_UNBATCHED', `${left.map((t) => `${t.app} on ${t.cluster}`).join(', ')} ${left.length === 1 ? 'is' : 'are'} in no batch.`, {
-        expected: 'batches that together cover every cluster of the environment',
-      }),
-    );
-  }
-  return ok(out);
-}
 
 export function resolve(config: Config, command: Command): R<Plan> {
   const base = { targets: [] as Target[], dryRun: false };
@@ -338,34 +200,6 @@ export function resolve(config: Config, command: Command): R<Plan> {
     default:
       return ok({ ...base, verb: command.verb, env: undefined, apps: [] });
   }
-}
-
-interface TargetArgs {
-  cpu?: string | undefined;
-  memory?: string | undefined;
-  metric?: string | undefined;
-  target?: string | undefined;
-}
-
-/** The cpu= and memory= targets given, in that order. */
-function usageTargets(a: TargetArgs): { resource: 'cpu' | 'memory'; target: UsageTarget }[] {
-  return (['cpu', 'memory'] as const).flatMap((resource) => {
-    const t = a[resource] === undefined ? undefined : parseUsageTarget(a[resource]);
-    return t === undefined ? [] : [{ resource, target: t }];
-  });
-}
-
-function suggestBasis(a: TargetArgs): SuggestBasis | undefined {
-  const [usage] = usageTargets(a);
-  if (usage !== undefined) return { kind: 'resource', ...usage };
-  return a.metric !== undefined && a.target !== undefined ? { kind: 'metric', query: a.metric, target: a.target } : undefined;
-}
-
-function hpaSettings(a: TargetArgs & { min?: number | undefined; max?: number | undefined; scaledown?: { seconds: number } | undefined }): HpaSettings | undefined {
-  const metrics: HpaMetricTarget[] = usageTargets(a).map((u) => metricTarget(u.resource, u.target));
-  if (a.metric !== undefined && a.target !== undefined) metrics.push({ kind: 'pods', metric: a.metric, value: a.target });
-  if (a.min === undefined || a.max === undefined || metrics.length === 0) return undefined;
-  return { min: a.min, max: a.max, metrics, ...(a.scaledown === undefined ? {} : { scaleDownSeconds: a.scaledown.seconds }) };
 }
 
 function opt(reason: string | undefined): { reason?: string } {

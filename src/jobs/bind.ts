@@ -1,6 +1,7 @@
 import { autoscaleLine } from '../core/autoscale.ts';
 import type { Config } from '../config/schema.ts';
-import { deployImage, imageAllowedIn, type Plan } from '../core/resolve.ts';
+import { deployImage, imageAllowedIn } from '../core/resolve-image.ts';
+import type { Plan } from '../core/resolve.ts';
 import { targetsFor, type Target } from '../core/targets.ts';
 import { ageOf, describeVerdict, imageLabel } from '../kube/revision-health.ts';
 import { patientReads } from '../kube/patient-gateway.ts';

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts';
-import { preflight, type PreflightCheck, type PreflightWarning, type WorkloadLike } from '../core/preflight.ts';
+import { preflight, type PreflightWarning, type WorkloadLike } from '../core/preflight.ts';
+import type { PreflightCheck } from '../core/preflight-checks.ts';
 import type { PreflightFacts } from '../kube/preflight-facts.ts';
 import type { GatewayFor } from './bind.ts';
 import { changesOf, type Previewed } from './preview.ts';

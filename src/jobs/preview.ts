@@ -4,7 +4,7 @@ import { KubeError } from '../kube/errors.ts';
 import type { WritePreview } from '../kube/write-preview.ts';
 import type { GatewayFor } from './bind.ts';
 import type { JobSpec, TargetPreview, Workload } from './spec.ts';
-import { deployWrite, podBatchWrite, restartWrite, rollbackWrite, scaleWrite, upgradeWrite, type WriteActor } from './writes.ts';
+import { autoscaleWrite, deployWrite, podBatchWrite, restartWrite, rollbackWrite, scaleWrite, upgradeWrite, type WriteActor } from './writes.ts';
 
 /**
  * The request-time dry run: every write the job would make, sent with dryRun=All to its
@@ -47,9 +47,15 @@ function entry(w: Workload, preview: WritePreview | undefined): Previewed {
   return { workload: w, preview: { cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name, changes: (preview?.changes ?? []).map(stored) }, ...(preview === undefined ? {} : { after: preview.after }) };
 }
 
-async function dryRun(w: Workload, write: () => Promise<{ preview?: WritePreview }>): Promise<Previewed> {
+/** An autoscaler's dry run: its changes, kept apart from the workload's (no `after`: preflight checks workloads). */
+function autoscalerEntry(w: Workload, r: { name: string | undefined; preview?: WritePreview }): Previewed {
+  const changes = (r.preview?.changes ?? []).map(stored);
+  return { workload: w, preview: { cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name, autoscaler: r.name ?? w.name, changes } };
+}
+
+async function dryRun<R extends { preview?: WritePreview }>(w: Workload, write: () => Promise<R>, toEntry: (w: Workload, r: R) => Previewed = (x, r) => entry(x, r.preview)): Promise<Previewed> {
   try {
-    return entry(w, (await write()).preview);
+    return toEntry(w, await write());
   } catch (e) {
     if (e instanceof KubeError) throw new DryRunRefused(w.cluster, e);
     throw e;
@@ -84,14 +90,20 @@ export async function previewSpec(spec: JobSpec, gatewayFor: GatewayFor, actor: 
         ),
       );
     case 'autoscale':
-      // It writes an HPA, not the workload: not dry run (yet), so it shows no diff (docs/operations.md).
-      return [];
+      // It writes the workload's HPA: the same create, update or delete, dry run.
+      return Promise.all(
+        spec.targets.map((t) => {
+          const gw = gatewayFor(t.workload.cluster);
+          const write = autoscaleWrite(spec, t);
+          return write.kind === 'remove' ? dryRun(t.workload, () => gw.removeHpa(write.input, opts), autoscalerEntry) : dryRun(t.workload, () => gw.applyHpa(write.input, opts), autoscalerEntry);
+        }),
+      );
   }
 }
 
 /** The approved changes of one workload: what the job expects each written field to hold before it writes. */
 export function expectedChanges(previews: readonly TargetPreview[] | undefined, w: Workload): FieldChange[] {
-  const p = previews?.find((x) => x.cluster === w.cluster && x.namespace === w.namespace && x.kind === w.kind && x.name === w.name);
+  const p = previews?.find((x) => x.autoscaler === undefined && x.cluster === w.cluster && x.namespace === w.namespace && x.kind === w.kind && x.name === w.name);
   return p === undefined ? [] : changesOf(p);
 }
 
@@ -102,7 +114,8 @@ export function expectedChanges(previews: readonly TargetPreview[] | undefined, 
 export async function staleDiff(previews: readonly TargetPreview[], gatewayFor: GatewayFor): Promise<string[]> {
   const moved = await Promise.all(
     previews
-      .filter((p) => p.changes.length > 0)
+      // An autoscaler's job checks it against the settings seen at request time itself.
+      .filter((p) => p.changes.length > 0 && p.autoscaler === undefined)
       .map(async (p) => (await gatewayFor(p.cluster).drifts({ namespace: p.namespace, kind: p.kind, name: p.name }, changesOf(p))).map((d) => `${p.kind} ${p.namespace}/${p.name} on ${p.cluster}: ${describeDrift(d)}`)),
   );
   return moved.flat();

@@ -174,7 +174,12 @@ export const targetPreview = z.object({
   namespace: z.string(),
   kind: z.enum(['Deployment', 'StatefulSet']),
   name: z.string(),
-  /** What the write changes on that workload; each field's "from" must still hold when the job runs. */
+  /**
+   * Set when the write is to the workload's HorizontalPodAutoscaler (this name), not to the
+   * workload: `/autoscale`. Its job checks the HPA against the settings seen at request time.
+   */
+  autoscaler: z.string().optional(),
+  /** What the write changes on that workload (or its autoscaler); each field's "from" must still hold when the job runs. */
   changes: z.array(fieldChange),
 });
 export type TargetPreview = z.infer<typeof targetPreview>;

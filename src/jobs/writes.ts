@@ -1,3 +1,4 @@
+import type { ApplyHpaInput, RemoveHpaInput } from '../kube/hpa.ts';
 import type { PartitionedImageInput, SetPartitionInput } from '../kube/partition.ts';
 import type { RestartInput } from '../kube/restart.ts';
 import type { RollbackInput } from '../kube/rollback.ts';
@@ -29,6 +30,14 @@ export function scaleWrite(spec: SpecOf<'scale'>, t: Target<'scale'>): ScaleInpu
 
 export function rollbackWrite(t: Target<'rollback'>, a: WriteActor): RollbackInput {
   return { ...refOf(t.workload), target: { kind: 'revision', revision: t.toRevision }, expectedRevision: t.fromRevision, changeCause: `chatops ${a.opId}: rollback to revision ${t.toRevision} (by ${a.requestedBy})` };
+}
+
+/** `/autoscale`: the HPA's settings to apply, or its removal (`off`), conditional on what it had when asked. */
+export type AutoscaleWrite = { readonly kind: 'apply'; readonly input: ApplyHpaInput } | { readonly kind: 'remove'; readonly input: RemoveHpaInput };
+
+export function autoscaleWrite(spec: SpecOf<'autoscale'>, t: SpecOf<'autoscale'>['targets'][number]): AutoscaleWrite {
+  const base = { ...refOf(t.workload), expected: t.from };
+  return spec.hpa === null ? { kind: 'remove', input: base } : { kind: 'apply', input: { ...base, settings: spec.hpa } };
 }
 
 export function restartWrite(spec: SpecOf<'restart'>, t: Target<'restart'>): RestartInput {

@@ -1,3 +1,5 @@
+import { inFlight } from './request-limit.ts';
+
 /**
  * Kubernetes failures in a small vocabulary the job layer can act on: `retryable` says whether
  * backing off and trying again can help (transient), everything else fails the job at once.
@@ -178,10 +180,14 @@ function capitalize(s: string): string {
   return s.length === 0 ? s : s[0]?.toUpperCase() + s.slice(1);
 }
 
-/** Runs one client-node call, turning any failure into a KubeError. */
+/**
+ * Runs one client-node call, turning any failure into a KubeError; within the cluster's limit
+ * of requests in flight (request-limit.ts), so a fan-out over thousands of workloads queues
+ * here rather than in the apiserver.
+ */
 export async function kubeCall<T>(ctx: CallContext, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await inFlight(ctx.cluster, fn);
   } catch (e) {
     throw toKubeError(e, ctx);
   }

@@ -21,7 +21,7 @@ import { followRollout, type FollowOptions, type RolloutResult } from './rollout
 import { scale, type ScaleInput, type ScaleOptions, type ScaleResult } from './scale.ts';
 import { setImage, type SetImageInput, type SetImageOptions, type SetImageResult } from './set-image.ts';
 import { workloadStatus, type WorkloadStatus } from './status.ts';
-import { readDrifts } from './write-preview.ts';
+import { readDrifts, type WriteOptions } from './write-preview.ts';
 import { preflightFacts, type PreflightFacts } from './preflight-facts.ts';
 import { readWorkload, type Workload, type WorkloadRef } from './workload.ts';
 import type { FieldChange } from '../core/field-diff.ts';
@@ -59,8 +59,8 @@ export interface ClusterGateway {
   pods(ref: WorkloadRef): Promise<PodRun[]>;
   /** The workload's HorizontalPodAutoscaler, or undefined when none scales it. */
   hpa(ref: WorkloadRef): Promise<HpaState | undefined>;
-  applyHpa(input: ApplyHpaInput): Promise<ApplyHpaResult>;
-  removeHpa(input: RemoveHpaInput): Promise<RemoveHpaResult>;
+  applyHpa(input: ApplyHpaInput, options?: WriteOptions): Promise<ApplyHpaResult>;
+  removeHpa(input: RemoveHpaInput, options?: WriteOptions): Promise<RemoveHpaResult>;
   /** The pods that count for scaling, with their containers' requests. */
   scalingPods(ref: WorkloadRef): Promise<PodResources[]>;
 }
@@ -85,8 +85,8 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     revisions: (ref) => revisionsWithStatus(c, ref),
     pods: (ref) => runningPods(c, ref),
     hpa: (ref) => readHpa(c, ref),
-    applyHpa: (input) => applyHpa(c, input),
-    removeHpa: (input) => removeHpa(c, input),
+    applyHpa: (input, options) => applyHpa(c, input, options),
+    removeHpa: (input, options) => removeHpa(c, input, options),
     scalingPods: (ref) => scalingPods(c, ref),
   };
 }

@@ -5,13 +5,16 @@ import { KubeError, kubeCall } from './errors.ts';
 import { DEFAULT_CONFLICT_ATTEMPTS, StaleRequest, retryOnConflict } from './retry.ts';
 import { readScale } from './scale.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './rbac.ts';
-import { DEFAULT_FIELD_MANAGER, describeWorkload, type WorkloadRef } from './workload.ts';
+import { DEFAULT_FIELD_MANAGER, describeWorkload, dryRunParam, type WorkloadRef } from './workload.ts';
+import { previewOf, type WritePreview, type WriteOptions } from './write-preview.ts';
 
 /**
  * The HorizontalPodAutoscaler (autoscaling/v2) that scales a workload: found by its
  * scaleTargetRef whatever its name, created under the workload's name when there is none.
  * Every write is conditional: on the settings the caller saw when the request was made (a
  * different HPA now makes the request stale) and on the resourceVersion read just before.
+ * With dryRun the same create, update or delete goes out with dryRun=All (admission policies on
+ * HPAs answer it) and the result carries the preview: the HPA before and as it would be.
  */
 export interface HpaMetricState {
   /** "cpu", "memory", a custom metric's name. */
@@ -136,20 +139,24 @@ export interface ApplyHpaResult {
   readonly changed: boolean;
   readonly created: boolean;
   readonly from: HpaSettings | null;
+  /** Only with dryRun: what the write would change on the HPA. */
+  readonly preview?: WritePreview;
 }
 
 function staleHpa(c: KubeClients, ref: WorkloadRef, now: HpaSettings | null): StaleRequest {
   return new StaleRequest(`the autoscaler of ${describeWorkload(c, ref)} changed since the request was made (${now === null ? 'it is gone' : 'someone else edited it'}); nothing was changed (conflict)`);
 }
 
-export async function applyHpa(c: KubeClients, input: ApplyHpaInput, options: { maxAttempts?: number; fieldManager?: string } = {}): Promise<ApplyHpaResult> {
+export async function applyHpa(c: KubeClients, input: ApplyHpaInput, options: WriteOptions = {}): Promise<ApplyHpaResult> {
   const ref: WorkloadRef = { namespace: input.namespace, kind: input.kind, name: input.name };
   if (input.settings.min < 1 || input.settings.max < input.settings.min) throw new KubeError('invalid', `min ${input.settings.min} / max ${input.settings.max} are not replica bounds`);
   const fieldManager = options.fieldManager ?? DEFAULT_FIELD_MANAGER;
+  const dry = dryRunParam(options.dryRun);
   return retryOnConflict(options.maxAttempts ?? DEFAULT_CONFLICT_ATTEMPTS, async () => {
     const current = await findHpa(c, ref);
+    const preview = (after: V2HorizontalPodAutoscaler | undefined) => (options.dryRun === true ? { preview: previewOf(current, after) } : {});
     const now = current === undefined ? null : settingsOf(current);
-    if (now !== null && sameHpaSettings(now, input.settings)) return { cluster: c.cluster, name: current?.metadata?.name ?? ref.name, changed: false, created: false, from: now };
+    if (now !== null && sameHpaSettings(now, input.settings)) return { cluster: c.cluster, name: current?.metadata?.name ?? ref.name, changed: false, created: false, from: now, ...preview(current) };
     const expectedMatches = now === null ? input.expected === null : input.expected !== null && sameHpaSettings(now, input.expected);
     if (!expectedMatches) throw staleHpa(c, ref, now);
     const spec = {
@@ -165,8 +172,8 @@ export async function applyHpa(c: KubeClients, input: ApplyHpaInput, options: { 
         metadata: { name: ref.name, namespace: ref.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
         spec: { ...spec, ...(input.settings.scaleDownSeconds === undefined ? {} : { behavior: { scaleDown: { stabilizationWindowSeconds: input.settings.scaleDownSeconds } } }) },
       };
-      await kubeCall(ctxOf(c, 'create', ref.namespace, ref.name), () => c.autoscaling.createNamespacedHorizontalPodAutoscaler({ namespace: ref.namespace, body, fieldManager }));
-      return { cluster: c.cluster, name: ref.name, changed: true, created: true, from: null };
+      const made = await kubeCall(ctxOf(c, 'create', ref.namespace, ref.name), () => c.autoscaling.createNamespacedHorizontalPodAutoscaler({ namespace: ref.namespace, body, fieldManager, ...dry }));
+      return { cluster: c.cluster, name: ref.name, changed: true, created: true, from: null, ...preview(made) };
     }
     const name = current.metadata?.name ?? ref.name;
     if (current.metadata?.resourceVersion === undefined) throw new KubeError('invalid', `HPA ${name} of ${describeWorkload(c, ref)} came back without a resourceVersion`);
@@ -182,8 +189,8 @@ export async function applyHpa(c: KubeClients, input: ApplyHpaInput, options: { 
         ...(behavior === undefined && window === undefined ? {} : { behavior: { ...behavior, scaleDown: { ...scaleDown, ...(window === undefined ? {} : { stabilizationWindowSeconds: window }) } } }),
       },
     };
-    await kubeCall(ctxOf(c, 'update', ref.namespace, name), () => c.autoscaling.replaceNamespacedHorizontalPodAutoscaler({ name, namespace: ref.namespace, body, fieldManager }));
-    return { cluster: c.cluster, name, changed: true, created: false, from: now };
+    const stored = await kubeCall(ctxOf(c, 'update', ref.namespace, name), () => c.autoscaling.replaceNamespacedHorizontalPodAutoscaler({ name, namespace: ref.namespace, body, fieldManager, ...dry }));
+    return { cluster: c.cluster, name, changed: true, created: false, from: now, ...preview(stored) };
   });
 }
 
@@ -198,26 +205,29 @@ export interface RemoveHpaResult {
   readonly removed: boolean;
   /** The replica count that stays (the one the HPA last set). */
   readonly replicas: number;
+  /** Only with dryRun: the HPA's fields that would go. */
+  readonly preview?: WritePreview;
 }
 
-export async function removeHpa(c: KubeClients, input: RemoveHpaInput, options: { maxAttempts?: number } = {}): Promise<RemoveHpaResult> {
+export async function removeHpa(c: KubeClients, input: RemoveHpaInput, options: WriteOptions = {}): Promise<RemoveHpaResult> {
   const ref: WorkloadRef = { namespace: input.namespace, kind: input.kind, name: input.name };
   return retryOnConflict(options.maxAttempts ?? DEFAULT_CONFLICT_ATTEMPTS, async () => {
     const current = await findHpa(c, ref);
     const replicas = async () => (await readScale(c, ref)).spec?.replicas ?? 0;
-    if (current === undefined) return { cluster: c.cluster, name: undefined, removed: false, replicas: await replicas() };
+    const preview = (after: V2HorizontalPodAutoscaler | undefined) => (options.dryRun === true ? { preview: previewOf(current, after) } : {});
+    if (current === undefined) return { cluster: c.cluster, name: undefined, removed: false, replicas: await replicas(), ...preview(undefined) };
     const now = settingsOf(current);
     if (input.expected === null || !sameHpaSettings(now, input.expected)) throw staleHpa(c, ref, now);
     const name = current.metadata?.name ?? ref.name;
     const resourceVersion = current.metadata?.resourceVersion;
     try {
       await kubeCall(ctxOf(c, 'delete', ref.namespace, name), () =>
-        c.autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name, namespace: ref.namespace, ...(resourceVersion === undefined ? {} : { body: { preconditions: { resourceVersion } } }) }),
+        c.autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name, namespace: ref.namespace, ...dryRunParam(options.dryRun), ...(resourceVersion === undefined ? {} : { body: { preconditions: { resourceVersion } } }) }),
       );
     } catch (e) {
       // Gone in between (a repeat of this job, or someone else): the same end state.
       if (!(e instanceof KubeError && e.kind === 'not_found')) throw e;
     }
-    return { cluster: c.cluster, name, removed: true, replicas: await replicas() };
+    return { cluster: c.cluster, name, removed: true, replicas: await replicas(), ...preview(undefined) };
   });
 }

@@ -22,28 +22,38 @@ export function pendingKey(s: Services, approvalId: string): string {
   return `${s.prefix}pending:${approvalId}`;
 }
 
-export async function decideApproval(s: Services, id: string, kind: 'approve' | 'reject' | 'cancel', actor: string | undefined, reason?: string): Promise<Reply> {
+/**
+ * One person's decision on a request. `digest`: what a clicked button was bound to (the change
+ * its card showed); a typed /approve names only the id and decides on the request as it stands.
+ */
+export async function decideApproval(s: Services, id: string, kind: 'approve' | 'reject' | 'cancel', actor: string | undefined, options: DecideOptions = {}): Promise<Reply> {
   if (actor === undefined) return { message: message('Not allowed', 'denied', { text: "I don't know who you are, so you can't decide on requests." }) };
   const raw = await s.redis.get(pendingKey(s, id));
   const pending = raw === null ? undefined : jobPayload.parse(JSON.parse(raw));
-  if (pending === undefined) return (await applyDecision(s, id, kind, actor, reason, undefined)).reply;
+  if (pending === undefined) return (await applyDecision(s, id, kind, actor, options, undefined)).reply;
   // Each decision is a span of the operation's trace, under the request that asked for it
   // (and linked to the click or command that carried it); a completing one enqueues under it.
   const attributes = { 'chatops.op_id': pending.opId, 'chatops.approval_id': id, 'chatops.env': pending.spec.env, 'chatops.app': pending.spec.app };
   return inOperationTrace(pending, `approval ${kind}`, attributes, async (span) => {
-    const { reply, outcome } = await applyDecision(s, id, kind, actor, reason, pending);
+    const { reply, outcome } = await applyDecision(s, id, kind, actor, options, pending);
     span.setAttribute('chatops.approval_outcome', outcome);
     return reply;
   });
 }
 
-async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject' | 'cancel', actor: string, reason: string | undefined, pending: JobPayload | undefined): Promise<{ reply: Reply; outcome: string }> {
+export interface DecideOptions {
+  readonly reason?: string | undefined;
+  readonly digest?: string | undefined;
+}
+
+async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject' | 'cancel', actor: string, options: DecideOptions, pending: JobPayload | undefined): Promise<{ reply: Reply; outcome: string }> {
+  const { reason, digest } = options;
   const now = s.clock();
-  if (kind === 'approve' && pending?.preview !== undefined && (await wouldCount(s, id, actor, now))) {
+  if (kind === 'approve' && pending?.preview !== undefined && (await wouldCount(s, id, actor, digest, now))) {
     const stale = await staleNote(s, pending.preview);
     if (stale !== undefined) return { reply: { message: stale, approvalId: id, opId: pending.opId }, outcome: 'stale_diff' };
   }
-  const r = await s.approvals.decide(id, { kind, actor, now, ...(reason === undefined ? {} : { reason }) });
+  const r = await s.approvals.decide(id, { kind, actor, now, ...(reason === undefined ? {} : { reason }), ...(digest === undefined ? {} : { digest }) });
   if (r.state === undefined) return { reply: { message: message('No such request', 'error', { text: `There is no pending request ${id}.` }) }, outcome: r.outcome.kind };
   const state = r.state;
   const opId = pending?.opId;
@@ -97,9 +107,9 @@ async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject'
 }
 
 /** Whether an Approve by `actor` would count now (pending, theirs to give, not given yet): only then is the diff read again. */
-async function wouldCount(s: Services, id: string, actor: string, now: Date): Promise<boolean> {
+async function wouldCount(s: Services, id: string, actor: string, digest: string | undefined, now: Date): Promise<boolean> {
   const a = await s.approvals.get(id, now);
-  return a?.status === 'pending' && a.approvers.includes(actor) && !a.approvals.some((v) => v.person === actor);
+  return a?.status === 'pending' && (digest === undefined || a.digest === digest) && a.approvers.includes(actor) && !a.approvals.some((v) => v.person === actor);
 }
 
 /**

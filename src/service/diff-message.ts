@@ -29,13 +29,19 @@ export function diffSections(previews: readonly TargetPreview[], max = DIFF_LINE
     const kept = lines.slice(0, room);
     hidden += lines.length - kept.length;
     shown += kept.length;
-    out.push({ heading: `What changes on ${p.cluster}: ${p.kind} ${p.namespace}/${p.name}`, lines: kept });
+    out.push({ heading: `What changes on ${p.cluster}: ${subjectOf(p)}`, lines: kept });
   }
   if (hidden > 0) {
     const last = out[out.length - 1];
     if (last !== undefined) out[out.length - 1] = { ...last, lines: [...last.lines, `… and ${hidden} more change${hidden === 1 ? '' : 's'}: see the operation's page`] };
   }
   return out;
+}
+
+/** The object a preview's changes are to: the workload, or the autoscaler that scales it. */
+function subjectOf(p: TargetPreview): string {
+  if (p.autoscaler === undefined) return `${p.kind} ${p.namespace}/${p.name}`;
+  return `HorizontalPodAutoscaler ${p.namespace}/${p.autoscaler} (scales ${p.kind} ${p.name})`;
 }
 
 /** Preflight findings as one section, each line what was found and why it matters; lists it couldn't read as a last line. */

@@ -39,19 +39,38 @@ export function confirmsApprovals(env: string, configured: boolean | undefined):
   return configured ?? /^prod/.test(env);
 }
 
+/**
+ * What an Approve or Reject button carries: the request's id and the digest of the exact change
+ * the card showed (the spec and its dry-run diff). A click counts only for that change: a card
+ * of another version of the request is refused ("digest_mismatch"), never counted.
+ */
+export function approvalButtonValue(approvalId: string, digest: string): string {
+  return `${approvalId}${DIGEST_MARK}${digest}`;
+}
+
+/** The id and digest of a button's value; a bare id (cards from before digests) has no digest. */
+export function approvalOfButton(value: string): { readonly id: string; readonly digest: string | undefined } {
+  const at = value.indexOf(DIGEST_MARK);
+  return at < 0 ? { id: value, digest: undefined } : { id: value.slice(0, at), digest: value.slice(at + DIGEST_MARK.length) };
+}
+
+/** Approval ids are `apr-` and hex: the mark can't occur in one. */
+const DIGEST_MARK = '@';
+
 /** Approve / Reject for a pending request; Approve asks first when `confirmIn` names the environment. */
-export function approvalButtons(approvalId: string, confirmIn: string | undefined): Button[] {
+export function approvalButtons(approval: Pick<ApprovalState, 'id' | 'digest'>, confirmIn: string | undefined): Button[] {
   const confirm = confirmIn === undefined ? {} : { confirm: `Approve this change in ${confirmIn}? It runs as soon as enough approvals are in.` };
+  const value = approvalButtonValue(approval.id, approval.digest);
   return [
-    { label: 'Approve', action: 'approve', value: approvalId, style: 'primary', ...confirm },
-    { label: 'Reject', action: 'reject', value: approvalId, style: 'danger' },
+    { label: 'Approve', action: 'approve', value, style: 'primary', ...confirm },
+    { label: 'Reject', action: 'reject', value, style: 'danger' },
   ];
 }
 
 export function approvalRequestMessage(base: Message, approval: ApprovalState, opId: string, confirmIn?: string): Message {
   return {
     ...base,
-    buttons: approvalButtons(approval.id, confirmIn),
+    buttons: approvalButtons(approval, confirmIn),
     context: [...base.context, `request ${approval.id}`, `operation ${opId}`, `expires ${approval.expiresAt.toISOString()}`],
     thread: { key: opId, update: false },
   };

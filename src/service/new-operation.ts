@@ -80,12 +80,9 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
   }
   base = withPlan(base, bound);
   if (spec.kind === 'deploy' && spec.promotion !== undefined) base = withPromotion(base, spec.promotion, spec.image);
-  if (plan.dryRun) {
-    await forget();
-    return { message: { ...base, context: [...base.context, 'dry run: nothing was queued'] } };
-  }
   // Every write the job would make, dry run on its cluster first (dryRun=All): the apiserver's
-  // refusal (an admission policy, a LimitRange, a forbidden field, RBAC) is the answer.
+  // refusal (an admission policy, a LimitRange, a forbidden field, RBAC) is the answer. A
+  // `--dry-run` request gets the same checks, and the plan with their diff and warnings.
   // Then preflight, on the workloads as they would be: warnings go with the approval, or block.
   let previewed: Previewed[];
   let report: PreflightReport;
@@ -109,7 +106,13 @@ export async function requestOperation(s: Services, inbound: Inbound, plan: Plan
       }),
     };
   }
-  base = withChecks(base, preview, report, linksFor({ ...(s.config.links.job === undefined ? {} : { job: s.config.links.job }) }, { jobId: opId, app: spec.app, env: spec.env })[0]);
+  // (A dry run makes no operation: no page to link to for a diff cut short.)
+  const jobLink = plan.dryRun ? undefined : linksFor({ ...(s.config.links.job === undefined ? {} : { job: s.config.links.job }) }, { jobId: opId, app: spec.app, env: spec.env })[0];
+  base = withChecks(base, preview, report, jobLink);
+  if (plan.dryRun) {
+    await forget();
+    return { message: { ...base, context: [...base.context, 'dry run: nothing was queued'] } };
+  }
 
   const expiresAt = now.getTime() + (decision.kind === 'approval' ? decision.expiresIn.seconds : s.config.queue.maxWait.seconds) * 1000;
   const placed = await s.opQueue.register({

@@ -85,7 +85,7 @@ export function opView(i: OpViewInput): Message {
 }
 
 function buttonsFor(op: OpRecord, approval: ApprovalState | undefined, confirmIn: string | undefined): Button[] {
-  if (op.status === 'awaiting_approval' && approval?.status === 'pending') return approvalButtons(approval.id, confirmIn);
+  if (op.status === 'awaiting_approval' && approval?.status === 'pending') return approvalButtons(approval, confirmIn);
   if (op.status === 'paused' && op.kind === 'upgrade') {
     return [
       { label: 'Continue', action: 'continue', value: op.id, style: 'primary' },

@@ -43,7 +43,7 @@ export async function submit(s: Services, inbound: Inbound, answerer: Answerer =
   if (outcome.kind === 'approval') {
     const c = outcome.command;
     const id = c.verb === 'cancel' ? c.args.id : c.args.request;
-    return decideApproval(s, id, c.verb, inbound.actor, c.args.reason);
+    return decideApproval(s, id, c.verb, inbound.actor, { reason: c.args.reason });
   }
   if (outcome.kind === 'deferred') return decideDeferred(s, inbound, outcome.command, outcome.plan, answerer);
   const { command, plan, decision } = outcome;

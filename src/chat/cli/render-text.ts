@@ -1,5 +1,6 @@
 import type { Message, MessageStatus } from '../../core/message.ts';
 import { redactMessage } from '../../core/redact.ts';
+import { progressBar } from '../progress-bar.ts';
 
 /** Plain-text rendering of a neutral message, for the CLI and logs. Pure. */
 const MARK: Readonly<Record<MessageStatus, string>> = {
@@ -22,8 +23,7 @@ export function renderText(message: Message): string {
   for (const f of m.fields) out.push(`  ${(f.label + ':').padEnd(width + 1)} ${f.value}`);
   if (m.progress !== undefined) {
     const { done, total } = m.progress;
-    const filled = total === 0 ? 0 : Math.round((done / total) * 20);
-    out.push(`  [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${done}/${total}${m.progress.label === undefined ? '' : ` ${m.progress.label}`}`);
+    out.push(`  [${progressBar(done, total, { full: '#', empty: '.' })}] ${done}/${total}${m.progress.label === undefined ? '' : ` ${m.progress.label}`}`);
   }
   for (const s of m.sections ?? []) {
     if (s.heading !== undefined) out.push(`${s.heading}:`);

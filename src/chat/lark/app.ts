@@ -13,7 +13,9 @@ import { carryOut, click, clickActionOf, precheck } from '../inbound.ts';
 import { larkOpenIdOf, larkPerson } from './identity.ts';
 import { renderLarkCard } from './render.ts';
 import { createLarkClient, createLarkSender, larkDomain, sdkLogger, type LarkConfig } from './sender.ts';
-import { challengeOf, constantTimeEqual, envelopeHeader, envelopeProblem, verifyLarkRequest, type EnvelopeHeader, type RejectReason } from './verify.ts';
+import { GatedDispatcher, type Gate, type Refusal } from './gated-dispatcher.ts';
+import { envelopeHeader, envelopeProblem, type EnvelopeHeader, type RejectReason } from './verify.ts';
+import { createLarkWebhook } from './webhook.ts';
 
 /**
  * The Lark/Feishu adapter. Events arrive by webhook (`POST /lark/events` on the bot's server) or
@@ -28,7 +30,8 @@ import { challengeOf, constantTimeEqual, envelopeHeader, envelopeProblem, verify
  *   so the clicked card changes at once; the outbox's patch that follows is the same card.
  *
  * Before the dispatcher sees anything: in webhook mode the signature over the raw bytes, the
- * timestamp window and the decryption (verify.ts, not the SDK's check); in both modes the
+ * timestamp window and the decryption (webhook.ts with verify.ts, not the SDK's check); in both
+ * modes the gate below, in front of the SDK's dispatcher (gated-dispatcher.ts), checks the
  * envelope's app and tenant (and, for webhooks, the Verification Token), and the event id,
  * claimed in Redis so a redelivery to any replica acts once.
  */
@@ -49,12 +52,9 @@ export interface LarkAdapterOptions {
   readonly now?: () => number;
 }
 
-/** Lark events are a few KB; anything near this is not one. */
-const MAX_BODY_BYTES = 1024 * 1024;
 /** How long a click waits for an email lookup of an unknown clicker before treating them as unknown. */
 const CLICK_LOOKUP_MS = 1500;
 
-type Refusal = { readonly status: 200 | 401 | 413; readonly answer: unknown };
 type Toast = { readonly type: 'success' | 'error' | 'info' | 'warning'; readonly content: string };
 type CardAnswer = { readonly toast: Toast; readonly card?: { readonly type: 'raw'; readonly data: unknown } };
 
@@ -78,50 +78,6 @@ interface CardActionEvent {
   readonly operator?: { readonly open_id?: string };
   readonly action?: { readonly value?: unknown };
   readonly context?: { readonly open_message_id?: string; readonly open_chat_id?: string };
-}
-
-/**
- * The SDK's dispatcher with our checks in front of it. WSClient calls `invoke` for every frame
- * (with needCheck false: the connection was authenticated when it opened); the webhook verifies
- * the request itself and then calls `dispatch`, which skips the SDK's own signature check.
- */
-class GatedDispatcher extends lark.EventDispatcher {
-  readonly #gate: (envelope: unknown) => Promise<Refusal | undefined>;
-
-  constructor(params: ConstructorParameters<typeof lark.EventDispatcher>[0], gate: (envelope: unknown) => Promise<Refusal | undefined>) {
-    super(params);
-    this.#gate = gate;
-  }
-
-  override async invoke(data: unknown, _params?: { needCheck?: boolean }): Promise<unknown> {
-    const refused = await this.#gate(data);
-    if (refused !== undefined) return refused.answer;
-    return super.invoke(data, { needCheck: false });
-  }
-
-  dispatch(envelope: unknown): Promise<unknown> {
-    return super.invoke(envelope, { needCheck: false });
-  }
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(body));
 }
 
 function toastOf(m: Message): Toast {
@@ -152,7 +108,7 @@ export function createLarkAdapter(o: LarkAdapterOptions): LarkAdapter {
   };
 
   /** Our checks on a decrypted envelope; undefined when it may go to the handlers. */
-  const gate = async (envelope: unknown): Promise<Refusal | undefined> => {
+  const gate: Gate = async (envelope) => {
     const h: EnvelopeHeader | undefined = envelopeHeader(envelope);
     if (h === undefined) return refuse('unsupported event schema', { status: 200 });
     const isCard = h.eventType === 'card.action.trigger';
@@ -265,43 +221,9 @@ export function createLarkAdapter(o: LarkAdapterOptions): LarkAdapter {
     'card.action.trigger': (data) => onCardAction(data),
   });
 
-  const webhook = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const refuseHttp = (reason: RejectReason, status: 200 | 401 | 413, eventId?: string) => {
-      const r = refuse(reason, { status, ...(eventId === undefined ? {} : { eventId }) });
-      sendJson(res, r.status, r.status === 200 ? r.answer : { error: 'unauthorized' });
-    };
-    const body = await readBody(req, MAX_BODY_BYTES);
-    if (body === undefined) {
-      metrics.rejected.inc({ platform: 'lark', reason: 'body too large' });
-      log.warn({ reason: 'body too large' }, 'lark request refused');
-      sendJson(res, 413, { error: 'too large' });
-      return;
-    }
-    const encryptKey = cfg.encryptKey;
-    if (encryptKey === undefined) throw new Error('lark webhook without an encrypt key (the config check should have refused this)');
-    const v = verifyLarkRequest({ headers: req.headers, body, encryptKey, nowMs: now() });
-    if (!v.ok) return refuseHttp(v.reason, 401);
-    const challenge = challengeOf(v.envelope);
-    if (challenge !== undefined) {
-      // Lark sends the URL challenge unsigned; it was encrypted with our key, and its token must be ours.
-      const want = cfg.verificationToken;
-      if (want !== undefined && (typeof challenge.token !== 'string' || !constantTimeEqual(challenge.token, want))) return refuseHttp('wrong verification token', 401);
-      sendJson(res, 200, { challenge: challenge.challenge });
-      return;
-    }
-    if (!v.signed) return refuseHttp('missing signature', 401);
-    const refused = await gate(v.envelope);
-    if (refused !== undefined) {
-      sendJson(res, refused.status, refused.status === 200 ? refused.answer : { error: 'unauthorized' });
-      return;
-    }
-    const result = await dispatcher.dispatch(v.envelope);
-    sendJson(res, 200, typeof result === 'object' && result !== null ? result : {});
-  };
-
   let ws: lark.WSClient | undefined;
   return {
-    requestListener: cfg.mode === 'webhook' ? webhook : undefined,
+    requestListener: cfg.mode === 'webhook' ? createLarkWebhook({ cfg, now, log, metrics, refuse, gate, dispatch: (envelope) => dispatcher.dispatch(envelope) }) : undefined,
     sender,
     async start() {
       if (cfg.mode !== 'ws') return;

@@ -24,7 +24,7 @@ export interface LarkHeader {
   readonly template: LarkTemplate;
 }
 
-/** Lark-flavoured markdown; user text in it must be escaped (see render.ts). */
+/** Lark-flavoured markdown; user text in it must be escaped (see markdown.ts). */
 export interface LarkMarkdown {
   readonly tag: 'markdown';
   readonly content: string;

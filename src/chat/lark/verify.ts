@@ -5,8 +5,8 @@ import { TIMESTAMP_WINDOW_SECONDS } from '../../server/http.ts';
  * Checks on what Lark/Feishu pushes to the webhook, done by us rather than by the SDK: the SDK's
  * EventDispatcher hashes `JSON.stringify(parsed body)` instead of the bytes that arrived, has no
  * timestamp window, and (without an Encrypt Key) checks nothing at all; its HTTP adaptor also
- * answers 200 whatever it found. Pure functions, no I/O: the adapter (app.ts) calls them in order
- * and turns a refusal into a 401 or a 200 with no effect.
+ * answers 200 whatever it found. Pure functions, no I/O: the adapter (webhook.ts, then the gate
+ * in app.ts) calls them in order and turns a refusal into a 401 or a 200 with no effect.
  *
  * - Signature: `hex(SHA-256(timestamp + nonce + encryptKey + raw body bytes))` in
  *   `x-lark-signature`, compared in constant time.

@@ -3,11 +3,12 @@ import type { ConsoleEntry } from '../../../src/chat/console/store.ts';
 import type { Message } from '../../../src/core/message.ts';
 import { patchWorkload, readWorkload } from '../../../src/kube/workload.ts';
 import { decideApproval, submit } from '../../../src/service/requests.ts';
+import { approvalOfButton } from '../../../src/service/messages.ts';
 import { botEntries, consoleClient, requestId, textOf } from '../console/support.ts';
 import { auditMark, botWrites } from '../support/audit.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
-import { capReplicas } from '../support/policy.ts';
+import { capAutoscalers, capReplicas } from '../support/policy.ts';
 import { REPO, createDeployment, createStatefulSet, waitFor, waitForRollout, webTemplate } from '../support/workloads.ts';
 import { chatConfig, startBot, type Bot } from './support.ts';
 
@@ -43,7 +44,7 @@ beforeAll(async () => {
       },
       apps: { web: { image: REPO, container: 'web', maxReplicas: 100 }, db: { image: REPO, maxReplicas: 10, workload: { kind: 'StatefulSet', name: 'db' } } },
       access: [
-        { name: 'devs', who: ['group:devs'], verbs: ['deploy', 'scale'], envs: ['staging', 'qa', 'sts'], approval: { count: 1, from: ['group:sre'], expires: '30m' } },
+        { name: 'devs', who: ['group:devs'], verbs: ['deploy', 'scale', 'autoscale'], envs: ['staging', 'qa', 'sts'], approval: { count: 1, from: ['group:sre'], expires: '30m' } },
         { name: 'sre', who: ['group:sre'], verbs: ['deploy', 'scale', 'rollback'], envs: ['staging'] },
       ],
     }),
@@ -79,7 +80,7 @@ async function clickApprove(who: string, m: Message): Promise<Message> {
 
 /** Withdraws a request's approval as the requester would (its operation leaves the queue). */
 async function withdraw(m: Message, who = 'alice'): Promise<void> {
-  await decideApproval(bot.api.s, m.buttons.find((b) => b.action === 'approve')?.value ?? '', 'cancel', who);
+  await decideApproval(bot.api.s, approvalOfButton(m.buttons.find((b) => b.action === 'approve')?.value ?? '').id, 'cancel', who);
 }
 
 async function opStatus(opId: string): Promise<string> {
@@ -128,6 +129,31 @@ describe('dry run, diff and approval (issue 16)', () => {
     await withdraw(ok.entry.message);
   });
 
+  it('/autoscale is dry run too: an HPA over a policy cap is refused with its message; under it the approval shows the HPA it would create; nothing is stored', async () => {
+    const message = await capAutoscalers('gz', ns, 20);
+    const mark = auditMark('gz');
+    const refused = await ask('alice', '/autoscale web in staging min=2 max=50 cpu=60%');
+    expect(refused.opId).toBeNull();
+    expect(refused.entry.message.title).toBe('The cluster refused that');
+    expect(refused.entry.message.text).toContain(message);
+
+    const ok = await ask('alice', '/autoscale web in staging min=2 max=8 cpu=60%');
+    expect(ok.opId).toMatch(/^op-/);
+    expect(ok.entry.message.status).toBe('needs_approval');
+    expect(sectionLines(ok.entry.message)).toEqual(
+      expect.arrayContaining([`What changes on gz: HorizontalPodAutoscaler ${ns}/web (scales Deployment web)`, 'spec.minReplicas: (none) → 2', 'spec.maxReplicas: (none) → 8']),
+    );
+    // What reached the apiserver: two dry runs of the HPA's create, the first refused; nothing stored.
+    const dry = await botWrites(mark, { namespace: ns, dryRun: 'only' });
+    expect(dry.map((w) => [w.verb, w.resource, w.code])).toEqual([
+      ['create', 'horizontalpodautoscalers', 422],
+      ['create', 'horizontalpodautoscalers', 201],
+    ]);
+    expect(await botWrites(mark, { namespace: ns })).toEqual([]);
+    expect((await adminClients('gz').autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ns })).items).toEqual([]);
+    await withdraw(ok.entry.message);
+  });
+
   it('a deploy shows its diff; replicas changed through the scale subresource between approval and run do not block it; an image changed by hand does, naming the manager', async () => {
     const admin = adminClients('gz');
     const asked = await ask('alice', '/deploy web v2 to staging');
@@ -163,7 +189,7 @@ describe('dry run, diff and approval (issue 16)', () => {
     const reply = await clickApprove('bob', asked.entry.message);
     expect(reply.title).toBe('Not approved: the change shown is stale');
     expect(reply.text).toContain(`container web image is ${REPO}:hand2 now, not ${REPO}:hand (changed by kubectl-edit`);
-    expect((await bot.api.s.approvals.get(asked.entry.message.buttons.find((b) => b.action === 'approve')?.value ?? ''))?.status).toBe('pending');
+    expect((await bot.api.s.approvals.get(approvalOfButton(asked.entry.message.buttons.find((b) => b.action === 'approve')?.value ?? '').id))?.status).toBe('pending');
     expect(await webTemplate(admin, web())).toMatchObject({ image: `${REPO}:hand2` });
     await withdraw(asked.entry.message);
   });

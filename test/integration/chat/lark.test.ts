@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { message } from '../../../src/core/message.ts';
+import { approvalOfButton } from '../../../src/service/messages.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { createDeployment, waitForRollout, webTemplate } from '../support/workloads.ts';
@@ -217,18 +218,19 @@ describe('Lark by webhook', () => {
     const card = await fake.waitFor(() => fake.messages(CHAT).find((m) => buttonValue(m.content, 'approve') !== undefined && cardText(m).includes('v2')), 15_000);
     expect(card.msg_type).toBe('interactive');
     expect(card.receive_id_type).toBe('chat_id');
-    const approvalId = buttonValue(card.content, 'approve') ?? '';
+    const button = buttonValue(card.content, 'approve') ?? '';
+    const approvalId = approvalOfButton(button).id;
     expect(approvalId).toMatch(/^apr-/);
     expect(cardText(card)).toContain('Approve this change in prod?'); // the confirm dialog
 
-    const self = await post(clickOf('approve', approvalId, PEOPLE.alice.lark, card.message_id));
+    const self = await post(clickOf('approve', button, PEOPLE.alice.lark, card.message_id));
     expect(self.status).toBe(200);
     expect(self.json).toMatchObject({ toast: { type: 'error' } });
     expect(JSON.stringify(self.json)).toContain('cannot approve or reject your own request');
     expect((await bot.api.s.approvals.get(approvalId))?.status).toBe('pending');
 
     // Bob's click, delivered twice (Lark delivers at least once): it acts once.
-    const bobClick = clickOf('approve', approvalId, PEOPLE.bob.lark, card.message_id);
+    const bobClick = clickOf('approve', button, PEOPLE.bob.lark, card.message_id);
     const [r1, r2] = await Promise.all([post(bobClick), post(bobClick)]);
     expect([r1.status, r2.status]).toEqual([200, 200]);
     const answers = [r1.json, r2.json] as { toast?: { type: string; content: string }; card?: { type: string; data: unknown } }[];
@@ -257,7 +259,7 @@ describe('Lark by webhook', () => {
     expect((await webTemplate(adminClients('gz'), { namespace: ns, kind: 'Deployment', name: 'web' })).image).toBe('registry.example.com/team/web:v2');
 
     // carol is known by email only: the contact API says who she is.
-    const late = await post(clickOf('approve', approvalId, CAROL, card.message_id));
+    const late = await post(clickOf('approve', button, CAROL, card.message_id));
     expect(JSON.stringify(late.json)).toContain('already approved by bob');
     expect(fake.calls.filter((c) => c.route === 'contact.user.get' && c.path.endsWith(CAROL))).toHaveLength(1);
     expect(fake.calls.filter((c) => c.route !== undefined && c.route !== 'contact.user.get' && (c.status ?? 0) >= 400)).toEqual([]);
@@ -338,12 +340,13 @@ describe('Lark over the long connection', () => {
     const asked = await ws.sendEvent(envelope);
     expect(asked.code).toBe(200);
     const card = await api.waitFor(() => api.messages(chat).find((m) => buttonValue(m.content, 'reject') !== undefined), 15_000);
-    const approvalId = buttonValue(card.content, 'reject') ?? '';
+    const button = buttonValue(card.content, 'reject') ?? '';
+    const approvalId = approvalOfButton(button).id;
     expect(await opCount(wbot)).toBe(before + 1);
     // A redelivery of the same event (after a reconnect) acts once.
     expect((await ws.sendEvent(envelope)).code).toBe(200);
 
-    const clicked = await ws.sendEvent(clickOf('reject', approvalId, PEOPLE.bob.lark, card.message_id, { chat }));
+    const clicked = await ws.sendEvent(clickOf('reject', button, PEOPLE.bob.lark, card.message_id, { chat }));
     expect(clicked.code).toBe(200);
     const answer = clicked.data as { toast?: { type: string; content: string }; card?: { type: string; data: unknown } };
     expect(answer.toast?.type).toBe('info');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { message } from '../../../src/core/message.ts';
 import { APPLY_SUGGESTION } from '../../../src/core/replica-formula.ts';
+import { approvalButtonValue, approvalOfButton } from '../../../src/service/messages.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { createDeployment, waitFor, waitForRollout, webTemplate } from '../support/workloads.ts';
@@ -111,17 +112,26 @@ describe('Slack over HTTP', () => {
     const asked = slash('/deploy', 'web v2 to prod', PEOPLE.alice.slack);
     expect((await asked.res).status).toBe(200);
     const approvalMsg = await waitFor('the approval message', () => fake.messages(CHANNEL).find((m) => buttonValue(m, 'approve') !== undefined && textOf(m).includes('v2')), 15_000, 100);
-    const approvalId = buttonValue(approvalMsg, 'approve') ?? '';
+    // The button carries the request's id and the digest of the change the card shows.
+    const button = buttonValue(approvalMsg, 'approve') ?? '';
+    const approvalId = approvalOfButton(button).id;
     expect(approvalId).toMatch(/^apr-/);
+    expect(approvalOfButton(button).digest).toBe((await bot.api.s.approvals.get(approvalId))?.digest);
     expect(textOf(approvalMsg)).toContain('Approve this change in prod?'); // the confirm dialog
 
-    const self = clickBody('approve', approvalId, PEOPLE.alice.slack, approvalMsg.ts);
+    // A button bound to another version of the change counts for nothing.
+    const forged = clickBody('approve', approvalButtonValue(approvalId, '0'.repeat(64)), PEOPLE.bob.slack, approvalMsg.ts);
+    expect((await postSigned(events, forged.body, { secret: SECRET })).status).toBe(200);
+    expect(textOf((await responseTo(forged.responseUrl)).body)).toContain('This button belongs to a different version of the request');
+    expect((await bot.api.s.approvals.get(approvalId))?.approvals).toEqual([]);
+
+    const self = clickBody('approve', button, PEOPLE.alice.slack, approvalMsg.ts);
     expect((await postSigned(events, self.body, { secret: SECRET })).status).toBe(200);
     expect(textOf((await responseTo(self.responseUrl)).body)).toContain('cannot approve or reject your own request');
     expect((await bot.api.s.approvals.get(approvalId))?.status).toBe('pending');
 
     // Bob's click, delivered twice (at least once delivery): it acts once.
-    const click = clickBody('approve', approvalId, PEOPLE.bob.slack, approvalMsg.ts);
+    const click = clickBody('approve', button, PEOPLE.bob.slack, approvalMsg.ts);
     const [r1, r2] = await Promise.all([postSigned(events, click.body, { secret: SECRET }), postSigned(events, click.body, { secret: SECRET })]);
     expect([r1.status, r2.status]).toEqual([200, 200]);
     // The click is acked first and decided after: wait for the decision.
@@ -157,7 +167,7 @@ describe('Slack over HTTP', () => {
       return /chatops_operations_total\{kind="deploy",result="succeeded"\} 1\b/.test(m) && /chatops_operation_duration_seconds_count\{kind="deploy",result="succeeded"\} 1\b/.test(m) ? true : undefined;
     }, 10_000, 100);
 
-    const late = clickBody('approve', approvalId, 'U0CAROL01', approvalMsg.ts);
+    const late = clickBody('approve', button, 'U0CAROL01', approvalMsg.ts);
     expect((await postSigned(events, late.body, { secret: SECRET })).status).toBe(200);
     expect(textOf((await responseTo(late.responseUrl)).body)).toContain('already approved by bob');
     expect(fake.violations).toEqual([]);
@@ -239,8 +249,9 @@ describe('Slack in Socket Mode', () => {
     const asked = await socket.send('slash_commands', slashCommandPayload({ command: '/scale', text: 'web 3 in prod', user_id: PEOPLE.alice.slack, team_id: FAKE_TEAM_ID, channel_id: CHANNEL, response_url: api.responseUrl('s2') }));
     expect(asked.envelope_id).toBeDefined();
     const card = await waitFor('the approval message', () => api.messages(CHANNEL).find((m) => buttonValue(m, 'approve') !== undefined), 15_000, 100);
-    const approvalId = buttonValue(card, 'approve') ?? '';
-    const clicked = await socket.send('interactive', blockActionPayload({ action_id: 'reject', value: approvalId, user_id: PEOPLE.bob.slack, team_id: FAKE_TEAM_ID, channel_id: CHANNEL, message_ts: card.ts, response_url: api.responseUrl('s3') }));
+    const button = buttonValue(card, 'approve') ?? '';
+    const approvalId = approvalOfButton(button).id;
+    const clicked = await socket.send('interactive', blockActionPayload({ action_id: 'reject', value: button, user_id: PEOPLE.bob.slack, team_id: FAKE_TEAM_ID, channel_id: CHANNEL, message_ts: card.ts, response_url: api.responseUrl('s3') }));
     expect(clicked.envelope_id).toBeDefined();
     await waitFor('the rejection', async () => ((await sbot.api.s.approvals.get(approvalId))?.status === 'rejected' ? true : undefined), 10_000, 100);
     await waitFor('the message to show it', () => (textOf(api.messages(CHANNEL).find((m) => m.ts === card.ts) ?? {}).includes('rejected') ? true : undefined), 15_000, 100);

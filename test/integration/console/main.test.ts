@@ -92,8 +92,8 @@ describe('npm start', () => {
       expect(asked.status).toBe(200);
       const opId = asked.body['opId'] as string;
       const approval = await waitFor('the approval', async () => botEntries((await c.get('/console/api/messages?channel=console:ops')).body['entries']).find((e) => textOf(e.message).includes(opId)), 15_000, 100);
-      const approvalId = approval.message.buttons.find((b) => b.action === 'approve')?.value ?? '';
-      expect(textOf((await c.post('/console/api/click', { as: 'bob', channel: 'console:ops', action: 'approve', value: approvalId })).body['reply'] as Message)).toContain('Approved by bob');
+      const button = approval.message.buttons.find((b) => b.action === 'approve')?.value ?? '';
+      expect(textOf((await c.post('/console/api/click', { as: 'bob', channel: 'console:ops', action: 'approve', value: button })).body['reply'] as Message)).toContain('Approved by bob');
       await waitFor(
         'success',
         async () => (botEntries((await c.get('/console/api/messages?channel=console:ops')).body['entries']).find((e) => e.id === approval.id)?.message.status === 'succeeded' ? true : undefined),

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../../src/core/message.ts';
 import { patchWorkload } from '../../../src/kube/workload.ts';
+import { approvalOfButton } from '../../../src/service/messages.ts';
 import { adminClients } from '../support/cluster.ts';
 import { REPO, createDeployment, pods, rollTemplate, waitFor, waitForRollout, webTemplate } from '../support/workloads.ts';
 import { botMessage, finished, gateWorld, say, type GateWorld } from './gate-support.ts';
@@ -138,7 +139,7 @@ describe('/promote web from staging to prod', () => {
     const asked = await botMessage(w, channel, opId ?? '', (m) => approveButton(m) !== undefined);
     expect(asked.fields).toContainEqual({ label: 'Image', value: `${REPO}:v3@${digest ?? ''}` });
     expect(asked.sections?.find((s) => s.heading === 'staging runs it on')?.lines).toEqual([`gz (gz) ${w.namespace('staging')}/web: ${REPO}:v3`]);
-    await say(w, 'alice', channel, `/cancel ${approveButton(asked) ?? ''}`);
+    await say(w, 'alice', channel, `/cancel ${approvalOfButton(approveButton(asked) ?? '').id}`);
     await waitFor('the request to be cancelled', async () => ((await w.bot.api.s.ops.get(opId ?? ''))?.status === 'cancelled' ? true : undefined));
   });
 

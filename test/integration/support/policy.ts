@@ -1,4 +1,4 @@
-import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, type V1NamedRuleWithOperations } from '@kubernetes/client-node';
 import { onTestFinished } from 'vitest';
 import { kubeCall } from '../../../src/kube/errors.ts';
 import { adminClients } from './cluster.ts';
@@ -15,24 +15,60 @@ export const REPLICA_CAP_MESSAGE = 'replicas are capped at';
  * by an informer, not at once): an admin dry run of a Deployment over the cap is refused.
  */
 export async function capReplicas(clusterName: string, namespace: string, max: number): Promise<string> {
-  const admin = adminClients(clusterName);
-  const api = admin.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
-  const name = uniqueName('cap-replicas');
   const message = `${REPLICA_CAP_MESSAGE} ${max} in ${namespace}`;
+  const admin = adminClients(clusterName);
+  return installPolicy(clusterName, namespace, {
+    name: uniqueName('cap-replicas'),
+    rule: { apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments', 'statefulsets', 'deployments/scale', 'statefulsets/scale'] },
+    expression: `!has(object.spec.replicas) || object.spec.replicas <= ${max}`,
+    message,
+    probe: async (probe) => {
+      await admin.apps.createNamespacedDeployment({
+        namespace,
+        dryRun: 'All',
+        body: {
+          metadata: { name: probe },
+          spec: { replicas: max + 1, selector: { matchLabels: { app: probe } }, template: { metadata: { labels: { app: probe } }, spec: { containers: [{ name: 'c', image: 'registry.example.com/probe:1' }] } } },
+        },
+      });
+    },
+  });
+}
+
+/** The same for HorizontalPodAutoscalers: maxReplicas may not be over `max` in `namespace`. */
+export async function capAutoscalers(clusterName: string, namespace: string, max: number): Promise<string> {
+  const message = `autoscalers are capped at ${max} replicas in ${namespace}`;
+  const admin = adminClients(clusterName);
+  return installPolicy(clusterName, namespace, {
+    name: uniqueName('cap-hpa'),
+    rule: { apiGroups: ['autoscaling'], apiVersions: ['v2'], operations: ['CREATE', 'UPDATE'], resources: ['horizontalpodautoscalers'] },
+    expression: `object.spec.maxReplicas <= ${max}`,
+    message,
+    probe: async (probe) => {
+      await admin.autoscaling.createNamespacedHorizontalPodAutoscaler({
+        namespace,
+        dryRun: 'All',
+        body: { metadata: { name: probe }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: probe }, minReplicas: 1, maxReplicas: max + 1 } },
+      });
+    },
+  });
+}
+
+interface PolicySpec {
+  readonly name: string;
+  readonly rule: V1NamedRuleWithOperations;
+  readonly expression: string;
+  readonly message: string;
+  /** An admin dry run the policy must refuse; it throws once the policy is enforced. */
+  readonly probe: (name: string) => Promise<void>;
+}
+
+async function installPolicy(clusterName: string, namespace: string, p: PolicySpec): Promise<string> {
+  const api = adminClients(clusterName).kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+  const { name, message } = p;
   await kubeCall({ cluster: clusterName, verb: 'create', resource: 'validatingadmissionpolicies', name }, () =>
     api.createValidatingAdmissionPolicy({
-      body: {
-        metadata: { name },
-        spec: {
-          failurePolicy: 'Fail',
-          matchConstraints: {
-            resourceRules: [
-              { apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments', 'statefulsets', 'deployments/scale', 'statefulsets/scale'] },
-            ],
-          },
-          validations: [{ expression: `!has(object.spec.replicas) || object.spec.replicas <= ${max}`, message }],
-        },
-      },
+      body: { metadata: { name }, spec: { failurePolicy: 'Fail', matchConstraints: { resourceRules: [p.rule] }, validations: [{ expression: p.expression, message }] } },
     }),
   );
   onTestFinished(async () => {
@@ -48,16 +84,8 @@ export async function capReplicas(clusterName: string, namespace: string, max: n
     }),
   );
   await waitFor(`policy ${name} enforced`, async () => {
-    const probe = uniqueName('cap-probe');
     try {
-      await admin.apps.createNamespacedDeployment({
-        namespace,
-        dryRun: 'All',
-        body: {
-          metadata: { name: probe },
-          spec: { replicas: max + 1, selector: { matchLabels: { app: probe } }, template: { metadata: { labels: { app: probe } }, spec: { containers: [{ name: 'c', image: 'registry.example.com/probe:1' }] } } },
-        },
-      });
+      await p.probe(uniqueName('cap-probe'));
       return undefined;
     } catch (e) {
       return String((e as { body?: unknown }).body).includes(message) ? true : undefined;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { preflight, preStopSeconds, type PdbLike, type PreflightCheck, type PreflightInput, type QuotaLike, type WorkloadLike } from '../../../src/core/preflight.ts';
+import { preflight, preStopSeconds, type PdbLike, type PreflightInput, type QuotaLike, type WorkloadLike } from '../../../src/core/preflight.ts';
+import type { PreflightCheck } from '../../../src/core/preflight-checks.ts';
 import { parseQuantity } from '../../../src/core/quantity.ts';
 
 interface Shape {

@@ -5,11 +5,23 @@ import { diffIsCut, diffSections, preflightSections, withChecks } from '../../..
 import { JOB_LINK, deployPreviews, preflightReport } from '../support/checks.ts';
 
 const unchanged: TargetPreview = { cluster: 'nj', namespace: 'web-prod', kind: 'StatefulSet', name: 'db', changes: [] };
+const autoscaler: TargetPreview = {
+  cluster: 'gz',
+  namespace: 'web-prod',
+  kind: 'Deployment',
+  name: 'web',
+  autoscaler: 'web-hpa',
+  changes: [
+    { path: ['spec', 'maxReplicas'], from: 6, to: 8 },
+    { path: ['spec', 'minReplicas'], from: 2 },
+  ],
+};
 
 describe('diffSections', () => {
   it.each<[string, TargetPreview[], number, string[][]]>([
     ['one section per workload, a line per change', deployPreviews(['gz']), 24, [['What changes on gz: Deployment web-prod/web', 'container web image: registry.example.com/web:v1.4.1 → registry.example.com/web:v1.4.2']]],
     ['a workload already so says it', [unchanged], 24, [['What changes on nj: StatefulSet web-prod/db', 'no change (already so)']]],
+    ['an autoscaler is named as such, with the workload it scales', [autoscaler], 24, [['What changes on gz: HorizontalPodAutoscaler web-prod/web-hpa (scales Deployment web)', 'spec.maxReplicas: 6 → 8', 'spec.minReplicas: 2 → (none)']]],
     [
       'cut inside a workload: the rest counted on its last line',
       deployPreviews(['gz'], 'web', 3),

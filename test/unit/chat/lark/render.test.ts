@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { commands } from '../../../../commands/index.ts';
 import { approvalOutcomeMessage, approvalRequestMessage, opMessage } from '../../../../src/service/messages.ts';
 import { opView } from '../../../../src/service/op-view.ts';
-import { escapeLarkMarkdown, renderLarkCard, type LarkRenderOptions, type LarkRendered } from '../../../../src/chat/lark/render.ts';
+import { escapeLarkMarkdown } from '../../../../src/chat/lark/markdown.ts';
+import { renderLarkCard, type LarkRenderOptions, type LarkRendered } from '../../../../src/chat/lark/render.ts';
 import { LARK_CARD_BUDGET_BYTES, LARK_OVERFLOW_CHUNK_CHARS, cardBytes, larkCardProblems } from '../../../../src/chat/lark/limits.ts';
 import type { LarkButton, LarkCard, LarkElement } from '../../../../src/chat/lark/card.ts';
 import { openApproval, type ApprovalState } from '../../../../src/core/approval.ts';
@@ -197,10 +198,10 @@ describe('renderLarkCard: layout', () => {
       tag: 'button',
       text: { tag: 'plain_text', content: 'Approve' },
       type: 'primary',
-      behaviors: [{ type: 'callback', value: { action: 'approve', value: 'apr-7f3c2a' } }],
+      behaviors: [{ type: 'callback', value: { action: 'approve', value: 'apr-7f3c2a@sha256:9b1c' } }],
       confirm: { title: { tag: 'plain_text', content: 'Approve' }, text: { tag: 'plain_text', content: 'Approve this change in prod? It runs as soon as enough approvals are in.' } },
     });
-    expect(reject).toEqual({ tag: 'button', text: { tag: 'plain_text', content: 'Reject' }, type: 'danger', behaviors: [{ type: 'callback', value: { action: 'reject', value: 'apr-7f3c2a' } }] });
+    expect(reject).toEqual({ tag: 'button', text: { tag: 'plain_text', content: 'Reject' }, type: 'danger', behaviors: [{ type: 'callback', value: { action: 'reject', value: 'apr-7f3c2a@sha256:9b1c' } }] });
     expect(reject !== undefined && 'confirm' in reject).toBe(false);
   });
 
@@ -208,6 +209,16 @@ describe('renderLarkCard: layout', () => {
     const { card } = renderLarkCard(message('T', 'info', { buttons: [{ label: 'Retry', action: 'retry', value: 'op-9' }] }), opts);
     expect(buttons(card).map((b) => b.behaviors[0].value)).toEqual([{ action: 'retry', value: 'op-9' }]);
     expect(buttons(card)[0]?.type).toBe('default');
+  });
+
+  // A label cut at the limit used to keep the first half of an emoji that straddled the cut.
+  it.each([
+    ['plain text', 'a'.repeat(120), `${'a'.repeat(99)}…`],
+    ['an emoji across the cut', `${'a'.repeat(98)}🚀 launch`, `${'a'.repeat(98)}…`],
+    ['an emoji just before the cut', `${'a'.repeat(97)}🚀 launch`, `${'a'.repeat(97)}🚀…`],
+  ])('cuts a long button label at 100 characters, never inside a character: %s', (_what, label, want) => {
+    const { card } = renderLarkCard(message('T', 'info', { buttons: [{ label, action: 'retry', value: 'op-9' }] }), opts);
+    expect(buttons(card)[0]?.text.content).toBe(want);
   });
 
   it('mentions people with a known open_id and names the others', () => {

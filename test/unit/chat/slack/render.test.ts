@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { commands } from '../../../../commands/index.ts';
 import type { Block, ButtonElement, SectionBlock } from '../../../../src/chat/slack/blocks.ts';
 import { BLOCK_TEXT_BUDGET, checkBlockKitLimits } from '../../../../src/chat/slack/limits.ts';
-import { actionOf, escapeMrkdwn, renderSlack, type SlackRenderOptions, type SlackRendered } from '../../../../src/chat/slack/render.ts';
+import { actionOf } from '../../../../src/chat/slack/ids.ts';
+import { escapeMrkdwn } from '../../../../src/chat/slack/mrkdwn.ts';
+import { renderSlack, type SlackRenderOptions, type SlackRendered } from '../../../../src/chat/slack/render.ts';
 import { decide, openApproval, type ApprovalState } from '../../../../src/core/approval.ts';
 import { Duration } from '../../../../src/core/duration.ts';
 import { chatError } from '../../../../src/core/errors.ts';
@@ -352,7 +354,7 @@ describe('renderSlack: limits', () => {
       type: 'button',
       action_id: 'approve',
       text: { type: 'plain_text', text: 'Approve', emoji: true },
-      value: 'apr-7f3a',
+      value: 'apr-7f3a@sha256:0a1b',
       style: 'primary',
       confirm: {
         title: { type: 'plain_text', text: 'Are you sure?' },
