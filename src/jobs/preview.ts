@@ -108,6 +108,21 @@ export function expectedChanges(previews: readonly TargetPreview[] | undefined, 
 }
 
 /**
+ * The part of an approved diff to read again when Approve is clicked: what runs as soon as the
+ * approval completes. For an upgrade that is its first batch; later batches start minutes or
+ * hours later, when the job checks each workload's fields before writing it anyway (and pauses
+ * on one that moved), so reading a whole fleet at the click (a GET per workload) would vouch for
+ * nothing more.
+ */
+export function checkedAtApproval(spec: JobSpec, previews: readonly TargetPreview[]): TargetPreview[] {
+  if (spec.kind !== 'upgrade') return [...previews];
+  const first = new Set((spec.batches[0] ?? []).map((t) => keyOf(t.workload)));
+  return previews.filter((p) => first.has(keyOf(p)));
+}
+
+const keyOf = (w: { cluster: string; namespace: string; kind: string; name: string }) => `${w.cluster}/${w.namespace}/${w.kind}/${w.name}`;
+
+/**
  * Whether the diff an approval shows still holds: each workload's changed fields, read fresh,
  * must still have their "from". One line per moved field, naming who moved it; empty: current.
  */

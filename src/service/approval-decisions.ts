@@ -3,7 +3,7 @@ import type { OpStatus } from '../jobs/operations.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { leaveQueue } from '../jobs/queue-gate.ts';
 import { runtimeBlock } from '../jobs/run-policy.ts';
-import { staleDiff } from '../jobs/preview.ts';
+import { checkedAtApproval, staleDiff } from '../jobs/preview.ts';
 import { approvalDigest, jobPayload, type JobPayload } from '../jobs/spec.ts';
 import { KubeError } from '../kube/errors.ts';
 import { inOperationTrace } from '../telemetry/spans.ts';
@@ -50,7 +50,7 @@ async function applyDecision(s: Services, id: string, kind: 'approve' | 'reject'
   const { reason, digest } = options;
   const now = s.clock();
   if (kind === 'approve' && pending?.preview !== undefined && (await wouldCount(s, id, actor, digest, now))) {
-    const stale = await staleNote(s, pending.preview);
+    const stale = await staleNote(s, checkedAtApproval(pending.spec, pending.preview));
     if (stale !== undefined) return { reply: { message: stale, approvalId: id, opId: pending.opId }, outcome: 'stale_diff' };
   }
   const r = await s.approvals.decide(id, { kind, actor, now, ...(reason === undefined ? {} : { reason }), ...(digest === undefined ? {} : { digest }) });
@@ -113,8 +113,9 @@ async function wouldCount(s: Services, id: string, actor: string, digest: string
 }
 
 /**
- * An approval is for the diff it shows: before an Approve counts, the changed fields are read
- * again, and one someone else moved since refuses the click (the job would refuse to run).
+ * An approval is for the diff it shows: before an Approve counts, the changed fields of what
+ * would run at once are read again, and one someone else moved since refuses the click (the job
+ * would refuse to run).
  */
 async function staleNote(s: Services, preview: NonNullable<JobPayload['preview']>): Promise<Message | undefined> {
   let stale: string[];

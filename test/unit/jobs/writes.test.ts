@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterGateway } from '../../../src/kube/gateway.ts';
 import type { PartitionedImageInput } from '../../../src/kube/partition.ts';
 import { previewOf } from '../../../src/kube/write-preview.ts';
-import { previewSpec } from '../../../src/jobs/preview.ts';
+import { checkedAtApproval, previewSpec } from '../../../src/jobs/preview.ts';
 import type { SpecOf, UpgradeTarget, Workload } from '../../../src/jobs/spec.ts';
 import { podBatchWrite, upgradeWrite, type PodBatchWrite } from '../../../src/jobs/writes.ts';
 
@@ -108,5 +108,17 @@ describe('previewSpec of an upgrade', () => {
       { cluster: 'gz', method: 'setImage', input: upgradeWrite(spec, t('gz'), 0, actor), dryRun: true },
       { cluster: 'nj', method: 'setImage', input: upgradeWrite(spec, t('nj'), 1, actor), dryRun: true },
     ]);
+  });
+});
+
+describe('checkedAtApproval', () => {
+  const preview = (cluster: string, name = 'db') => ({ cluster, namespace: 'ns', kind: 'StatefulSet' as const, name, changes: [{ path: ['spec', 'x'], from: 1, to: 2 }] });
+  const twoBatches: SpecOf<'upgrade'> = { ...podSpec, pods: undefined, batches: [[step('gz', 0, 0, 9, true)], [step('nj', 0, 0, 9, true)]] };
+  it.each<[string, Parameters<typeof checkedAtApproval>[0], string[]]>([
+    ['an upgrade: only its first batch is read again at the click (later ones are checked by the job when it gets there)', twoBatches, ['gz']],
+    ['a pod-batch release: its first batch holds every StatefulSet', podSpec, ['gz', 'nj']],
+    ['anything else: all of it', { kind: 'scale', env: 'prod', app: 'db', replicas: 3, targets: [] }, ['gz', 'nj']],
+  ])('%s', (_, spec, clusters) => {
+    expect(checkedAtApproval(spec, [preview('gz'), preview('nj')]).map((p) => p.cluster)).toEqual(clusters);
   });
 });
