@@ -123,10 +123,23 @@ function what(ctx: CallContext): string {
   return sub === undefined ? one : `the ${sub} of ${one}`;
 }
 
+/**
+ * An admission refusal as the apiserver words it: the object, then the policy or webhook, then
+ * its own reason, last. The reason is what the person in chat needs, so the names before it are
+ * shortened rather than the reason cut: `ValidatingAdmissionPolicy 'cap' denied it: <reason>`.
+ */
+const POLICY_DENIAL = /(ValidatingAdmissionPolicy '[^']*')(?: with binding '[^']*')? denied request: (.*)$/;
+const WEBHOOK_DENIAL = /(admission webhook "[^"]*") denied the request: (.*)$/;
+
+export function admissionReason(message: string): string {
+  const m = POLICY_DENIAL.exec(message) ?? WEBHOOK_DENIAL.exec(message);
+  return m === null ? message : `${m[1] ?? ''} denied it: ${m[2] ?? ''}`;
+}
+
 /** Keeps an apiserver validation message short and on one line; it never holds secrets. */
 function brief(message: string | undefined, max = 200): string {
   if (message === undefined) return '';
-  const one = message.replace(/\s+/g, ' ').trim();
+  const one = admissionReason(message.replace(/\s+/g, ' ').trim());
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 

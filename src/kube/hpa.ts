@@ -127,6 +127,16 @@ export async function readHpa(c: KubeClients, ref: WorkloadRef): Promise<HpaStat
   return hpaState(hpa, events.items);
 }
 
+/**
+ * An HPA's dry-run preview. One that is created or deleted is compared with an empty one, so the
+ * diff lists its fields one by one ("spec.maxReplicas: (none) → 8"), not the whole spec as a
+ * single value.
+ */
+function hpaPreview(before: V2HorizontalPodAutoscaler | undefined, after: V2HorizontalPodAutoscaler | undefined): WritePreview {
+  const none = { spec: {} };
+  return previewOf(before ?? none, after ?? none);
+}
+
 export interface ApplyHpaInput extends WorkloadRef {
   readonly settings: HpaSettings;
   /** The HPA's settings when the request was made (null: there was none). */
@@ -154,7 +164,7 @@ export async function applyHpa(c: KubeClients, input: ApplyHpaInput, options: Wr
   const dry = dryRunParam(options.dryRun);
   return retryOnConflict(options.maxAttempts ?? DEFAULT_CONFLICT_ATTEMPTS, async () => {
     const current = await findHpa(c, ref);
-    const preview = (after: V2HorizontalPodAutoscaler | undefined) => (options.dryRun === true ? { preview: previewOf(current, after) } : {});
+    const preview = (after: V2HorizontalPodAutoscaler | undefined) => (options.dryRun === true ? { preview: hpaPreview(current, after) } : {});
     const now = current === undefined ? null : settingsOf(current);
     if (now !== null && sameHpaSettings(now, input.settings)) return { cluster: c.cluster, name: current?.metadata?.name ?? ref.name, changed: false, created: false, from: now, ...preview(current) };
     const expectedMatches = now === null ? input.expected === null : input.expected !== null && sameHpaSettings(now, input.expected);
@@ -214,15 +224,18 @@ export async function removeHpa(c: KubeClients, input: RemoveHpaInput, options: 
   return retryOnConflict(options.maxAttempts ?? DEFAULT_CONFLICT_ATTEMPTS, async () => {
     const current = await findHpa(c, ref);
     const replicas = async () => (await readScale(c, ref)).spec?.replicas ?? 0;
-    const preview = (after: V2HorizontalPodAutoscaler | undefined) => (options.dryRun === true ? { preview: previewOf(current, after) } : {});
+    const preview = (after: V2HorizontalPodAutoscaler | undefined) => (options.dryRun === true ? { preview: hpaPreview(current, after) } : {});
     if (current === undefined) return { cluster: c.cluster, name: undefined, removed: false, replicas: await replicas(), ...preview(undefined) };
     const now = settingsOf(current);
     if (input.expected === null || !sameHpaSettings(now, input.expected)) throw staleHpa(c, ref, now);
     const name = current.metadata?.name ?? ref.name;
     const resourceVersion = current.metadata?.resourceVersion;
     try {
+      // With a body (DeleteOptions, for the precondition), the apiserver reads the options from
+      // the body and not from the query: the dry run must be said there too, or it deletes.
+      const body = { ...(resourceVersion === undefined ? {} : { preconditions: { resourceVersion } }), ...(options.dryRun === true ? { dryRun: ['All'] } : {}) };
       await kubeCall(ctxOf(c, 'delete', ref.namespace, name), () =>
-        c.autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name, namespace: ref.namespace, ...dryRunParam(options.dryRun), ...(resourceVersion === undefined ? {} : { body: { preconditions: { resourceVersion } } }) }),
+        c.autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name, namespace: ref.namespace, ...dryRunParam(options.dryRun), body }),
       );
     } catch (e) {
       // Gone in between (a repeat of this job, or someone else): the same end state.

@@ -35,8 +35,6 @@ import { queueGate, type Services } from './services.ts';
  * policy decides it as a deploy (approval, freezes, locks), and the answer says why.
  */
 export async function requestOperation(s: Services, inbound: Inbound, plan: Plan, decided: Decision, answer: Message): Promise<Reply> {
-  // A dry run shows the plan; only a rollback's and a pod release's need the clusters (where it lands, which pods).
-  if (plan.dryRun && plan.verb !== 'rollback' && plan.pods === undefined) return { message: { ...answer, context: [...answer.context, 'dry run: nothing was queued'] } };
   const now = s.clock();
   const actor = inbound.actor ?? '';
   const opId = idFrom('op', inbound.deliveryId);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ConsoleEntry } from '../../../src/chat/console/store.ts';
 import type { Message } from '../../../src/core/message.ts';
 import { patchWorkload, readWorkload } from '../../../src/kube/workload.ts';
@@ -138,6 +138,8 @@ describe('dry run, diff and approval (issue 16)', () => {
     expect(refused.entry.message.text).toContain(message);
 
     const ok = await ask('alice', '/autoscale web in staging min=2 max=8 cpu=60%');
+    // Withdrawn however the test ends: a pending request holds web's queue for the tests after.
+    onTestFinished(() => withdraw(ok.entry.message));
     expect(ok.opId).toMatch(/^op-/);
     expect(ok.entry.message.status).toBe('needs_approval');
     expect(sectionLines(ok.entry.message)).toEqual(
@@ -151,7 +153,6 @@ describe('dry run, diff and approval (issue 16)', () => {
     ]);
     expect(await botWrites(mark, { namespace: ns })).toEqual([]);
     expect((await adminClients('gz').autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ns })).items).toEqual([]);
-    await withdraw(ok.entry.message);
   });
 
   it('a deploy shows its diff; replicas changed through the scale subresource between approval and run do not block it; an image changed by hand does, naming the manager', async () => {

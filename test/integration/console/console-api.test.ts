@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../../src/chat/console/auth.ts';
 import type { ConsoleEntry } from '../../../src/chat/console/store.ts';
 import type { Message } from '../../../src/core/message.ts';
+import { approvalOfButton } from '../../../src/service/messages.ts';
 import { PEOPLE, chatConfig, startBot, type Bot } from '../chat/support.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
@@ -49,19 +50,20 @@ describe('console in local mode', () => {
       expect(opId).toMatch(/^op-/);
 
       const approval = await waitFor('the approval entry', async () => botEntries(await entries()).find((e) => textOf(e.message).includes(opId) && buttonValue(e.message, 'approve') !== undefined), 15_000, 100);
-      const approvalId = buttonValue(approval.message, 'approve') ?? '';
+      const button = buttonValue(approval.message, 'approve') ?? '';
+      const approvalId = approvalOfButton(button).id;
       expect(approval.message.status).toBe('needs_approval');
       // The typed line shows in the channel, before the bot's answer.
       const said = (await entries()).find((e) => e.kind === 'said' && e.text === '/deploy web v2 to prod');
       expect(said).toMatchObject({ kind: 'said', person: 'alice' });
       expect(said!.seq).toBeLessThan(approval.seq);
 
-      const self = await c.post('/console/api/click', { as: 'alice', channel: CHANNEL, action: 'approve', value: approvalId });
+      const self = await c.post('/console/api/click', { as: 'alice', channel: CHANNEL, action: 'approve', value: button });
       expect(self.status).toBe(200);
       expect(textOf(self.body['reply'] as Message)).toContain('cannot approve or reject your own request');
       expect((await bot.api.s.approvals.get(approvalId))?.status).toBe('pending');
 
-      const bob = await c.post('/console/api/click', { as: 'bob', channel: CHANNEL, action: 'approve', value: approvalId });
+      const bob = await c.post('/console/api/click', { as: 'bob', channel: CHANNEL, action: 'approve', value: button });
       expect(bob.status).toBe(200);
       expect(textOf(bob.body['reply'] as Message)).toContain('Approved by bob');
 

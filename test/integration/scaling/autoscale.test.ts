@@ -105,7 +105,7 @@ describe('/autoscale', () => {
     const plan = await answerIn(bot, channel, (m: Message) => m.context.includes('dry run: nothing was queued'));
     expect(plan.fields).toContainEqual({ label: 'Autoscaler', value: 'min 2, max 6, memory 80%' });
     // The plan carries the server-side dry run's diff, per cluster.
-    for (const c of CLUSTERS) expect(plan.sections?.find((x) => x.heading?.startsWith(`What changes on ${c}: HorizontalPodAutoscaler`))?.lines).toContain('spec.maxReplicas: (none) → 6');
+    for (const c of CLUSTERS) expect(plan.sections?.find((x) => x.heading?.startsWith(`What changes on ${c}: HorizontalPodAutoscaler`))?.lines, JSON.stringify(plan.sections)).toContain('spec.maxReplicas: (none) → 6');
     for (const c of CLUSTERS) expect(await hpa(c)).toBeUndefined();
 
     const asked = await alice.say('/autoscale web in staging min=2 max=6 memory=80%');

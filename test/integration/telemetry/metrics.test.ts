@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { amPayload, postAlertmanager, type AmAlertInput } from '../../fakes/alertmanager.ts';
 import { sweep } from '../../../src/service/sweeper.ts';
+import { approvalOfButton } from '../../../src/service/messages.ts';
 import { buttons, click, PEOPLE, settle, slash, startAlertsBot, textOf, topLevel, waitFor, type AlertsHarness } from '../alerts/support.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
@@ -50,17 +51,19 @@ async function metricReaches(series: string, want: number): Promise<void> {
   expect(await metric(series)).toBe(want);
 }
 
-/** Alice asks in the ops channel; the approval message's button value and ts. */
-async function askAsAlice(text: string): Promise<{ value: string; ts: string }> {
+/** Alice asks in the ops channel; the approval message's button value (and the approval id in it) and ts. */
+async function askAsAlice(text: string): Promise<{ value: string; id: string; ts: string }> {
   const before = new Set(h.fake.messages(OPS).map((m) => m.ts));
   expect((await slash(h, OPS, text, PEOPLE.alice.slack).res).status).toBe(200);
   const m = await waitFor('the approval message', () => h.fake.messages(OPS).find((x) => !before.has(x.ts) && buttons(x).some((b) => b.action === 'approve')), 15_000, 100);
   const value = buttons(m).find((b) => b.action === 'approve')?.value ?? '';
   expect(value).toMatch(/^apr-/);
-  return { value, ts: m.ts };
+  return { value, id: approvalOfButton(value).id, ts: m.ts };
 }
 
-async function approvalStatus(id: string, want: string): Promise<void> {
+/** The approval an Approve button (its value: the id and the digest) is for, once it is `want`. */
+async function approvalStatus(button: string, want: string): Promise<void> {
+  const { id } = approvalOfButton(button);
   await waitFor(`${id} to be ${want}`, async () => ((await h.bot.api.s.approvals.get(id))?.status === want ? true : undefined), 15_000, 100);
 }
 
@@ -79,7 +82,7 @@ describe('/metrics', () => {
 
     const expired = await askAsAlice('scale web 2 in prod');
     // The sweeper (run by workers) finds it past its 30 minutes.
-    expect((await sweep(h.bot.api.s, new Date(Date.now() + 31 * 60_000))).expired).toEqual([expired.value]);
+    expect((await sweep(h.bot.api.s, new Date(Date.now() + 31 * 60_000))).expired).toEqual([expired.id]);
 
     await metricReaches('chatops_approvals_total{env="prod",event="requested"}', 3);
     await metricReaches('chatops_approvals_total{env="prod",event="approved"}', 1);
@@ -90,7 +93,7 @@ describe('/metrics', () => {
     expect(await metric('chatops_clicks_total{platform="slack",action="approve"}')).toBe(1);
     // A second change of an operation already counted does not count it again.
     const s = h.bot.api.s;
-    const { opId } = JSON.parse((await s.redis.get(`${s.prefix}pending:${rejected.value}`)) ?? '{}') as { opId: string };
+    const { opId } = JSON.parse((await s.redis.get(`${s.prefix}pending:${rejected.id}`)) ?? '{}') as { opId: string };
     await s.ops.update(opId, { summary: 'rejected, and touched again' }, new Date());
     await new Promise((r) => setTimeout(r, 1000));
     expect(await metric('chatops_approvals_total{env="prod",event="rejected"}')).toBe(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KubeError, statusOf, toKubeError, type CallContext } from '../../../src/kube/errors.ts';
+import { KubeError, admissionReason, statusOf, toKubeError, type CallContext } from '../../../src/kube/errors.ts';
 
 const patchWeb: CallContext = { cluster: 'gz', verb: 'patch', resource: 'deployments', namespace: 'web-prod', name: 'web' };
 const scaleWeb: CallContext = { cluster: 'nj', verb: 'update', resource: 'deployments/scale', namespace: 'web-prod', name: 'web' };
@@ -29,6 +29,19 @@ describe('toKubeError', () => {
     const e = toKubeError(apiException(code, reason, `a message from the apiserver with token=abc123`), ctx);
     expect(e).toBeInstanceOf(KubeError);
     expect({ kind: e.kind, retryable: e.retryable, status: e.status, message: e.message }).toEqual({ kind, retryable, status: code, message });
+  });
+
+  it.each([
+    [
+      'a ValidatingAdmissionPolicy: its reason whole, the object and binding names dropped',
+      'horizontalpodautoscalers.autoscaling "web" is forbidden: ValidatingAdmissionPolicy \'cap-hpa-26bd8608\' with binding \'cap-hpa-26bd8608\' denied request: autoscalers are capped at 20 replicas in dryrun-092206cb',
+      "ValidatingAdmissionPolicy 'cap-hpa-26bd8608' denied it: autoscalers are capped at 20 replicas in dryrun-092206cb",
+    ],
+    ['a webhook', 'admission webhook "policy.example.com" denied the request: image tag latest is not allowed', 'admission webhook "policy.example.com" denied it: image tag latest is not allowed'],
+    ['anything else as it is', 'Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1', 'Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1'],
+  ])('an admission refusal keeps its reason: %s', (_, message, kept) => {
+    expect(admissionReason(message)).toBe(kept);
+    expect(toKubeError(apiException(422, 'Invalid', message), patchWeb).message).toBe(`Cluster gz rejected the patch of deployment web in namespace web-prod: ${kept} (invalid)`);
   });
 
   it('keeps the apiserver validation message (short, one line) for invalid requests, and nothing else of the body', () => {
