@@ -48,8 +48,11 @@ describe('/scale … suggest', () => {
     const channel = 'console:suggest';
     const alice = person(bot, 'alice', channel);
     // Prometheus needs a full rate window of samples of the new pods before they read 80 %:
-    // ask again every 10 s until then (the first answers are lower, never higher).
-    const answer = await askUntil(alice, channel, '/scale web in staging suggest cpu=50%', (m) => m.title === 'Suggested: 7 replicas of web in staging', 150_000);
+    // ask again every 10 s until then (the first answers are lower, never higher). The title
+    // can say 7 already below 80 % (4 × 78 % ÷ 50 % rounds up to 7 too): wait for the sums.
+    const SUM = 'sum 320% ÷ target 50% = 6.4 → rounded up: 7';
+    const steady = (m: Message) => m.title === 'Suggested: 7 replicas of web in staging' && CLUSTERS.every((c) => m.sections?.find((x) => x.heading?.startsWith(`${c}:`))?.lines.includes(SUM) === true);
+    const answer = await askUntil(alice, channel, '/scale web in staging suggest cpu=50%', steady, 150_000);
     expect(answer.status).toBe('info');
     expect(answer.text).toContain('cpu=50%: replicas = ceil(sum of each pod\'s cpu use as a share of its request ÷ target)');
     for (const c of CLUSTERS) {
@@ -58,7 +61,7 @@ describe('/scale … suggest', () => {
       const podLines = section?.lines.filter((l) => l.startsWith('web-')) ?? [];
       expect(podLines).toHaveLength(4);
       for (const l of podLines) expect(l).toMatch(/^web-[a-z0-9]+-[a-z0-9]+: 80% \(400m of 500m\)$/);
-      expect(section?.lines).toContain('sum 320% ÷ target 50% = 6.4 → rounded up: 7');
+      expect(section?.lines).toContain(SUM);
     }
     const apply = answer.buttons.find((b) => b.action === APPLY_SUGGESTION);
     expect(apply?.label).toBe('Apply: gz → 7, nj → 7');
