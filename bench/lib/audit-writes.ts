@@ -63,10 +63,11 @@ interface Entry {
   objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
   responseStatus?: { code?: number };
   requestReceivedTimestamp?: string;
+  requestURI?: string;
   requestObject?: { metadata?: { annotations?: Record<string, string> }; spec?: { template?: { spec?: { containers?: { image?: string }[] } } } };
 }
 
-/** Patches in the namespace `namespace`, or in every namespace whose name ends with `{ suffix }`. */
+/** Stored patches (not dry runs) in the namespace `namespace`, or in every namespace whose name ends with `{ suffix }`. */
 export function deploymentPatches(mark: AuditMark, namespace: string | { readonly suffix: string }, user = 'chatops-bot'): PatchSeen[] {
   const out: PatchSeen[] = [];
   const hint = typeof namespace === 'string' ? namespace : namespace.suffix;
@@ -77,6 +78,8 @@ export function deploymentPatches(mark: AuditMark, namespace: string | { readonl
     const r = e.objectRef;
     if (e.user?.username !== user || e.verb !== 'patch' || r?.resource !== 'deployments' || r.subresource !== undefined || !wanted(r.namespace)) continue;
     if ((e.responseStatus?.code ?? 0) >= 400 || e.requestReceivedTimestamp === undefined) continue;
+    // A request-time dry run (dryRun=All) of the same patch is admitted but never stored: not a write.
+    if (/[?&]dryRun=All(&|$)/.test(e.requestURI ?? '')) continue;
     out.push({
       at: epochMs(e.requestReceivedTimestamp),
       name: r.name ?? '?',
