@@ -103,7 +103,7 @@ export async function previewSpec(spec: JobSpec, gatewayFor: GatewayFor, actor: 
 
 /** The approved changes of one workload: what the job expects each written field to hold before it writes. */
 export function expectedChanges(previews: readonly TargetPreview[] | undefined, w: Workload): FieldChange[] {
-  const p = previews?.find((x) => x.autoscaler === undefined && x.cluster === w.cluster && x.namespace === w.namespace && x.kind === w.kind && x.name === w.name);
+  const p = previews?.find((x) => x.autoscaler === undefined && keyOf(x) === keyOf(w));
   return p === undefined ? [] : changesOf(p);
 }
 

@@ -137,6 +137,11 @@ function hpaPreview(before: V2HorizontalPodAutoscaler | undefined, after: V2Hori
   return previewOf(before ?? none, after ?? none);
 }
 
+/** With dryRun, a result's preview of the HPA as found and as it would be; nothing otherwise. */
+function previewer(options: WriteOptions, current: V2HorizontalPodAutoscaler | undefined) {
+  return (after: V2HorizontalPodAutoscaler | undefined): { preview?: WritePreview } => (options.dryRun === true ? { preview: hpaPreview(current, after) } : {});
+}
+
 export interface ApplyHpaInput extends WorkloadRef {
   readonly settings: HpaSettings;
   /** The HPA's settings when the request was made (null: there was none). */
@@ -164,7 +169,7 @@ export async function applyHpa(c: KubeClients, input: ApplyHpaInput, options: Wr
   const dry = dryRunParam(options.dryRun);
   return retryOnConflict(options.maxAttempts ?? DEFAULT_CONFLICT_ATTEMPTS, async () => {
     const current = await findHpa(c, ref);
-    const preview = (after: V2HorizontalPodAutoscaler | undefined) => (options.dryRun === true ? { preview: hpaPreview(current, after) } : {});
+    const preview = previewer(options, current);
     const now = current === undefined ? null : settingsOf(current);
     if (now !== null && sameHpaSettings(now, input.settings)) return { cluster: c.cluster, name: current?.metadata?.name ?? ref.name, changed: false, created: false, from: now, ...preview(current) };
     const expectedMatches = now === null ? input.expected === null : input.expected !== null && sameHpaSettings(now, input.expected);
@@ -224,7 +229,7 @@ export async function removeHpa(c: KubeClients, input: RemoveHpaInput, options: 
   return retryOnConflict(options.maxAttempts ?? DEFAULT_CONFLICT_ATTEMPTS, async () => {
     const current = await findHpa(c, ref);
     const replicas = async () => (await readScale(c, ref)).spec?.replicas ?? 0;
-    const preview = (after: V2HorizontalPodAutoscaler | undefined) => (options.dryRun === true ? { preview: hpaPreview(current, after) } : {});
+    const preview = previewer(options, current);
     if (current === undefined) return { cluster: c.cluster, name: undefined, removed: false, replicas: await replicas(), ...preview(undefined) };
     const now = settingsOf(current);
     if (input.expected === null || !sameHpaSettings(now, input.expected)) throw staleHpa(c, ref, now);
