@@ -35,6 +35,15 @@ afterAll(() => {
 const redisDir = () => join(tmp, '.data/bench-redis');
 
 /** Pids of the processes whose parent is `pid`. */
+/** A process's command line; '' once it has exited (a child can end between the listing and the read). */
+function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function childrenOf(pid: number): number[] {
   const out: number[] = [];
   for (const e of readdirSync('/proc')) {
@@ -90,7 +99,7 @@ describe('npm run bench and the Redis it starts', () => {
     const redis = await waitFor('the bench Redis', () => liveRedisPid(redisDir()), 60_000, 50);
     // P1 has started the bot and the bare server once both are children of the run.
     const servers = await waitFor('the servers under test', () => {
-      const kids = childrenOf(run.child.pid ?? -1).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('bench/servers/'));
+      const kids = childrenOf(run.child.pid ?? -1).filter((p) => cmdlineOf(p).includes('bench/servers/'));
       return kids.length >= 2 ? kids : undefined;
     }, 60_000, 100);
     run.child.kill('SIGINT');

@@ -60,7 +60,9 @@ describe('/scale … suggest', () => {
       expect(section?.heading).toBe(`${c}: 4 → 7 replicas`);
       const podLines = section?.lines.filter((l) => l.startsWith('web-')) ?? [];
       expect(podLines).toHaveLength(4);
-      for (const l of podLines) expect(l).toMatch(/^web-[a-z0-9]+-[a-z0-9]+: 80% \(400m of 500m\)$/);
+      // Prometheus's rate over kwok's counter can land a tenth of a millicore off (400.1m):
+      // the share still shows 80 % and the sum 320 %, which is what the answer stands on.
+      for (const l of podLines) expect(l).toMatch(/^web-[a-z0-9]+-[a-z0-9]+: 80% \((399\.\d|400(\.\d)?)m of 500m\)$/);
       expect(section?.lines).toContain(SUM);
     }
     const apply = answer.buttons.find((b) => b.action === APPLY_SUGGESTION);
