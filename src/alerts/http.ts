@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AlertsConfig } from '../config/schema.ts';
 import type { Log } from '../log.ts';
+import { readBody } from '../server/body.ts';
 import type { Handler, Route } from '../server/http.ts';
+import { secretEqual } from '../server/secret-equal.ts';
 import type { Alert } from './model.ts';
 import type { Parsed } from './sources.ts';
 
@@ -17,20 +18,13 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export type WebhookAuth = NonNullable<AlertsConfig['sources']['alertmanager']>;
 
-function same(a: string, b: string): boolean {
-  // Hash first: equal lengths for timingSafeEqual, and no early exit on length.
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
-}
-
 /** Whether the request carries the configured credentials (none configured: yes). Pure. */
 export function authorized(auth: WebhookAuth, header: string | undefined): boolean {
   if (auth.bearerToken === undefined && auth.username === undefined) return true;
   const h = header ?? '';
   if (auth.bearerToken !== undefined) {
     const m = /^Bearer\s+(.+)$/i.exec(h);
-    return m?.[1] !== undefined && same(m[1].trim(), auth.bearerToken);
+    return m?.[1] !== undefined && secretEqual(m[1].trim(), auth.bearerToken);
   }
   const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(h);
   if (m?.[1] === undefined) return false;
@@ -38,8 +32,8 @@ export function authorized(auth: WebhookAuth, header: string | undefined): boole
   const i = decoded.indexOf(':');
   if (i < 0) return false;
   // Both compared, always: no shortcut on a wrong user name.
-  const userOk = same(decoded.slice(0, i), auth.username ?? '');
-  const passOk = same(decoded.slice(i + 1), auth.password ?? '');
+  const userOk = secretEqual(decoded.slice(0, i), auth.username ?? '');
+  const passOk = secretEqual(decoded.slice(i + 1), auth.password ?? '');
   return userOk && passOk;
 }
 
@@ -48,26 +42,6 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(`${JSON.stringify(body)}\n`);
 }
 
-export type BodyResult = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly status: number; readonly error: string };
-
-export async function readBody(req: IncomingMessage, max: number): Promise<BodyResult> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > max) {
-    req.resume();
-    return { ok: false, status: 413, error: `the body is larger than ${max} bytes` };
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) {
-      req.resume();
-      return { ok: false, status: 413, error: `the body is larger than ${max} bytes` };
-    }
-    chunks.push(chunk);
-  }
-  return { ok: true, text: Buffer.concat(chunks).toString('utf8') };
-}
 
 export interface WebhookOptions {
   readonly name: string;
@@ -100,13 +74,13 @@ export function webhookHandler(o: WebhookOptions): Handler {
       return json(res, 415, { error: 'send JSON (Content-Type: application/json)' });
     }
     const body = await readBody(req, MAX_BODY_BYTES);
-    if (!body.ok) {
+    if (body === undefined) {
       count('too_large');
-      return json(res, body.status, { error: body.error });
+      return json(res, 413, { error: `the body is larger than ${MAX_BODY_BYTES} bytes` });
     }
     let doc: unknown;
     try {
-      doc = JSON.parse(body.text);
+      doc = JSON.parse(body.toString('utf8'));
     } catch (e) {
       count('bad_json');
       return json(res, 400, { error: `not JSON: ${e instanceof Error ? e.message : String(e)}` });

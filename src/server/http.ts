@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Log } from '../log.ts';
+import { DRAIN_LIMIT_BYTES } from './body.ts';
 import type { Metrics } from './metrics.ts';
 
 /**
@@ -44,7 +45,6 @@ export interface RunningServer {
 
 /** Slack's and Lark's webhook bodies are a few kilobytes: a request far larger is not one of theirs. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** How far a request's timestamp may be from now, either way (Slack's and Lark's replay window). */
 export const TIMESTAMP_WINDOW_SECONDS = 300;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../../server/body.ts';
 
 /**
  * Small HTTP pieces for the console: JSON in and out, the static page files (read once, served
@@ -35,16 +36,11 @@ export function sendError(res: ServerResponse, e: HttpError): void {
 const MAX_BODY = 64 * 1024;
 
 export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new HttpError(413, 'request body too large');
-    chunks.push(chunk);
-  }
+  const raw = await readBody(req, MAX_BODY);
+  if (raw === undefined) throw new HttpError(413, 'request body too large');
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(raw.toString('utf8'));
   } catch {
     throw new HttpError(400, 'the body is not JSON');
   }

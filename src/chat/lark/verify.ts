@@ -1,5 +1,6 @@
-import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
+import { createDecipheriv, createHash } from 'node:crypto';
 import { TIMESTAMP_WINDOW_SECONDS } from '../../server/http.ts';
+import { secretEqual } from '../../server/secret-equal.ts';
 
 /**
  * Checks on what Lark/Feishu pushes to the webhook, done by us rather than by the SDK: the SDK's
@@ -52,12 +53,6 @@ export function larkSignature(encryptKey: string, timestamp: string, nonce: stri
   return createHash('sha256').update(timestamp, 'utf8').update(nonce, 'utf8').update(encryptKey, 'utf8').update(body).digest('hex');
 }
 
-export function constantTimeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /** Where a signed timestamp falls outside the window, in words; undefined when it is inside. */
 export function timestampProblem(timestamp: string, nowMs: number): 'stale timestamp' | 'timestamp in the future' | undefined {
   if (!/^\d{1,12}$/.test(timestamp)) return 'stale timestamp';
@@ -92,7 +87,7 @@ export function verifyLarkRequest(o: { readonly headers: Headers; readonly body:
   const anySignatureHeader = timestamp !== undefined || nonce !== undefined || signature !== undefined;
   if (anySignatureHeader) {
     if (timestamp === undefined || nonce === undefined || signature === undefined) return { ok: false, reason: 'missing signature' };
-    if (!constantTimeEqual(larkSignature(o.encryptKey, timestamp, nonce, o.body), signature.toLowerCase())) return { ok: false, reason: 'bad signature' };
+    if (!secretEqual(larkSignature(o.encryptKey, timestamp, nonce, o.body), signature.toLowerCase())) return { ok: false, reason: 'bad signature' };
     const late = timestampProblem(timestamp, o.nowMs);
     if (late !== undefined) return { ok: false, reason: late };
   }
@@ -147,7 +142,7 @@ export function envelopeHeader(envelope: unknown): EnvelopeHeader | undefined {
  * tenant. The token is compared in constant time; app and tenant are not secrets.
  */
 export function envelopeProblem(h: EnvelopeHeader, want: { readonly appId: string; readonly tenantKey: string; readonly verificationToken: string | undefined }): RejectReason | undefined {
-  if (want.verificationToken !== undefined && (h.token === undefined || !constantTimeEqual(h.token, want.verificationToken))) return 'wrong verification token';
+  if (want.verificationToken !== undefined && (h.token === undefined || !secretEqual(h.token, want.verificationToken))) return 'wrong verification token';
   if (h.appId !== want.appId) return 'wrong app';
   if (h.tenantKey !== want.tenantKey) return 'wrong tenant';
   return undefined;

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Log } from '../../log.ts';
+import { readBody } from '../../server/body.ts';
 import type { Metrics } from '../../server/metrics.ts';
+import { secretEqual } from '../../server/secret-equal.ts';
 import type { Gate, Refusal } from './gated-dispatcher.ts';
 import type { LarkConfig } from './sender.ts';
-import { challengeOf, constantTimeEqual, verifyLarkRequest, type RejectReason } from './verify.ts';
+import { challengeOf, verifyLarkRequest, type RejectReason } from './verify.ts';
 
 /**
  * Webhook mode's HTTP side: `POST /lark/events`. Reads the body within a size limit, verifies
@@ -25,21 +27,6 @@ export interface LarkWebhookOptions {
   readonly refuse: (reason: RejectReason, extra: { eventId?: string; status: 200 | 401 | 413 }) => Refusal;
   readonly gate: Gate;
   readonly dispatch: (envelope: unknown) => Promise<unknown>;
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -69,7 +56,7 @@ export function createLarkWebhook(o: LarkWebhookOptions): (req: IncomingMessage,
     if (challenge !== undefined) {
       // Lark sends the URL challenge unsigned; it was encrypted with our key, and its token must be ours.
       const want = cfg.verificationToken;
-      if (want !== undefined && (typeof challenge.token !== 'string' || !constantTimeEqual(challenge.token, want))) return refuseHttp('wrong verification token', 401);
+      if (want !== undefined && (typeof challenge.token !== 'string' || !secretEqual(challenge.token, want))) return refuseHttp('wrong verification token', 401);
       sendJson(res, 200, { challenge: challenge.challenge });
       return;
     }
