@@ -1,3 +1,4 @@
+import { actionOf } from './action-id.ts';
 import { SCALING_CLICK_HANDLERS } from '../scaling/actions.ts';
 import { handleText } from '../core/handle.ts';
 import { message, type Message } from '../core/message.ts';
@@ -135,7 +136,7 @@ export const CLICK_HANDLERS: Readonly<Record<string, ClickHandler>> = {
 
 /** The registered action of a platform action id ("approve-2" → "approve"), if any. */
 export function clickActionOf(actionId: string): string | undefined {
-  const base = actionId.replace(/-\d+$/, '');
+  const base = actionOf(actionId);
   return Object.hasOwn(CLICK_HANDLERS, base) ? base : undefined;
 }
 

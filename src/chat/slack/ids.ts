@@ -1,14 +1,14 @@
+import { repeatedActionId } from '../action-id.ts';
 import { LIMITS } from './limits.ts';
 
 /**
  * The ids Slack keys a message's parts by. block_ids must be new on every update of a message
  * (Slack keeps the old state of a block whose id it has seen), so they come from a seed the
  * caller makes unique per update; action_ids must be unique within a message, so a repeated
- * action gets a "-2", "-3"… suffix that actionOf takes off again when the click comes back.
+ * action gets a "-2", "-3"… suffix (chat/action-id.ts) that is taken off again when the click comes back.
  */
 
 const SEED_MAX = 200;
-const ACTION_SUFFIX = /-\d+$/;
 
 /** FNV-1a, for shortening an over-long block id seed deterministically. */
 function hash(s: string): string {
@@ -36,7 +36,7 @@ export function uniqueActionIds(): (action: string) => string {
       return base;
     }
     for (let n = 2; ; n++) {
-      const candidate = `${base}-${n}`;
+      const candidate = repeatedActionId(base, n);
       if (!used.has(candidate)) {
         used.add(candidate);
         return candidate;
@@ -45,10 +45,3 @@ export function uniqueActionIds(): (action: string) => string {
   };
 }
 
-/**
- * What a button's action_id stands for: the action without the "-2", "-3"… suffix that keeps
- * repeated actions unique in a message (the same rule as clickActionOf in src/chat/inbound.ts).
- */
-export function actionOf(actionId: string): string {
-  return actionId.replace(ACTION_SUFFIX, '');
-}

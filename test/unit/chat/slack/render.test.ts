@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { commands } from '../../../../commands/index.ts';
 import type { Block, ButtonElement, SectionBlock } from '../../../../src/chat/slack/blocks.ts';
 import { BLOCK_TEXT_BUDGET, checkBlockKitLimits } from '../../../../src/chat/slack/limits.ts';
-import { actionOf } from '../../../../src/chat/slack/ids.ts';
+import { actionOf } from '../../../../src/chat/action-id.ts';
 import { escapeMrkdwn } from '../../../../src/chat/slack/mrkdwn.ts';
 import { renderSlack, type SlackRenderOptions, type SlackRendered } from '../../../../src/chat/slack/render.ts';
 import { decide, openApproval, type ApprovalState } from '../../../../src/core/approval.ts';
