@@ -3,13 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/config/load.ts';
 import { submit } from '../../../src/service/requests.ts';
-import { auditMark, botWrites, type AuditMark } from '../support/audit.ts';
+import { auditMark, type AuditMark } from '../support/audit.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { faultReport } from '../support/report.ts';
 import { REPO, createStatefulSet, waitFor, waitForRollout } from '../support/workloads.ts';
 import { childWorker } from './worker-process.ts';
-import { CLUSTERS, delivery, ledgerOf, marks, upgradeConfigDoc, upgradeHarness, waitForStatus } from './upgrade-support.ts';
+import { CLUSTERS, delivery, ledgerOf, marks, partitionWrites, upgradeConfigDoc, upgradeHarness, waitForStatus } from './upgrade-support.ts';
 
 /**
  * kill -9 of the worker during batch 2 of a pod-batch release (issue 15), at random moments and
@@ -20,19 +20,6 @@ import { CLUSTERS, delivery, ledgerOf, marks, upgradeConfigDoc, upgradeHarness, 
 const RUNS = Number(process.env['POD_BATCH_CRASH_RUNS'] ?? 2);
 const KILLS_PER_RUN = 2;
 const REPLICAS = 8;
-
-/** The partitions (and image) the bot's accepted writes set on one StatefulSet, in order. */
-async function partitionWrites(m: AuditMark, namespace: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const w of await botWrites(m, { namespace, successfulOnly: true })) {
-    if (w.resource !== 'statefulsets' || w.subresource !== undefined) continue;
-    const spec = (w.requestObject as { spec?: { updateStrategy?: { rollingUpdate?: { partition?: number } }; template?: unknown } } | undefined)?.spec;
-    const p = spec?.updateStrategy?.rollingUpdate?.partition;
-    const removed = (spec?.updateStrategy as { rollingUpdate?: unknown } | undefined)?.rollingUpdate === null;
-    out.push(removed ? 'restore' : `${spec?.template === undefined ? '' : 'image+'}${p ?? '?'}`);
-  }
-  return out;
-}
 
 describe('pod-batch release under kill -9', () => {
   it(`completes with each partition written once when the worker is killed during batch 2, over ${RUNS} runs`, { timeout: 180_000 + RUNS * 90_000 }, async () => {

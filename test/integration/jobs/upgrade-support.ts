@@ -158,3 +158,16 @@ export function each(apps: readonly string[], count: number, clusters: readonly 
 export function delivery(): string {
   return `test-delivery-${randomBytes(6).toString('hex')}`;
 }
+
+/** The partitions (and image) the bot's accepted writes set on one StatefulSet, in order. */
+export async function partitionWrites(m: AuditMark, namespace: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const w of await botWrites(m, { namespace, successfulOnly: true })) {
+    if (w.resource !== 'statefulsets' || w.subresource !== undefined) continue;
+    const spec = (w.requestObject as { spec?: { updateStrategy?: { rollingUpdate?: { partition?: number } }; template?: unknown } } | undefined)?.spec;
+    const p = spec?.updateStrategy?.rollingUpdate?.partition;
+    const removed = (spec?.updateStrategy as { rollingUpdate?: unknown } | undefined)?.rollingUpdate === null;
+    out.push(removed ? 'restore' : `${spec?.template === undefined ? '' : 'image+'}${p ?? '?'}`);
+  }
+  return out;
+}
