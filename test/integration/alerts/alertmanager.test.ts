@@ -71,6 +71,18 @@ describe('POST /alerts/alertmanager', () => {
     expect(body.problems.join('\n')).toContain('alerts.1.startsAt');
     const big = await postAlertmanager(hook, amPayload([alert('RefusedAlert', 'x'.repeat(3_000_000))]), { bearer: TOKEN });
     expect(big.status).toBe(413);
+    // The same body sent chunked (no Content-Length for the server to refuse first): the
+    // webhook's own reader finds it too large and the sender still reads the 413, not a reset.
+    const chunks = Buffer.from(JSON.stringify(amPayload([alert('RefusedAlert', 'y'.repeat(3_000_000))])));
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < chunks.length; i += 64 * 1024) c.enqueue(chunks.subarray(i, i + 64 * 1024));
+        c.close();
+      },
+    });
+    const chunked = await fetch(hook, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: stream, duplex: 'half' });
+    expect(chunked.status).toBe(413);
+    expect(await chunked.json()).toEqual({ error: 'the body is larger than 2097152 bytes' });
     await sleep(2500);
     expect(groupMessages(ALERTS, 'RefusedAlert')).toEqual([]);
     expect(await h.bot.api.s.redis.keys(`${h.bot.api.s.prefix}alerts:a:*`)).toEqual([]);
