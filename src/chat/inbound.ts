@@ -1,4 +1,5 @@
 import { actionOf } from './action-id.ts';
+import { afterAck } from './after-ack.ts';
 import { SCALING_CLICK_HANDLERS } from '../scaling/actions.ts';
 import { handleText } from '../core/handle.ts';
 import { message, type Message } from '../core/message.ts';
@@ -58,6 +59,10 @@ export interface Carried {
  * lives in that trace). Precheck's refusals happen before it and have no span.
  */
 export function carryOut(s: Services, outbox: Outbox, req: ChatRequest): Promise<Carried> {
+  return afterAck(() => carryOutNow(s, outbox, req));
+}
+
+function carryOutNow(s: Services, outbox: Outbox, req: ChatRequest): Promise<Carried> {
   return inRequestSpan('chat command', { 'chatops.platform': platformLabel(req.channel) }, async () => {
     const reply = await submitRequest(s, { text: req.text, actor: req.actor, deliveryId: req.deliveryId, channel: req.channel, ...(req.parse === undefined ? {} : { parse: req.parse }) });
     noteRequest(replyAttributes(reply));
