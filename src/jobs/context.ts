@@ -4,6 +4,7 @@ import type { ClusterGateway } from '../kube/gateway.ts';
 import type { HealthState } from '../kube/revision-health.ts';
 import type { RevisionRef } from './revision-health.ts';
 import type { ContactChange, RolloutResult } from '../kube/rollout.ts';
+import type { WorkloadStatus } from '../kube/status.ts';
 import type { JobKind, JobPayload, SpecOf, Workload } from './spec.ts';
 
 /**
@@ -63,9 +64,11 @@ export interface JobContext {
   readonly fetch: typeof globalThis.fetch;
   /**
    * Records what became of a revision (complete, failed, rolled back from) for later rollbacks
-   * and the audit log: `rev` when the job knows its key, else the revision the workload runs now.
+   * and the audit log: `rev` when the job knows its key, else the revision of `seen` (the state a
+   * rollout was judged on: its result's `status`, so the workload isn't read again), else the
+   * revision the workload runs now.
    */
-  readonly noteRevision: (workload: Workload, state: HealthState, rev?: RevisionRef) => Promise<RevisionRef | undefined>;
+  readonly noteRevision: (workload: Workload, state: HealthState, rev?: RevisionRef, seen?: WorkloadStatus) => Promise<RevisionRef | undefined>;
 }
 
 export type Processor<K extends JobKind> = (spec: SpecOf<K>, ctx: JobContext) => Promise<JobResult>;

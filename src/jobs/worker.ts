@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.ts';
 import type { AdhocFreeze, Lock } from '../core/policy.ts';
 import { KubeError } from '../kube/errors.ts';
 import type { HealthState } from '../kube/revision-health.ts';
+import type { WorkloadStatus } from '../kube/status.ts';
 import { BindError, bindSpec, planOf, type GatewayFor } from './bind.ts';
 import type { JobContext, JobResult } from './context.ts';
 import { createLedger, queuedWorkloads } from './ledger.ts';
@@ -210,7 +211,7 @@ async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSi
     clock: deps.clock,
     policyBlock: () => runtimeBlock(deps.config, deps.policyState, p, deps.clock()),
     fetch: deps.fetch ?? globalThis.fetch,
-    noteRevision: (w, state, rev) => noteRevision(deps, p, w, state, rev),
+    noteRevision: (w, state, rev, seen) => noteRevision(deps, p, w, state, rev, seen),
   };
   try {
     const result = await runProcessor(p.spec, ctx);
@@ -236,11 +237,11 @@ async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSi
   }
 }
 
-/** A fact about the revision a workload runs now (or `rev`), kept for rollbacks and audited once. */
-async function noteRevision(deps: WorkerDeps, p: JobPayload, w: Workload, state: HealthState, rev?: RevisionRef): Promise<RevisionRef | undefined> {
+/** A fact about the revision of `seen` or the one a workload runs now (or `rev`), kept for rollbacks and audited once. */
+async function noteRevision(deps: WorkerDeps, p: JobPayload, w: Workload, state: HealthState, rev?: RevisionRef, seen?: WorkloadStatus): Promise<RevisionRef | undefined> {
   let which: RevisionRef | undefined = rev;
   if (which === undefined) {
-    which = (await deps.gatewayFor(w.cluster).history({ namespace: w.namespace, kind: w.kind, name: w.name })).find((r) => r.current);
+    which = (await deps.gatewayFor(w.cluster).history({ namespace: w.namespace, kind: w.kind, name: w.name }, seen)).find((r) => r.current);
     if (which === undefined) return undefined;
   }
   await deps.health.note(w, state, which, { at: deps.clock(), opId: p.opId, actor: p.requestedBy });

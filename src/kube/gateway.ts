@@ -46,7 +46,8 @@ export interface ClusterGateway {
   setPartition(input: SetPartitionInput, options?: PartitionOptions): Promise<SetPartitionResult>;
   status(ref: WorkloadRef): Promise<WorkloadStatus>;
   diagnose(ref: WorkloadRef, options?: DiagnoseOptions): Promise<Diagnosis>;
-  history(ref: WorkloadRef): Promise<RevisionInfo[]>;
+  /** The workload's revisions; with `seen` (a state already in hand, such as a rollout result's) the workload is not read again. */
+  history(ref: WorkloadRef, seen?: WorkloadStatus): Promise<RevisionInfo[]>;
   /** The fields of `expect` that no longer hold their "from" (a fresh read), each with who changed it. */
   drifts(ref: WorkloadRef, expect: readonly FieldChange[]): Promise<Drift[]>;
   /** The workload object as it is now. */
@@ -78,7 +79,7 @@ export function gatewayForClients(c: KubeClients): ClusterGateway {
     setPartition: (input, options) => setPartition(c, input, options),
     status: (ref) => workloadStatus(c, ref),
     diagnose: (ref, options) => diagnose(c, ref, options),
-    history: (ref) => history(c, ref),
+    history: (ref, seen) => history(c, ref, seen),
     drifts: (ref, expect) => readDrifts(c, ref, expect),
     read: (ref) => readWorkload(c, ref),
     preflightFacts: (namespace) => preflightFacts(c, namespace),

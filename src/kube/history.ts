@@ -19,35 +19,59 @@ export interface RevisionRecord extends RevisionInfo {
 
 export async function listRevisions(c: KubeClients, ref: WorkloadRef): Promise<{ workload: Workload; revisions: RevisionRecord[] }> {
   const workload = await readWorkload(c, ref);
-  const selector = workloadSelector(c, ref, workload);
-  const uid = workload.object.metadata?.uid;
-  const owned = (m: V1ObjectMeta | undefined) => (m?.ownerReferences ?? []).some((o) => o.uid === uid);
-  let revisions: RevisionRecord[];
-  if (workload.kind === 'Deployment') {
-    const current = Number(workload.object.metadata?.annotations?.[REVISION_ANNOTATION]);
-    const list = await kubeCall({ cluster: c.cluster, verb: 'list', resource: 'replicasets', namespace: ref.namespace }, () =>
-      c.apps.listNamespacedReplicaSet({ namespace: ref.namespace, labelSelector: selector }),
-    );
-    revisions = list.items.filter((rs) => owned(rs.metadata)).flatMap((rs) => fromReplicaSet(rs, current));
-  } else {
-    const updateRevision = workload.object.status?.updateRevision;
-    const list = await kubeCall({ cluster: c.cluster, verb: 'list', resource: 'controllerrevisions', namespace: ref.namespace }, () =>
-      c.apps.listNamespacedControllerRevision({ namespace: ref.namespace, labelSelector: selector }),
-    );
-    revisions = list.items.filter((cr) => owned(cr.metadata)).flatMap((cr) => fromControllerRevision(cr, updateRevision));
-  }
-  revisions.sort((a, b) => a.revision - b.revision);
-  return { workload, revisions };
+  const status = statusFromWorkload(c.cluster, workload);
+  return { workload, revisions: await ownedRevisions(c, ref, { uid: status.uid, selector: workloadSelector(c, ref, workload), current: currentOf(status) }) };
 }
 
-export async function history(c: KubeClients, ref: WorkloadRef): Promise<RevisionInfo[]> {
+/** Who owns the revisions and which one is current: the workload's uid, selector and revision (number or ControllerRevision name). */
+interface RevisionOwner {
+  readonly uid: string | undefined;
+  readonly selector: string;
+  readonly current: number | string | undefined;
+}
+
+function currentOf(s: WorkloadStatus): number | string | undefined {
+  return s.ref.kind === 'Deployment' ? s.revision : s.updateRevision;
+}
+
+async function ownedRevisions(c: KubeClients, ref: WorkloadRef, owner: RevisionOwner): Promise<RevisionRecord[]> {
+  const owned = (m: V1ObjectMeta | undefined) => (m?.ownerReferences ?? []).some((o) => o.uid === owner.uid);
+  let revisions: RevisionRecord[];
+  if (ref.kind === 'Deployment') {
+    const list = await kubeCall({ cluster: c.cluster, verb: 'list', resource: 'replicasets', namespace: ref.namespace }, () =>
+      c.apps.listNamespacedReplicaSet({ namespace: ref.namespace, labelSelector: owner.selector }),
+    );
+    revisions = list.items.filter((rs) => owned(rs.metadata)).flatMap((rs) => fromReplicaSet(rs, owner.current));
+  } else {
+    const list = await kubeCall({ cluster: c.cluster, verb: 'list', resource: 'controllerrevisions', namespace: ref.namespace }, () =>
+      c.apps.listNamespacedControllerRevision({ namespace: ref.namespace, labelSelector: owner.selector }),
+    );
+    revisions = list.items.filter((cr) => owned(cr.metadata)).flatMap((cr) => fromControllerRevision(cr, owner.current));
+  }
+  return revisions.sort((a, b) => a.revision - b.revision);
+}
+
+/**
+ * The workload's revisions. Given `seen`, a state of the workload already in hand (the one a
+ * rollout was just judged on, from the shared watch), only its ReplicaSets or ControllerRevisions
+ * are listed: "current" is then the revision of that state, which is the one a health fact is
+ * about, even if the workload changed since. Without it the workload is read first.
+ */
+export async function history(c: KubeClients, ref: WorkloadRef, seen?: WorkloadStatus): Promise<RevisionInfo[]> {
+  if (seen !== undefined && seen.uid !== undefined && seen.selector !== undefined && seen.selector !== '' && seen.ref.kind === ref.kind) {
+    return strip(await ownedRevisions(c, ref, { uid: seen.uid, selector: seen.selector, current: currentOf(seen) }));
+  }
   return (await revisionsWithStatus(c, ref)).revisions;
 }
 
 /** The workload's status and its revisions from one read of it (and one list): what binding a request needs. */
 export async function revisionsWithStatus(c: KubeClients, ref: WorkloadRef): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }> {
   const { workload, revisions } = await listRevisions(c, ref);
-  return { status: statusFromWorkload(c.cluster, workload), revisions: revisions.map(({ template: _template, ...info }) => info) };
+  return { status: statusFromWorkload(c.cluster, workload), revisions: strip(revisions) };
+}
+
+function strip(revisions: readonly RevisionRecord[]): RevisionInfo[] {
+  return revisions.map(({ template: _template, ...info }) => info);
 }
 
 /** Container images of a pod template given as plain JSON (checked, since it is not typed). */
@@ -63,7 +87,7 @@ function plain(value: unknown): Record<string, unknown> {
   return JSON.parse(JSON.stringify(value ?? {})) as Record<string, unknown>;
 }
 
-function fromReplicaSet(rs: V1ReplicaSet, current: number): RevisionRecord[] {
+function fromReplicaSet(rs: V1ReplicaSet, current: number | string | undefined): RevisionRecord[] {
   const revision = Number(rs.metadata?.annotations?.[REVISION_ANNOTATION]);
   if (!Number.isInteger(revision) || revision <= 0) return [];
   const template = plain(rs.spec?.template) as V1PodTemplateSpec & Record<string, unknown>;
@@ -85,7 +109,7 @@ function fromReplicaSet(rs: V1ReplicaSet, current: number): RevisionRecord[] {
   ];
 }
 
-function fromControllerRevision(cr: V1ControllerRevision, updateRevision: string | undefined): RevisionRecord[] {
+function fromControllerRevision(cr: V1ControllerRevision, updateRevision: number | string | undefined): RevisionRecord[] {
   // `data` is the strategic merge patch the StatefulSet controller stores:
   // {"spec":{"template":{"$patch":"replace", ...the pod template...}}}
   const data = plain(cr.data) as { spec?: { template?: Record<string, unknown> } };

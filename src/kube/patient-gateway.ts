@@ -10,7 +10,7 @@ export function patientReads(gw: ClusterGateway): ClusterGateway {
   return {
     ...gw,
     status: (ref) => retryTransientRead(() => gw.status(ref)),
-    history: (ref) => retryTransientRead(() => gw.history(ref)),
+    history: (ref, seen) => retryTransientRead(() => gw.history(ref, seen)),
     revisions: (ref) => retryTransientRead(() => gw.revisions(ref)),
     pods: (ref) => retryTransientRead(() => gw.pods(ref)),
     hpa: (ref) => retryTransientRead(() => gw.hpa(ref)),

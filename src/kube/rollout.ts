@@ -66,6 +66,11 @@ export interface RolloutResult {
   readonly reason: string | undefined;
   readonly message: string;
   readonly last: RolloutProgress;
+  /**
+   * The workload's state the outcome was judged on (from the watch, or the fallback GET);
+   * undefined when it was never seen. Its revision is the one that completed or failed.
+   */
+  readonly status: WorkloadStatus | undefined;
   /** How many distinct states were reported through onProgress. */
   readonly updates: number;
   readonly elapsedMs: number;
@@ -113,6 +118,7 @@ async function follow(c: KubeClients, ref: WorkloadRef, options: FollowOptions, 
   let lastKey = '';
   let updates = 0;
   let last: RolloutProgress | undefined;
+  let seen: WorkloadStatus | undefined;
   let lostAt: number | undefined;
   let unreachableMs = 0;
   const finish = async (outcome: RolloutResult['outcome'], state: { reason: string | undefined; message: string }): Promise<RolloutResult> => {
@@ -131,6 +137,7 @@ async function follow(c: KubeClients, ref: WorkloadRef, options: FollowOptions, 
       reason: state.reason,
       message: state.message,
       last: last ?? emptyProgress(),
+      status: seen,
       updates,
       elapsedMs: now() - started,
       diagnosis,
@@ -173,6 +180,7 @@ async function follow(c: KubeClients, ref: WorkloadRef, options: FollowOptions, 
       const p = progressOf(status);
       const key = progressKey(p);
       last = p;
+      seen = status;
       if (key !== lastKey) {
         lastKey = key;
         updates++;

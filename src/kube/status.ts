@@ -1,7 +1,7 @@
 import { REVISION_ANNOTATION } from './annotations.ts';
 import type { KubeClients } from './clients.ts';
 import type { ContainerImage } from './images.ts';
-import { containersOf, generationOf, readWorkload, type Workload, type WorkloadRef } from './workload.ts';
+import { containersOf, generationOf, readWorkload, selectorString, type Workload, type WorkloadRef } from './workload.ts';
 
 /** A workload's state as shown in chat and followed during a rollout. */
 export interface WorkloadCondition {
@@ -48,6 +48,13 @@ export interface WorkloadStatus {
   /** "RollingUpdate", "Recreate" (Deployment) or "OnDelete" (StatefulSet). */
   readonly strategy: string;
   readonly paused: boolean;
+  /**
+   * What names the workload's revisions (the ReplicaSets or ControllerRevisions it owns): its
+   * uid and label selector. With them, the revisions of the state a rollout was judged on can be
+   * listed without reading the workload again (history.ts).
+   */
+  readonly uid?: string | undefined;
+  readonly selector?: string | undefined;
 }
 
 /**
@@ -80,7 +87,17 @@ export function statusFromWorkload(cluster: string, w: Workload): WorkloadStatus
     | { lastUpdateTime?: Date; lastTransitionTime?: Date }
     | undefined;
   const deadlineExceededAt = exceeded?.lastUpdateTime ?? exceeded?.lastTransitionTime;
-  const common = { cluster, ref, containers: containersOf(w), generation: generationOf(w), observedGeneration: w.object.status?.observedGeneration ?? 0, conditions, deadlineExceededAt };
+  const common = {
+    cluster,
+    ref,
+    containers: containersOf(w),
+    generation: generationOf(w),
+    observedGeneration: w.object.status?.observedGeneration ?? 0,
+    conditions,
+    deadlineExceededAt,
+    uid: meta?.uid,
+    selector: selectorString(w.object.spec?.selector),
+  };
   if (w.kind === 'Deployment') {
     const rev = Number(meta?.annotations?.[REVISION_ANNOTATION]);
     return {

@@ -53,7 +53,7 @@ export const deploy: Processor<'deploy'> = async (spec, ctx) => {
           if (bad !== undefined) await ctx.noteRevision(w, 'undone', bad);
           // Followed to the end, so the revision it went back to is known good again (or not).
           const back = await followWithProgress(ctx, gw, w, rb.generation);
-          if (back.outcome === 'complete') await ctx.noteRevision(w, 'complete');
+          if (back.outcome === 'complete') await ctx.noteRevision(w, 'complete', undefined, back.status);
           const after = back.outcome === 'complete' ? `${t.fromImage} is live again` : `its rollout did not complete either: ${back.message}`;
           return { ...base, outcome: 'rolled_back', message: `${why}; rolled back to ${t.fromImage}: ${after}` };
         } catch (e) {
@@ -61,12 +61,12 @@ export const deploy: Processor<'deploy'> = async (spec, ctx) => {
           return { ...base, outcome: 'failed', message: `${why}; ${msg}` };
         }
       };
-      if (rollout.outcome !== 'complete') return undo(rolloutFailure(rollout), rollout.outcome === 'cancelled' ? undefined : await ctx.noteRevision(w, 'failed'));
+      if (rollout.outcome !== 'complete') return undo(rolloutFailure(rollout), rollout.outcome === 'cancelled' ? undefined : await ctx.noteRevision(w, 'failed', undefined, rollout.status));
       const live = `${spec.image} is live${outageNote(w.cluster, rollout)}`;
       // Known good means rolled out and, when the app has a probe, passing it.
       const verdict = await probeVerdict(ctx, w, spec.image);
-      if (verdict !== undefined && !verdict.passed) return undo(verdict.summary, await ctx.noteRevision(w, 'failed'));
-      await ctx.noteRevision(w, 'complete');
+      if (verdict !== undefined && !verdict.passed) return undo(verdict.summary, await ctx.noteRevision(w, 'failed', undefined, rollout.status));
+      await ctx.noteRevision(w, 'complete', undefined, rollout.status);
       return { ...base, outcome: 'done', message: verdict === undefined ? live : `${live}; ${verdict.summary}` };
     }),
   );

@@ -12,7 +12,7 @@ export const restart: Processor<'restart'> = async (spec, ctx) => {
       const r = await gw.restart({ ...restartWrite(spec, t), expect: expectedChanges(ctx.payload.preview, w) });
       await ctx.audit('step', `${r.changed ? 'restarted' : 'found restarted'} ${describeTarget(w)}`, { token: spec.token, changed: r.changed }, w);
       const rollout = await followWithProgress(ctx, gw, w, r.generation);
-      if (rollout.outcome !== 'cancelled') await ctx.noteRevision(w, rollout.outcome === 'complete' ? 'complete' : 'failed');
+      if (rollout.outcome !== 'cancelled') await ctx.noteRevision(w, rollout.outcome === 'complete' ? 'complete' : 'failed', undefined, rollout.status);
       if (rollout.outcome !== 'complete') return { ...base, outcome: 'failed', message: rollout.message };
       return { ...base, outcome: r.changed ? 'done' : 'unchanged', message: `restarted${outageNote(w.cluster, rollout)}` };
     }),

@@ -21,7 +21,7 @@ export const rollback: Processor<'rollback'> = async (spec, ctx) => {
       const settle = async (generation: number) => {
         const rollout = await followWithProgress(ctx, gw, w, generation);
         if (rollout.outcome === 'cancelled') return rollout;
-        await ctx.noteRevision(w, rollout.outcome === 'complete' ? 'complete' : 'failed');
+        await ctx.noteRevision(w, rollout.outcome === 'complete' ? 'complete' : 'failed', undefined, rollout.status);
         if (t.fromKey !== undefined) await ctx.noteRevision(w, 'undone', { key: t.fromKey, revision: t.fromRevision });
         return rollout;
       };

@@ -51,7 +51,7 @@ export async function abortUpgrade(r: Run, rollback: boolean): Promise<JobResult
       }
       await ctx.progress({ step: 'rollback', cluster: w.cluster, workload: w.name, percent: 100, message: `back on ${t.fromImage}: ${rollout.message}` });
       if (rollout.outcome === 'cancelled') throw new Error(`following the rollback of ${describeTarget(w)} was cancelled`);
-      if (rollout.outcome === 'complete') await ctx.noteRevision(w, 'complete');
+      if (rollout.outcome === 'complete') await ctx.noteRevision(w, 'complete', undefined, rollout.status);
       if (rollout.outcome !== 'complete') {
         const message = `back on ${t.fromImage}, but its rollout did not complete: ${rollout.message}`;
         await ledger.moveWorkload(opId, keyOf(t), 'rolled_back', message);

@@ -1,5 +1,6 @@
 import { KubeError } from '../../kube/errors.ts';
 import { StaleRequest } from '../../kube/retry.ts';
+import type { WorkloadStatus } from '../../kube/status.ts';
 import type { JobContext, JobResult, TargetResult } from '../context.ts';
 import { targetKey, type Ledger, type LedgerSnapshot } from '../ledger.ts';
 import type { SpecOf, UpgradeTarget } from '../spec.ts';
@@ -23,6 +24,8 @@ export interface Run {
 export interface WorkloadOutcome {
   readonly ok: boolean;
   readonly message: string;
+  /** The workload's state its rollout was judged complete on, when this run followed it. */
+  readonly seen?: WorkloadStatus | undefined;
 }
 
 export const keyOf = (t: UpgradeTarget): string => targetKey(t);

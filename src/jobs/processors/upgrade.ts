@@ -53,10 +53,10 @@ async function updateWorkload(r: Run, t: UpgradeTarget, snap: LedgerSnapshot, ba
     const rollout = await followWithProgress(ctx, gw, w, generation, batch + 1);
     if (rollout.outcome === 'cancelled') throw new Error(`following the rollout of ${describeTarget(w)} was cancelled`);
     if (rollout.outcome !== 'complete') {
-      await ctx.noteRevision(w, 'failed');
+      await ctx.noteRevision(w, 'failed', undefined, rollout.status);
       return fail(rolloutFailure(rollout));
     }
-    return done(`${spec.image} is live${outageNote(w.cluster, rollout)}`);
+    return { ...(await done(`${spec.image} is live${outageNote(w.cluster, rollout)}`)), seen: rollout.status };
   });
 }
 
@@ -149,7 +149,8 @@ async function runBatch(r: Run, snap: LedgerSnapshot, i: number): Promise<JobRes
   }
   await ledger.moveBatch(opId, i, 'healthy');
   // Rollouts complete and probes passing: each new revision is known good (a StatefulSet's once all its pods run it).
-  if (spec.pods === undefined || i === total - 1) await mapLimit(targets, spec.concurrency, (t) => ctx.noteRevision(t.workload, 'complete'));
+  // The state each rollout was judged complete on names its revision (no second read of the workload).
+  if (spec.pods === undefined || i === total - 1) await mapLimit(targets, spec.concurrency, (t, j) => ctx.noteRevision(t.workload, 'complete', undefined, outcomes[j]?.seen));
   await ctx.audit('step', `batch ${i + 1} of ${total} is healthy (${batchWords(r, i)})`, { batch: i + 1 });
   await ctx.progress({ step: 'gate', batch: i + 1, percent: percentDone(spec, after), message: `batch ${i + 1} of ${total} is healthy` });
   const next = afterHealthy(spec.gate, i, total);

@@ -40,5 +40,23 @@ describe('tracing', () => {
     expect(steps.map((s) => s.attributes['chatops.cluster']).sort()).toEqual(['gz', 'nj']);
     for (const s of steps) expect(s.parentSpanContext?.spanId).toBe(job[0]?.spanContext().spanId);
     expect(op.traceId).toMatch(/^[0-9a-f]{32}$/);
+
+    // The job reads each Deployment once: the read its conditional write stands on. The rollout
+    // is followed through the shared watch, and the revision that went healthy is named from the
+    // state the watch judged complete, not from a second GET (P3's reads per workload).
+    const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+    const underJob = (s: (typeof spans)[number]): boolean => {
+      for (let p = s.parentSpanContext?.spanId; p !== undefined; p = byId.get(p)?.parentSpanContext?.spanId) {
+        if (p === job[0]?.spanContext().spanId) return true;
+      }
+      return false;
+    };
+    const jobCalls = spans.filter((s) => s.attributes['k8s.verb'] !== undefined && underJob(s));
+    const calls = (verb: string, resource: string) =>
+      jobCalls.filter((s) => s.attributes['k8s.verb'] === verb && s.attributes['k8s.resource'] === resource).map((s) => s.attributes['k8s.cluster.name']).sort();
+    expect(calls('get', 'deployments'), jobCalls.map((s) => s.name).join(', ')).toEqual(['gz', 'nj']);
+    expect(calls('patch', 'deployments')).toEqual(['gz', 'nj']);
+    // The revision's ReplicaSet is still listed, once per cluster, to record its health.
+    expect(calls('list', 'replicasets')).toEqual(['gz', 'nj']);
   });
 });
