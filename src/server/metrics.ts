@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { afterAckCounts } from '../chat/after-ack.ts';
 import type { WatchCounter } from '../kube/watch-stats.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import { readWatchStats } from '../service/watch-metrics.ts';
@@ -76,6 +77,19 @@ export function createMetrics(outbox: Outbox | undefined, shared?: SharedSources
       },
     });
   }
+  // This process's chat requests past their ack: being carried out (at most 16) and waiting their
+  // turn (chat/after-ack.ts). A waiting count that keeps growing means the process can't keep up.
+  new Gauge({
+    name: 'chatops_chat_requests_in_progress',
+    help: 'Chat requests of this process after their ack, by state: active (being carried out, at most 16) or waiting (for their turn)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const n = afterAckCounts();
+      this.set({ state: 'active' }, n.active);
+      this.set({ state: 'waiting' }, n.pending);
+    },
+  });
   if (shared !== undefined) sharedMetrics(registry, shared);
   return { registry, commands, clicks, rejected, operations, durations, approvals, alertsReceived, alertsDeduplicated, alertMessages, alertStorms, alertStormGroups };
 }
