@@ -323,6 +323,12 @@ export async function botRun(clusters: readonly ClusterInfo[], config: Config, u
 }
 
 export async function setupFleet(clusters: readonly ClusterInfo[], config: Config, id: string, apps: readonly string[], nodes: Map<string, string[]>): Promise<void> {
+  // An earlier run's namespaces of the same names may still be going (3,000 take the namespace
+  // controller minutes): a Role can't be made in a namespace being deleted, so wait them out.
+  const names = new Set(apps.map(namespaceOf));
+  for (const c of clusters) {
+    await until(`${c.name}: an earlier run's namespaces to be gone`, async () => ((await admin(c).core.listNamespace()).items.some((n) => names.has(n.metadata?.name ?? '') && n.status?.phase === 'Terminating') ? undefined : true), 20 * 60_000, 5000);
+  }
   for (const c of clusters) nodes.set(c.name, await addNodes(c, id, apps.length * 2));
   // A namespace, Role and RoleBinding per app: applied in slices side by side.
   for (const plan of botRbac(config)) {
