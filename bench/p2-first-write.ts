@@ -125,10 +125,22 @@ async function honestFloor(url: string, c: ClusterInfo, admin: KubeClients, ns: 
   const generations = new Map<number, number>();
   const worker = new Worker(qname, async (job) => {
     const { tag, i } = job.data as { tag: string; i: number };
-    const d = await apps.readNamespacedDeployment({ name, namespace: ns });
-    const patched = await apps.patchNamespacedDeployment({ name, namespace: ns, body: { metadata: { resourceVersion: d.metadata?.resourceVersion }, spec: { template: { spec: { containers: [{ name: 'web', image: `registry.example.com/team/web:${tag}` }] } } } } }, strategic);
-    generations.set(i, patched.metadata?.generation ?? 0);
+    // As any executor of a conditional write must: a 409 (a controller wrote the status in
+    // between) is read and written again, as the bot's gateway does.
+    for (let attempt = 1; ; attempt++) {
+      const d = await apps.readNamespacedDeployment({ name, namespace: ns });
+      try {
+        const patched = await apps.patchNamespacedDeployment({ name, namespace: ns, body: { metadata: { resourceVersion: d.metadata?.resourceVersion }, spec: { template: { spec: { containers: [{ name: 'web', image: `registry.example.com/team/web:${tag}` }] } } } } }, strategic);
+        generations.set(i, patched.metadata?.generation ?? 0);
+        return;
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 409 || attempt >= 5) throw e;
+      }
+    }
   }, { connection, concurrency: 2 });
+  // A write the floor could not make would otherwise only show as a wait that times out.
+  const failures: string[] = [];
+  worker.on('failed', (job, e) => failures.push(`floor round ${String((job?.data as { i?: number } | undefined)?.i)}: ${e.message}`));
   await worker.waitUntilReady();
   const out: number[] = [];
   try {
@@ -137,7 +149,10 @@ async function honestFloor(url: string, c: ClusterInfo, admin: KubeClients, ns: 
       const offset = statSync(c.auditLog).size;
       const t0 = nowMs();
       await queue.add('deploy', { tag: `f${i}`, i }, { removeOnComplete: true });
-      const wrote = await until(() => firstPatch(c.auditLog, offset, ns, name), 30_000);
+      const wrote = await until(() => {
+        if (failures.length > 0) throw new Error(failures.join('; '));
+        return firstPatch(c.auditLog, offset, ns, name);
+      }, 30_000);
       if (i > 0) out.push(wrote - t0);
       const generation = await until(() => generations.get(i), 30_000);
       await settledAt(admin, ns, name, generation);
