@@ -5,6 +5,7 @@ import type { HealthState } from '../kube/revision-health.ts';
 import type { RevisionRef } from './revision-health.ts';
 import type { ContactChange, RolloutResult } from '../kube/rollout.ts';
 import type { WorkloadStatus } from '../kube/status.ts';
+import type { Workload as KubeWorkload } from '../kube/workload.ts';
 import type { JobKind, JobPayload, SpecOf, Workload } from './spec.ts';
 
 /**
@@ -69,6 +70,11 @@ export interface JobContext {
    * revision the workload runs now.
    */
   readonly noteRevision: (workload: Workload, state: HealthState, rev?: RevisionRef, seen?: WorkloadStatus) => Promise<RevisionRef | undefined>;
+  /**
+   * The read of this workload the worker started when it picked the job up, if it did (an
+   * approved deploy: see earlyReads in worker.ts); the first write computes from it.
+   */
+  readonly earlyRead: (workload: Workload) => Promise<KubeWorkload> | undefined;
 }
 
 export type Processor<K extends JobKind> = (spec: SpecOf<K>, ctx: JobContext) => Promise<JobResult>;

@@ -6,9 +6,11 @@ import type { AdhocFreeze, Lock } from '../core/policy.ts';
 import { KubeError } from '../kube/errors.ts';
 import type { HealthState } from '../kube/revision-health.ts';
 import type { WorkloadStatus } from '../kube/status.ts';
+import type { Workload as KubeWorkload } from '../kube/workload.ts';
 import { BindError, bindSpec, planOf, type GatewayFor } from './bind.ts';
 import type { JobContext, JobResult } from './context.ts';
 import { createLedger, queuedWorkloads } from './ledger.ts';
+import { leaseKey } from './leases.ts';
 import type { OpQueue } from './op-queue.ts';
 import type { Operations } from './operations.ts';
 import { processors } from './processors/index.ts';
@@ -170,7 +172,32 @@ async function stillToChange(deps: WorkerDeps, p: JobPayload): Promise<string[] 
   return queuedWorkloads(p.spec.batches.flat(), await createLedger(deps.connection, deps.prefix).read(p.opId), 'change');
 }
 
+/** Most targets an approved deploy reads early: one per cluster of its env, so a handful. */
+const EARLY_READS_MAX = 16;
+
+/**
+ * An approved deploy's workloads, read as soon as the job is picked up, beside the Redis
+ * bookkeeping that comes first (policy again, the record and audit entry, the lease): the write
+ * computes from that read instead of making its own after them (P2: approved → first write). The
+ * write stays conditional on the read's resourceVersion, so a change in between is a 409 and a
+ * fresh read (kube/set-image.ts). Nothing else reads early: an unapproved deploy was bound again
+ * at start, and other verbs' writes read through their own paths.
+ */
+function earlyReads(deps: WorkerDeps, p: JobPayload): Map<string, Promise<KubeWorkload>> {
+  const reads = new Map<string, Promise<KubeWorkload>>();
+  if (p.spec.kind !== 'deploy' || p.approvedBy.length === 0 || p.spec.targets.length > EARLY_READS_MAX) return reads;
+  for (const t of p.spec.targets) {
+    const w = t.workload;
+    const read = deps.gatewayFor(w.cluster).read({ namespace: w.namespace, kind: w.kind, name: w.name });
+    // Used or not (the job may be blocked first), its failure is handled where it is used.
+    read.catch(() => undefined);
+    reads.set(leaseKey(w), read);
+  }
+  return reads;
+}
+
 async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSignal): Promise<JobResult> {
+  const early = earlyReads(deps, p);
   const base = { actor: p.requestedBy, opId: p.opId, app: p.spec.app, env: p.spec.env, traceId: p.traceId };
   // One operation may run as several jobs (a batch upgrade: one more per decision), so the
   // audit dedupe keys are per job; for every other kind the job id is the operation id.
@@ -212,6 +239,12 @@ async function runJob(deps: WorkerDeps, job: Job, p: JobPayload, signal: AbortSi
     policyBlock: () => runtimeBlock(deps.config, deps.policyState, p, deps.clock()),
     fetch: deps.fetch ?? globalThis.fetch,
     noteRevision: (w, state, rev, seen) => noteRevision(deps, p, w, state, rev, seen),
+    earlyRead: (w) => {
+      // Once: a second write to the workload (a retry after a conflict) reads afresh.
+      const read = early.get(leaseKey(w));
+      early.delete(leaseKey(w));
+      return read;
+    },
   };
   try {
     const result = await runProcessor(p.spec, ctx);

@@ -29,7 +29,16 @@ export interface SetImageInput extends WorkloadRef {
   readonly expect?: readonly FieldChange[] | undefined;
 }
 
-export type SetImageOptions = WriteOptions;
+export interface SetImageOptions extends WriteOptions {
+  /**
+   * A read of the workload already under way (the worker starts it when it picks up an approved
+   * deploy, beside its own Redis bookkeeping): the first attempt computes its write from it
+   * instead of reading again. Safe however old it is: the write is conditional on the read's
+   * resourceVersion, so a workload changed since is a 409, read afresh and checked again. A read
+   * that failed is made again.
+   */
+  readonly firstRead?: Promise<Workload> | undefined;
+}
 
 export interface ImageChange {
   readonly container: string;
@@ -60,8 +69,11 @@ export async function setImage(c: KubeClients, input: SetImageInput, options: Se
   if (!parsed.ok) throw new KubeError('invalid', `"${input.image}" is not a valid image reference: ${parsed.problem}`);
   const ref: WorkloadRef = { namespace: input.namespace, kind: input.kind, name: input.name };
 
+  let early = options.firstRead;
   return retryOnConflict(options.maxAttempts ?? DEFAULT_CONFLICT_ATTEMPTS, async () => {
-    const w = await readWorkload(c, ref);
+    const first = early;
+    early = undefined;
+    const w = first === undefined ? await readWorkload(c, ref) : await first.then((x) => (isOf(x, ref) ? x : readWorkload(c, ref)), () => readWorkload(c, ref));
     const selected = selectOrFail(c, ref, w, input);
     const toChange = selected.filter((s) => s.image !== input.image);
     const result = (after: Workload, changed: boolean, preview?: WritePreview): SetImageResult => ({
@@ -86,6 +98,11 @@ export async function setImage(c: KubeClients, input: SetImageInput, options: Se
     );
     return result(after, true, options.dryRun === true ? previewOf(w.object, after.object) : undefined);
   });
+}
+
+/** Whether a workload read elsewhere is the one being written (a read of another is never used). */
+function isOf(w: Workload, ref: WorkloadRef): boolean {
+  return w.kind === ref.kind && w.object.metadata?.name === ref.name && w.object.metadata.namespace === ref.namespace;
 }
 
 function selectOrFail(c: KubeClients, ref: WorkloadRef, w: Workload, input: SetImageInput): readonly ContainerImage[] {

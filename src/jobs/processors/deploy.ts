@@ -34,7 +34,7 @@ export const deploy: Processor<'deploy'> = async (spec, ctx) => {
       const base = { cluster: w.cluster, workload: `${w.namespace}/${w.name}` };
       let generation: number;
       try {
-        const r = await gw.setImage({ ...deployWrite(spec, t, ctx.payload), expect: expectedChanges(ctx.payload.preview, w) });
+        const r = await gw.setImage({ ...deployWrite(spec, t, ctx.payload), expect: expectedChanges(ctx.payload.preview, w) }, { firstRead: ctx.earlyRead(w) });
         generation = r.generation;
         await ctx.audit('step', `${r.changed ? 'set' : 'found'} ${spec.image} on ${describeTarget(w)}`, { changed: r.changed, containers: r.containers }, w);
       } catch (e) {

@@ -2,7 +2,7 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submit } from '../../../src/service/requests.ts';
+import { decideApproval, submit } from '../../../src/service/requests.ts';
 import { adminClients } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { createDeployment, waitForRollout } from '../support/workloads.ts';
@@ -58,5 +58,32 @@ describe('tracing', () => {
     expect(calls('patch', 'deployments')).toEqual(['gz', 'nj']);
     // The revision's ReplicaSet is still listed, once per cluster, to record its health.
     expect(calls('list', 'replicasets')).toEqual(['gz', 'nj']);
+  });
+
+  it('an approved deploy reads each workload as soon as the job is picked up, and writes from that read', async () => {
+    const ns = await testNamespace({ clusters: ['gz', 'nj'], prefix: 'trace-early' });
+    for (const c of ['gz', 'nj']) await waitForRollout(adminClients(c), await createDeployment(adminClients(c), ns.name, 'web', { replicas: 1, tag: 'v1' }));
+    const t = harness(jobsConfig(ns.name, ['gz', 'nj']));
+    const r = await submit(t.s, { text: '/deploy web v2 to test', actor: 'alice', deliveryId: delivery() });
+    expect(r.approvalId, r.message.text).toBeDefined();
+    await decideApproval(t.s, r.approvalId as string, 'approve', 'bob');
+    const op = await waitForOp(t.s, r.opId as string);
+    expect(op.status, op.summary).toBe('succeeded');
+
+    const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === op.traceId);
+    const job = spans.find((s) => s.name === 'operation deploy');
+    expect(job).toBeDefined();
+    const steps = new Set(spans.filter((s) => s.name.startsWith('step deploy ')).map((s) => s.spanContext().spanId));
+    const gets = spans.filter((s) => s.attributes['k8s.verb'] === 'get' && s.attributes['k8s.resource'] === 'deployments');
+    // One GET per cluster in the job: made under the job's own span, before the step (its lease,
+    // the policy check and the bookkeeping) begins, not under the step.
+    const inJob = gets.filter((s) => s.parentSpanContext?.spanId === job?.spanContext().spanId);
+    expect(inJob.map((s) => s.attributes['k8s.cluster.name']).sort()).toEqual(['gz', 'nj']);
+    expect(gets.filter((s) => steps.has(s.parentSpanContext?.spanId ?? ''))).toEqual([]);
+    // Both writes computed from those reads landed: v2 runs on each cluster.
+    for (const c of ['gz', 'nj']) {
+      const d = await adminClients(c).apps.readNamespacedDeployment({ name: 'web', namespace: ns.name });
+      expect(d.spec?.template.spec?.containers.find((x) => x.name === 'web')?.image).toBe('registry.example.com/team/web:v2');
+    }
   });
 });
