@@ -17,10 +17,10 @@ export interface RevisionRecord extends RevisionInfo {
   readonly template: Record<string, unknown>;
 }
 
-export async function listRevisions(c: KubeClients, ref: WorkloadRef): Promise<{ workload: Workload; revisions: RevisionRecord[] }> {
+export async function listRevisions(c: KubeClients, ref: WorkloadRef): Promise<{ workload: Workload; status: WorkloadStatus; revisions: RevisionRecord[] }> {
   const workload = await readWorkload(c, ref);
   const status = statusFromWorkload(c.cluster, workload);
-  return { workload, revisions: await ownedRevisions(c, ref, { uid: status.uid, selector: workloadSelector(c, ref, workload), current: currentOf(status) }) };
+  return { workload, status, revisions: await ownedRevisions(c, ref, { uid: status.uid, selector: workloadSelector(c, ref, workload), current: currentOf(status) }) };
 }
 
 /** Who owns the revisions and which one is current: the workload's uid, selector and revision (number or ControllerRevision name). */
@@ -66,8 +66,8 @@ export async function history(c: KubeClients, ref: WorkloadRef, seen?: WorkloadS
 
 /** The workload's status and its revisions from one read of it (and one list): what binding a request needs. */
 export async function revisionsWithStatus(c: KubeClients, ref: WorkloadRef): Promise<{ status: WorkloadStatus; revisions: RevisionInfo[] }> {
-  const { workload, revisions } = await listRevisions(c, ref);
-  return { status: statusFromWorkload(c.cluster, workload), revisions: strip(revisions) };
+  const { status, revisions } = await listRevisions(c, ref);
+  return { status, revisions: strip(revisions) };
 }
 
 function strip(revisions: readonly RevisionRecord[]): RevisionInfo[] {
